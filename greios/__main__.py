@@ -1,0 +1,7 @@
+"""``python -m greios``."""
+
+import sys
+
+from greios.cli import main
+
+sys.exit(main())
