@@ -1,0 +1,356 @@
+"""Per-router intent: the pure data the templates render.
+
+Names follow one scheme so the plan knows what greios owns: every crypto object is
+``GREIOS-...``, every tunnel carries ``description greios: <a> <-> <b>``. Values are the
+ones IOS displays in ``show running-config`` (defaults omitted, ``encr`` spelling), so a
+converged router plans to nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import deque
+from dataclasses import dataclass, field
+
+from greios.allocate import Allocation
+from greios.inventory.load import Inventory, RouterInfo
+from greios.inventory.models import CryptoPolicy
+from greios.mtu import MtuInput, compute
+from greios.secrets import Secret, SecretStore
+
+IKEV1_ENCR = {
+    "aes-cbc-256": "aes 256", "aes-cbc-192": "aes 192", "aes-cbc-128": "aes",
+    "3des": "3des", "des": "des",
+}
+IKEV1_HASH = {"sha1": "sha", "sha256": "sha256", "sha384": "sha384", "sha512": "sha512",
+              "md5": "md5"}
+ESP_ENCR = {
+    "aes-gcm-256": "esp-gcm 256", "aes-gcm-128": "esp-gcm", "aes-cbc-256": "esp-aes 256",
+    "aes-cbc-192": "esp-aes 192", "aes-cbc-128": "esp-aes", "3des": "esp-3des",
+    "des": "esp-des", "null": "esp-null",
+}
+ESP_HMAC = {"sha1": "esp-sha-hmac", "sha256": "esp-sha256-hmac", "sha384": "esp-sha384-hmac",
+            "sha512": "esp-sha512-hmac", "md5": "esp-md5-hmac", "none": ""}
+DEFAULT_IKE_LIFETIME = 86400
+DEFAULT_IPSEC_LIFETIME = 3600
+
+
+def obj_name(*parts: str) -> str:
+    """IOS object name owned by greios.
+
+    >>> obj_name("NGE")
+    'GREIOS-NGE'
+    """
+    return "GREIOS-" + "-".join(parts)
+
+
+def transform_set_name(policy: CryptoPolicy) -> str:
+    """>>> from greios.inventory.models import CryptoPolicy
+    >>> transform_set_name(CryptoPolicy())
+    'GREIOS-GCM256'
+    """
+    enc = policy.ipsec.encryption
+    label = {"aes-gcm-256": "GCM256", "aes-gcm-128": "GCM128", "aes-cbc-256": "AES256",
+             "aes-cbc-192": "AES192", "aes-cbc-128": "AES128", "3des": "3DES", "des": "DES",
+             "null": "NULL"}[enc]
+    integ = policy.ipsec.esp_integrity
+    if integ != "none":
+        label += "-" + integ.upper()
+    if policy.ipsec.mode == "tunnel":
+        label += "-TUN"
+    return obj_name(label)
+
+
+@dataclass(frozen=True)
+class Ikev2Suite:
+    name: str
+    encryption: tuple[str, ...]
+    prf: tuple[str, ...]
+    integrity: tuple[str, ...]
+    group: tuple[int, ...]
+    match_fvrf_any: bool
+
+
+@dataclass(frozen=True)
+class Ikev1Policy:
+    priority: int
+    encr: str | None  # None = platform default (des) -- never rendered by greios
+    hash: str | None  # None = default (sha)
+    group: int
+    lifetime: int | None
+
+
+@dataclass(frozen=True)
+class TransformSet:
+    name: str
+    transforms: str
+    mode: str  # "transport" or "tunnel"
+
+
+@dataclass(frozen=True)
+class PeerCrypto:
+    """Crypto towards one peer router."""
+
+    peer: str
+    ike_version: int
+    suite: str  # IKEv2 proposal/policy name, or "" for IKEv1
+    profile: str  # IKEv2 or ISAKMP profile name
+    ipsec_profile: str
+    transform_set: str
+    keyring: str
+    fvrf: str | None
+    remote_address: str
+    remote_ipv6: bool
+    local_identity: str
+    psk: Secret
+    pfs: int | None
+    ike_lifetime: int | None
+    ipsec_lifetime: int | None
+    dpd: str | None  # "10 3 on-demand"
+
+
+@dataclass(frozen=True)
+class TunnelIntent:
+    number: int
+    description: str
+    address: str
+    mask: str
+    ip_mtu: int
+    tcp_mss: int
+    source: str
+    destination: str
+    ipv6_underlay: bool
+    fvrf: str | None
+    ipsec_profile: str
+    peer: str
+    pair: str
+    ospf: bool
+    gre_key: int | None
+
+
+@dataclass(frozen=True)
+class OspfIntent:
+    process_id: int
+    area: int
+    networks: tuple[tuple[str, str], ...]  # (address, wildcard)
+
+
+@dataclass(frozen=True)
+class StaticRoute:
+    prefix: str
+    mask: str
+    next_hop: str
+    distance: int | None
+    comment: str
+
+
+@dataclass
+class RouterIntent:
+    router: RouterInfo
+    ikev2_suites: list[Ikev2Suite] = field(default_factory=list)
+    ikev1_policies: list[Ikev1Policy] = field(default_factory=list)
+    transform_sets: list[TransformSet] = field(default_factory=list)
+    peers: list[PeerCrypto] = field(default_factory=list)
+    tunnels: list[TunnelIntent] = field(default_factory=list)
+    ospf: OspfIntent | None = None
+    static_routes: list[StaticRoute] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.router.name
+
+    def ikev2_keyrings(self) -> dict[str, list[PeerCrypto]]:
+        out: dict[str, list[PeerCrypto]] = {}
+        for p in self.peers:
+            if p.ike_version == 2:
+                out.setdefault(p.keyring, []).append(p)
+        return out
+
+    def ikev1_keyrings(self) -> dict[tuple[str, str | None], list[PeerCrypto]]:
+        out: dict[tuple[str, str | None], list[PeerCrypto]] = {}
+        for p in self.peers:
+            if p.ike_version == 1:
+                out.setdefault((p.keyring, p.fvrf), []).append(p)
+        return out
+
+
+def _wildcard(net: ipaddress.IPv4Network) -> str:
+    return str(net.hostmask)
+
+
+def tunnel_mtu(inv: Inventory, a: RouterInfo, b: RouterInfo, policy: CryptoPolicy) -> tuple[int,
+                                                                                           int]:
+    """``ip mtu`` and ``ip tcp adjust-mss`` for the tunnel between ``a`` and ``b``."""
+    ipsec = policy.ipsec
+    res = compute(
+        MtuInput(
+            underlay_mtu=min(a.underlay_mtu, b.underlay_mtu),
+            encryption=ipsec.encryption,
+            integrity=ipsec.esp_integrity,  # type: ignore[arg-type]
+            mode=ipsec.mode,
+            nat_t=a.behind_nat or b.behind_nat,
+            ipv6_underlay=a.ipv6_underlay,
+            gre_key=inv.project.tunnels.gre_key,
+        )
+    )
+    return res.recommended_ip_mtu, res.recommended_tcp_mss
+
+
+def build_intents(
+    inv: Inventory,
+    allocations: list[Allocation],
+    crypto_of: dict[str, str],
+    store: SecretStore,
+) -> dict[str, RouterIntent]:
+    """Intent of every router. ``crypto_of`` maps pair key -> crypto policy name."""
+    intents = {r.name: RouterIntent(router=r) for r in inv.routers}
+    project = inv.project
+
+    for alloc in allocations:
+        policy_name = crypto_of[alloc.key]
+        policy = project.crypto_policies[policy_name]
+        ra, rb = inv.router(alloc.a), inv.router(alloc.b)
+        ip_mtu, mss = tunnel_mtu(inv, ra, rb, policy)
+        psk = store.psk(alloc.key)
+        for me, peer in ((ra, rb), (rb, ra)):
+            it = intents[me.name]
+            u = me.model.underlay
+            pu = peer.model.underlay
+            fvrf = u.vrf
+            if policy.ike_version == 2:
+                suite = obj_name(policy_name.upper())
+                profile = obj_name(peer.name)
+                keyring = obj_name("KR")
+                if all(s.name != suite for s in it.ikev2_suites):
+                    it.ikev2_suites.append(Ikev2Suite(
+                        name=suite,
+                        encryption=tuple(policy.ike.encryption),
+                        prf=tuple(policy.ike.prf),
+                        integrity=tuple(policy.ike.integrity),
+                        group=tuple(policy.ike.group),
+                        match_fvrf_any=False,
+                    ))
+            else:
+                suite = ""
+                profile = obj_name(peer.name)
+                keyring = obj_name("KR", fvrf) if fvrf else obj_name("KR")
+                pol = Ikev1Policy(
+                    priority=policy.isakmp_priority,
+                    encr=IKEV1_ENCR[policy.ike.encryption[0]],
+                    hash=None if policy.ike.hash[0] == "sha1" else IKEV1_HASH[policy.ike.hash[0]],
+                    group=policy.ike.group[0],
+                    lifetime=None if policy.ike.lifetime == DEFAULT_IKE_LIFETIME
+                    else policy.ike.lifetime,
+                )
+                if pol not in it.ikev1_policies:
+                    it.ikev1_policies.append(pol)
+            ts_name = transform_set_name(policy)
+            transforms = " ".join(
+                x for x in (ESP_ENCR[policy.ipsec.encryption],
+                            ESP_HMAC[policy.ipsec.esp_integrity]) if x
+            )
+            ts = TransformSet(ts_name, transforms, policy.ipsec.mode)
+            if ts not in it.transform_sets:
+                it.transform_sets.append(ts)
+            dpd = f"{policy.dpd.interval} {policy.dpd.retries} {policy.dpd.mode}" \
+                if policy.dpd else None
+            it.peers.append(PeerCrypto(
+                peer=peer.name,
+                ike_version=policy.ike_version,
+                suite=suite,
+                profile=profile,
+                ipsec_profile=obj_name(peer.name),
+                transform_set=ts_name,
+                keyring=keyring,
+                fvrf=fvrf,
+                remote_address=pu.reachable_address,
+                remote_ipv6=pu.ipv6,
+                local_identity=u.reachable_address,
+                psk=psk,
+                pfs=policy.ipsec.pfs,
+                ike_lifetime=None if policy.ike.lifetime == DEFAULT_IKE_LIFETIME
+                else policy.ike.lifetime,
+                ipsec_lifetime=None if policy.ipsec.lifetime == DEFAULT_IPSEC_LIFETIME
+                else policy.ipsec.lifetime,
+                dpd=dpd,
+            ))
+            addr = alloc.address_of(me.name)
+            it.tunnels.append(TunnelIntent(
+                number=alloc.tunnel,
+                description=f"greios: {me.name} <-> {peer.name}",
+                address=str(addr),
+                mask=str(alloc.network.netmask),
+                ip_mtu=ip_mtu,
+                tcp_mss=mss,
+                source=u.interface,
+                destination=pu.reachable_address,
+                ipv6_underlay=u.ipv6,
+                fvrf=fvrf,
+                ipsec_profile=obj_name(peer.name),
+                peer=peer.name,
+                pair=alloc.key,
+                ospf=me.routing.protocol == "ospf",
+                gre_key=alloc.tunnel if project.tunnels.gre_key else None,
+            ))
+
+    # IKEv2 policies match any FVRF when some tunnel of the router uses one
+    for it in intents.values():
+        if any(t.fvrf for t in it.tunnels):
+            it.ikev2_suites = [
+                Ikev2Suite(s.name, s.encryption, s.prf, s.integrity, s.group, True)
+                for s in it.ikev2_suites
+            ]
+        it.tunnels.sort(key=lambda t: t.number)
+        it.peers.sort(key=lambda p: p.peer)
+    _routing(inv, allocations, intents)
+    return intents
+
+
+def _routing(inv: Inventory, allocations: list[Allocation],
+             intents: dict[str, RouterIntent]) -> None:
+    # OSPF: tunnel subnets and LAN prefixes as network statements
+    for it in intents.values():
+        r = it.router
+        if r.routing.protocol != "ospf" or not it.tunnels:
+            continue
+        nets: list[tuple[str, str]] = []
+        for alloc in allocations:
+            if r.name in (alloc.a, alloc.b):
+                nets.append((str(alloc.network.network_address), _wildcard(alloc.network)))
+        for lan in r.model.lan:
+            net = ipaddress.ip_network(lan.prefix)
+            if isinstance(net, ipaddress.IPv4Network):
+                nets.append((str(net.network_address), _wildcard(net)))
+        it.ospf = OspfIntent(r.routing.ospf.process_id, r.routing.ospf.area, tuple(nets))
+
+    # static: every remote LAN via the first hop of the shortest tunnel path (BFS)
+    adj: dict[str, list[tuple[str, Allocation]]] = {}
+    for alloc in allocations:
+        adj.setdefault(alloc.a, []).append((alloc.b, alloc))
+        adj.setdefault(alloc.b, []).append((alloc.a, alloc))
+    for it in intents.values():
+        r = it.router
+        if r.routing.protocol != "static" or r.name not in adj:
+            continue
+        first_hop: dict[str, Allocation] = {}
+        queue: deque[str] = deque()
+        for peer, alloc in adj[r.name]:
+            first_hop[peer] = alloc
+            queue.append(peer)
+        while queue:
+            node = queue.popleft()
+            for nxt, _ in adj.get(node, []):
+                if nxt != r.name and nxt not in first_hop:
+                    first_hop[nxt] = first_hop[node]
+                    queue.append(nxt)
+        for dest in sorted(first_hop):
+            alloc = first_hop[dest]
+            nh = alloc.address_of(alloc.peer_of(r.name))
+            for lan in inv.router(dest).model.lan:
+                net = ipaddress.ip_network(lan.prefix)
+                if isinstance(net, ipaddress.IPv4Network):
+                    it.static_routes.append(StaticRoute(
+                        prefix=str(net.network_address), mask=str(net.netmask),
+                        next_hop=str(nh), distance=r.routing.static.distance,
+                        comment=f"greios: {dest} LAN",
+                    ))

@@ -1,0 +1,250 @@
+"""Load ``sites/``: the project file, every site file, and turn errors into precise messages."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from greios.errors import InventoryError
+from greios.inventory.models import Project, Router, Routing, Site
+from greios.inventory.yamlsrc import Path_, YamlDoc, display_path, load_yaml
+
+PROJECT_FILE = "greios.yaml"
+LOCK_FILE = "greios.lock"
+SECRETS_FILE = ".greios-secrets.yaml"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class RouterInfo:
+    """A router with everything resolved that other layers need."""
+
+    name: str
+    site: str
+    model: Router
+    file: Path  # the site file it was declared in
+    index: int  # position in the site file's routers list
+    underlay_mtu: int
+    routing: Routing
+    snapshot: Path | None
+
+    @property
+    def behind_nat(self) -> bool:
+        return self.model.underlay.behind_nat
+
+    @property
+    def ipv6_underlay(self) -> bool:
+        return self.model.underlay.ipv6
+
+    @property
+    def hostname(self) -> str:
+        return self.name
+
+
+@dataclass
+class Inventory:
+    """The validated inventory of one ``sites/`` directory."""
+
+    root: Path
+    project: Project
+    project_doc: YamlDoc
+    sites: dict[str, Site] = field(default_factory=dict)
+    site_docs: dict[str, YamlDoc] = field(default_factory=dict)
+    routers: list[RouterInfo] = field(default_factory=list)
+    broken_sites: set[str] = field(default_factory=set)  # site files that failed the schema
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_FILE
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.root / SECRETS_FILE
+
+    @property
+    def waivers(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in self.project.waivers.items()}
+
+    def router(self, name: str) -> RouterInfo:
+        for r in self.routers:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def site_routers(self, site: str) -> list[RouterInfo]:
+        return [r for r in self.routers if r.site == site]
+
+
+def _loc_to_path(data: Any, loc: tuple[int | str, ...]) -> Path_:
+    """Map a pydantic error location onto the YAML data path (dropping union tags)."""
+    out: list[str | int] = []
+    cur: Any = data
+    for i, part in enumerate(loc):
+        in_map = isinstance(cur, dict) and isinstance(part, str) and part in cur
+        in_list = isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        if in_map or in_list:
+            out.append(part)
+            cur = cur[part]
+        elif i == len(loc) - 1:
+            out.append(part)
+    return tuple(out)
+
+
+def _message(err: Any, model: type[BaseModel], path: Path_) -> str:
+    kind = err["type"]
+    msg = str(err["msg"])
+    if kind == "extra_forbidden":
+        key = str(path[-1]) if path else "?"
+        known = _known_keys(model, path[:-1])
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        if key.lower() in {"password", "secret", "psk", "pre_shared_key", "key", "username"}:
+            hint = (" (credentials are never stored in YAML: name environment variables in "
+                    "username_env / password_env)")
+        return f"unknown key '{key}'{hint}"
+    if kind == "missing":
+        return "required key is missing"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if kind in {"literal_error", "enum"}:
+        return f"{msg}, got {err.get('input')!r}"
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        return f"{msg}, got {err.get('input')!r}"
+    if kind == "string_pattern_mismatch":
+        return f"invalid value {err.get('input')!r} (allowed: letters, digits and _ . -)"
+    return msg
+
+
+def _known_keys(model: type[BaseModel], path: Path_) -> list[str]:
+    """Field names of the sub-model at ``path`` (best effort, for 'did you mean')."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        ann = fields[part].annotation
+        current = _first_model(ann)
+        if current is None:
+            return []
+    fields = getattr(current, "model_fields", None)
+    return list(fields) if fields else []
+
+
+def _first_model(ann: Any) -> Any:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in getattr(ann, "__args__", ()) or ():
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def validate_doc(doc: YamlDoc, model: type[M], problems: list[str]) -> M | None:
+    """Validate a YAML document against ``model``; append located messages on failure."""
+    if doc.problems:
+        problems.extend(doc.problems)
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(f"{display_path(doc.file)}:1: expected a mapping at the top level")
+        return None
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            path = _loc_to_path(doc.data, tuple(err["loc"]))
+            problems.append(f"{doc.where(path)}: {_message(err, model, path)}")
+        return None
+
+
+def site_files(root: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in root.iterdir()
+        if p.is_file()
+        and p.suffix in {".yaml", ".yml"}
+        and not p.name.startswith(".")
+        and p.name != PROJECT_FILE
+    )
+
+
+def load_inventory(root: Path, *, check: bool = True) -> Inventory:
+    """Load and validate ``root`` (a ``sites/`` directory). Raises InventoryError listing
+    every problem found."""
+    from greios.inventory import checks  # local: avoids an import cycle
+
+    root = Path(root)
+    if not root.is_dir():
+        raise InventoryError(f"{display_path(root)}: inventory directory not found")
+    project_path = root / PROJECT_FILE
+    if not project_path.is_file():
+        raise InventoryError(
+            f"{display_path(project_path)}: project file not found (every sites/ directory "
+            f"needs a {PROJECT_FILE}; see docs/inventory.md)"
+        )
+    problems: list[str] = []
+    project_doc = load_yaml(project_path)
+    project = validate_doc(project_doc, Project, problems)
+
+    sites: dict[str, Site] = {}
+    docs: dict[str, YamlDoc] = {}
+    files = site_files(root)
+    if not files:
+        problems.append(f"{display_path(root)}: no site files (*.yaml) next to {PROJECT_FILE}")
+    broken: set[str] = set()
+    for f in files:
+        doc = load_yaml(f)
+        site = validate_doc(doc, Site, problems)
+        if site is None:
+            if isinstance(doc.data, dict) and isinstance(doc.data.get("site"), str):
+                broken.add(doc.data["site"])
+            continue
+        if site.site in sites:
+            first = docs[site.site]
+            problems.append(
+                f"{doc.where(('site',))}: duplicate site '{site.site}' "
+                f"(already declared in {display_path(first.file)})"
+            )
+            continue
+        sites[site.site] = site
+        docs[site.site] = doc
+
+    if project is None:
+        raise InventoryError(problems)
+    inv = Inventory(root=root, project=project, project_doc=project_doc, sites=sites,
+                    site_docs=docs, broken_sites=broken)
+    for site_name, site in sites.items():
+        doc = docs[site_name]
+        for i, r in enumerate(site.routers):
+            snap = None
+            if r.snapshot:
+                snap = (doc.file.parent / r.snapshot).resolve()
+            inv.routers.append(
+                RouterInfo(
+                    name=r.name,
+                    site=site_name,
+                    model=r,
+                    file=doc.file,
+                    index=i,
+                    underlay_mtu=r.underlay.mtu or project.defaults.underlay_mtu,
+                    routing=r.routing or project.routing,
+                    snapshot=snap,
+                )
+            )
+    if check:
+        problems.extend(checks.check_inventory(inv))
+    if problems:
+        raise InventoryError(problems)
+    return inv
+
+
+def load_project(sites_dir: Path) -> Inventory:
+    """Alias of :func:`load_inventory` (the name other layers use)."""
+    return load_inventory(sites_dir)

@@ -1,0 +1,390 @@
+"""Pydantic schema of the inventory: the project file and one file per site.
+
+Models hold user intent: they are frozen and reject unknown keys. Field-level syntax
+(addresses, names, ranges) is checked here; cross-object rules (overlaps, unknown sites,
+exhaustion) live in :mod:`greios.inventory.checks`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+NAME_RE = r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$"
+ENV_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+IOS_NAME_RE = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"
+IFACE_RE = r"^[A-Za-z][A-Za-z-]*[0-9]+(?:[/.:][0-9]+)*$"
+
+Name = Annotated[str, Field(pattern=NAME_RE, description="letters, digits, _ . -")]
+EnvName = Annotated[str, Field(pattern=ENV_RE)]
+IosName = Annotated[str, Field(pattern=IOS_NAME_RE)]
+IfaceName = Annotated[str, Field(pattern=IFACE_RE)]
+
+IkeEncryption = Literal[
+    "aes-gcm-256", "aes-gcm-128", "aes-cbc-256", "aes-cbc-192", "aes-cbc-128", "3des", "des"
+]
+IkeHash = Literal["sha512", "sha384", "sha256", "sha1", "md5"]
+DhGroup = Literal[1, 2, 5, 14, 15, 16, 19, 20, 21, 24]
+EspEncryption = Literal[
+    "aes-gcm-256", "aes-gcm-128", "aes-cbc-256", "aes-cbc-192", "aes-cbc-128", "3des", "des", "null"
+]
+EspIntegrity = Literal["sha512", "sha384", "sha256", "sha1", "md5", "none"]
+
+
+_DEF_IKE_ENC: tuple[IkeEncryption, ...] = ("aes-gcm-256", "aes-gcm-128")
+_DEF_PRF: tuple[IkeHash, ...] = ("sha384", "sha256")
+_DEF_HASH: tuple[IkeHash, ...] = ("sha256",)
+_DEF_GROUP: tuple[DhGroup, ...] = (20, 19)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- crypto
+
+
+class IkeSettings(Model):
+    """Phase 1 (IKE SA) proposal."""
+
+    encryption: list[IkeEncryption] = Field(default_factory=lambda: list(_DEF_IKE_ENC))
+    prf: list[IkeHash] = Field(default_factory=lambda: list(_DEF_PRF))
+    integrity: list[IkeHash] = Field(default_factory=list)
+    hash: list[IkeHash] = Field(default_factory=lambda: list(_DEF_HASH))  # IKEv1 only
+    group: list[DhGroup] = Field(default_factory=lambda: list(_DEF_GROUP))
+    lifetime: int = Field(86400, ge=120, le=86400)
+
+    @field_validator("encryption", "group")
+    @classmethod
+    def _non_empty(cls, v: list[Any]) -> list[Any]:
+        if not v:
+            raise ValueError("must list at least one value")
+        return v
+
+    @model_validator(mode="after")
+    def _aead(self) -> IkeSettings:
+        gcm = [e for e in self.encryption if e.startswith("aes-gcm")]
+        if gcm and len(gcm) != len(self.encryption):
+            raise ValueError("an IKEv2 proposal cannot mix AES-GCM with non-AEAD ciphers")
+        if gcm and self.integrity:
+            raise ValueError("integrity must be empty with AES-GCM (the PRF is used instead)")
+        if not gcm and not self.integrity:
+            object.__setattr__(self, "integrity", list(self.prf) or ["sha256"])
+        return self
+
+
+class IpsecSettings(Model):
+    """Phase 2 (IPsec SA) transform and profile settings."""
+
+    encryption: EspEncryption = "aes-gcm-256"
+    integrity: EspIntegrity | None = None  # None: none for GCM, sha256 otherwise
+    mode: Literal["transport", "tunnel"] = "transport"
+    pfs: DhGroup | None = 20
+    lifetime: int = Field(3600, ge=120, le=86400)
+
+    @model_validator(mode="after")
+    def _integrity(self) -> IpsecSettings:
+        gcm = self.encryption.startswith("aes-gcm")
+        if self.integrity is None:
+            object.__setattr__(self, "integrity", "none" if gcm else "sha256")
+        elif gcm and self.integrity != "none":
+            raise ValueError("esp-gcm cannot be combined with an HMAC (set integrity: none)")
+        if self.encryption == "null" and self.integrity == "none":
+            raise ValueError("esp-null needs an integrity algorithm")
+        return self
+
+    @property
+    def esp_integrity(self) -> str:
+        return self.integrity or "none"
+
+
+class Dpd(Model):
+    interval: int = Field(10, ge=10, le=3600)
+    retries: int = Field(3, ge=2, le=60)
+    mode: Literal["on-demand", "periodic"] = "on-demand"
+
+
+class CryptoPolicy(Model):
+    """A named crypto suite; the default is IKEv2 with the reference §1.12 choices."""
+
+    ike_version: Literal[1, 2] = 2
+    ike: IkeSettings = Field(default_factory=IkeSettings)
+    ipsec: IpsecSettings = Field(default_factory=IpsecSettings)
+    dpd: Dpd | None = Field(default_factory=Dpd)
+    isakmp_priority: int = Field(110, ge=1, le=10000, description="IKEv1 policy priority")
+
+    @model_validator(mode="after")
+    def _v1(self) -> CryptoPolicy:
+        if self.ike_version == 1 and any(e.startswith("aes-gcm") for e in self.ike.encryption):
+            raise ValueError("IKEv1 ISAKMP policies cannot use AES-GCM; use aes-cbc-256")
+        return self
+
+
+# --------------------------------------------------------------------------- routing
+
+
+class OspfSettings(Model):
+    process_id: int = Field(1, ge=1, le=65535)
+    area: int = Field(0, ge=0, le=4294967295)
+    network_type: Literal["point-to-point"] = "point-to-point"
+    hello_interval: int | None = Field(None, ge=1, le=65535)
+    dead_interval: int | None = Field(None, ge=1, le=65535)
+
+
+class StaticSettings(Model):
+    distance: int | None = Field(None, ge=1, le=255)
+
+
+class Routing(Model):
+    """Routing over the tunnels. ``protocol`` selects a renderer; BGP/EIGRP slot in here."""
+
+    protocol: Literal["ospf", "static", "none"] = "ospf"
+    ospf: OspfSettings = Field(default_factory=OspfSettings)
+    static: StaticSettings = Field(default_factory=StaticSettings)
+
+
+# --------------------------------------------------------------------------- project
+
+
+class TunnelNumbers(Model):
+    start: int = Field(100, ge=0, le=2147483647)
+    end: int = Field(199, ge=0, le=2147483647)
+
+    @model_validator(mode="after")
+    def _order(self) -> TunnelNumbers:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is below start ({self.start})")
+        return self
+
+
+class TunnelSettings(Model):
+    numbers: TunnelNumbers = Field(default_factory=TunnelNumbers)
+    pools: list[str] = Field(min_length=1)
+    link_prefix: Literal[30, 31] = 30
+    gre_key: bool = False
+
+    @field_validator("pools")
+    @classmethod
+    def _pools(cls, v: list[str]) -> list[str]:
+        for p in v:
+            try:
+                net = ipaddress.ip_network(p, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"'{p}' is not a valid IPv4 prefix: {exc}") from None
+            if net.version != 4:
+                raise ValueError(f"'{p}': tunnel pools must be IPv4")
+        return v
+
+
+class PairEntry(Model):
+    pair: list[str] = Field(min_length=2, max_length=2)
+    crypto: str | None = None
+    description: str | None = None
+
+
+class HubSpokeBody(Model):
+    hubs: list[str] = Field(min_length=1, max_length=2)
+    spokes: list[str] = Field(min_length=1)
+    crypto: str | None = None
+
+
+class HubSpokeEntry(Model):
+    hub_and_spoke: HubSpokeBody
+
+
+class MeshBody(Model):
+    sites: list[str] = Field(min_length=2)
+    crypto: str | None = None
+
+
+class MeshEntry(Model):
+    full_mesh: MeshBody
+
+
+def _topology_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("pair", "hub_and_spoke", "full_mesh"):
+            if key in value:
+                return key
+        return None
+    if isinstance(value, PairEntry):
+        return "pair"
+    if isinstance(value, HubSpokeEntry):
+        return "hub_and_spoke"
+    if isinstance(value, MeshEntry):
+        return "full_mesh"
+    return None
+
+
+TopologyEntry = Annotated[
+    Annotated[PairEntry, Tag("pair")]
+    | Annotated[HubSpokeEntry, Tag("hub_and_spoke")]
+    | Annotated[MeshEntry, Tag("full_mesh")],
+    Discriminator(
+        _topology_kind,
+        custom_error_type="topology_kind",
+        custom_error_message="each topology entry needs one of: pair, hub_and_spoke, full_mesh",
+    ),
+]
+
+
+class ProjectDefaults(Model):
+    crypto: str = "nge"
+    underlay_mtu: int = Field(1500, ge=576, le=9216)
+
+
+class Project(Model):
+    """``sites/greios.yaml``."""
+
+    project: Name
+    description: str = ""
+    defaults: ProjectDefaults = Field(default_factory=ProjectDefaults)
+    tunnels: TunnelSettings
+    crypto_policies: dict[str, CryptoPolicy] = Field(
+        default_factory=lambda: {"nge": CryptoPolicy()}
+    )
+    routing: Routing = Field(default_factory=Routing)
+    topology: list[TopologyEntry] = Field(min_length=1)
+    waivers: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("crypto_policies")
+    @classmethod
+    def _policy_names(cls, v: dict[str, CryptoPolicy]) -> dict[str, CryptoPolicy]:
+        for name in v:
+            if not re.match(r"^[A-Za-z][A-Za-z0-9-]{0,23}$", name):
+                raise ValueError(f"crypto policy name '{name}' must be letters, digits and -")
+        return v
+
+
+# --------------------------------------------------------------------------- sites
+
+
+class Management(Model):
+    host: str = Field(min_length=1)
+    port: int = Field(22, ge=1, le=65535)
+    username_env: EnvName
+    password_env: EnvName
+    enable_secret_env: EnvName | None = None
+    driver: Literal["ios"] = "ios"
+    timeout: int = Field(60, ge=5, le=3600)
+    optional_args: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @field_validator("optional_args")
+    @classmethod
+    def _no_secrets(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key in v:
+            if key.lower() in {"password", "secret", "enable_secret", "key_file_password"}:
+                raise ValueError(
+                    f"'{key}' is a secret: name an environment variable in "
+                    "password_env / enable_secret_env instead"
+                )
+        return v
+
+
+class Underlay(Model):
+    interface: IfaceName
+    address: str  # CIDR, IPv4 or IPv6
+    mtu: int | None = Field(None, ge=576, le=9216)
+    vrf: IosName | None = None  # front-door VRF
+    behind_nat: bool = False
+    public_address: str | None = None  # what peers see when behind NAT
+
+    @field_validator("address")
+    @classmethod
+    def _addr(cls, v: str) -> str:
+        if "/" not in v:
+            raise ValueError(f"'{v}' needs a prefix length, e.g. {v}/24")
+        try:
+            iface = ipaddress.ip_interface(v)
+        except ValueError:
+            raise ValueError(f"'{v}' is not a valid IPv4/IPv6 address with prefix") from None
+        if iface.ip == iface.network.network_address and iface.network.prefixlen < 31 and (
+            iface.version == 4
+        ):
+            raise ValueError(f"'{v}' is the network address of its subnet")
+        return v
+
+    @field_validator("public_address")
+    @classmethod
+    def _pub(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ipaddress.ip_address(v)
+            except ValueError:
+                raise ValueError(f"'{v}' is not a valid IP address") from None
+        return v
+
+    @model_validator(mode="after")
+    def _nat(self) -> Underlay:
+        if self.public_address and not self.behind_nat:
+            raise ValueError("public_address is only meaningful with behind_nat: true")
+        return self
+
+    @property
+    def ip(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+        return ipaddress.ip_interface(self.address).ip
+
+    @property
+    def ipv6(self) -> bool:
+        return ipaddress.ip_interface(self.address).version == 6
+
+    @property
+    def reachable_address(self) -> str:
+        """The address peers send to (post-NAT)."""
+        return self.public_address or str(self.ip)
+
+
+class Lan(Model):
+    prefix: str
+    interface: IfaceName | None = None
+    address: str | None = None
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        try:
+            ipaddress.ip_network(v, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"'{v}' is not a valid prefix: {exc}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _inside(self) -> Lan:
+        if self.address is not None:
+            try:
+                ip = ipaddress.ip_address(self.address)
+            except ValueError:
+                raise ValueError(f"'{self.address}' is not a valid IP address") from None
+            if ip not in ipaddress.ip_network(self.prefix):
+                raise ValueError(f"address {self.address} is outside {self.prefix}")
+        return self
+
+
+class Router(Model):
+    name: Name
+    platform: str = "ios-xe"
+    ios_version: str | None = None
+    management: Management
+    underlay: Underlay
+    lan: list[Lan] = Field(default_factory=list)
+    routing: Routing | None = None
+    snapshot: str | None = None  # running-config snapshot, relative to the site file
+
+
+class Site(Model):
+    """``sites/<site>.yaml``."""
+
+    site: Name
+    description: str = ""
+    routers: list[Router] = Field(min_length=1)
