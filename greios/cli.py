@@ -71,8 +71,11 @@ def _print_error(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code (the console script exits with it)."""
+    from greios.commands._source import rewrite_offline_argv
+
+    args = rewrite_offline_argv(list(sys.argv[1:] if argv is None else argv))
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app(args=args, standalone_mode=False)
     except GreiosError as exc:
         _print_error(str(exc))
         return _exit(int(exc.exit_code))

@@ -88,14 +88,17 @@ def intended_configs(project: Inventory | Path, *, snapshots: bool = True) -> di
     Used by the pre-change audit. PSKs are real values here (the audit hashes them and
     never prints them); the lock file and secrets are not written.
     """
-    from greios.plan.remediation import apply_commands, plan_router
+    from greios.lab.configtree import apply_lines, parse_config, render_config
+    from greios.secrets import resolve_refs
+    from greios.workflow import plan_for
 
     root = project.root if isinstance(project, Inventory) else Path(project)
     b = build(root, persist=False)
     out: dict[str, str] = {}
     for r in b.inventory.routers:
         running = r.snapshot.read_text(encoding="utf-8") if (snapshots and r.snapshot) else ""
-        intended = b.render(r.name, secrets="reveal")
-        plan = plan_router(running, intended)
-        out[r.name] = apply_commands(running, plan.commands)
+        entry = plan_for(b, r.name, running)
+        tree = parse_config(running)
+        apply_lines(tree, [resolve_refs(c, b.store) for c in entry.plan.commands])
+        out[r.name] = render_config(tree)
     return out

@@ -1,0 +1,105 @@
+"""``greios plan``: what would change on each router, Terraform style."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from greios.commands._common import SITES_HELP, note
+from greios.commands._source import LAB_HELP, OFFLINE_HELP
+
+
+def plan(
+    site: list[str] = typer.Option([], "--site", help="Only this site (or site/router); "
+                                   "repeatable."),
+    sites: Path = typer.Option(Path("sites"), "--sites", "-s", help=SITES_HELP,
+                               envvar="GREIOS_SITES"),
+    lab: bool = typer.Option(False, "--lab", help=LAB_HELP),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
+    offline_dir: Path | None = typer.Option(None, "--offline-dir", hidden=True),
+    out: Path | None = typer.Option(None, "--out", help="Save the plan for `greios apply "
+                                    "FILE` (secrets stored as references only)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode",
+        help="Exit 0 when there are no changes, 2 when there are, 1 on error."),
+    show_commands: bool = typer.Option(False, "--commands", help="Also print the exact IOS "
+                                       "lines that would be pushed (keys redacted)."),
+    parallelism: int = typer.Option(10, "--parallelism", min=1, max=100,
+                                    help="Routers read at once."),
+) -> int:
+    """Show the ordered change from each router's running config to its intended config.
+
+    Only what greios owns is touched: its tunnels, GREIOS-* crypto objects and the routing
+    lines it renders (plus the ones of pairs that left the inventory). Running configs come
+    from the routers (napalm; credentials from the env vars named in the inventory), from
+    the lab (--lab) or from snapshots (--offline [DIR]).
+    """
+    from greios.commands._source import make_source
+    from greios.plan.ownership import redact_line
+    from greios.plan.present import format_plan
+    from greios.planfile import save_plan
+    from greios.workflow import compute_plans, to_saved
+
+    source = make_source(sites, lab, offline, offline_dir)
+    b, entries = compute_plans(sites, site, source, note=note, parallelism=parallelism)
+    add = sum(e.plan.counts()[0] for e in entries)
+    change = sum(e.plan.counts()[1] for e in entries)
+    destroy = sum(e.plan.counts()[2] for e in entries)
+    if as_json:
+        body = {
+            "format": "greios-plan-json", "version": 1, "source": source.kind,
+            "routers": [
+                {
+                    "router": e.router, "site": e.site,
+                    "running_fingerprint": e.running_fingerprint,
+                    "changes": not e.plan.is_empty,
+                    "counts": dict(zip(("add", "change", "destroy"), e.plan.counts(),
+                                       strict=True)),
+                    "objects": [
+                        {"action": o.action, "header": redact_line(o.header), "kind": o.kind,
+                         "lines": [{"sign": lc.sign, "text": redact_line(lc.text),
+                                    "old": redact_line(lc.old) if lc.old else None}
+                                   for lc in o.lines]}
+                        for o in e.plan.objects
+                    ],
+                    "commands": [redact_line(c) for c in e.plan.commands],
+                }
+                for e in entries
+            ],
+            "summary": {"add": add, "change": change, "destroy": destroy},
+        }
+        typer.echo(json.dumps(body, indent=2))
+    else:
+        color = _color()
+        for e in entries:
+            typer.echo(f"# {e.router} (site {e.site}) - from {source.describe()}")
+            text = format_plan(e.router, e.plan, color=color)
+            typer.echo(text.rsplit("\nPlan: ", 1)[0].rstrip())  # one total line at the end
+            if show_commands and not e.plan.is_empty:
+                from greios.plan.present import format_commands
+
+                typer.echo("\n  commands:")
+                typer.echo("".join(f"    {ln}\n" for ln in
+                                   format_commands(e.plan).splitlines()), nl=False)
+            typer.echo("")
+        typer.echo(f"Plan: {add} to add, {change} to change, {destroy} to destroy.")
+    if out is not None:
+        save_plan(out, to_saved(b, entries, source), forbidden=b.store.known_values())
+        note(f"Saved the plan to {out}. Apply exactly this plan with: greios apply {out}")
+    if detailed_exitcode and (add or change or destroy):
+        return 2
+    return 0
+
+
+def _color() -> bool:
+    import os
+    import sys
+
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)

@@ -1,0 +1,154 @@
+"""Plan computation: intended config (with secret references) vs running config, per router.
+
+Pure: texts and models in, models out. Fetching running configs lives in
+:mod:`greios.sources`; pushing in :mod:`greios.deploy`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from greios.allocate import Allocation
+from greios.intent import build_intents
+from greios.pipeline import Build
+from greios.plan.remediation import RouterPlan, plan_router
+from greios.planfile import SavedPlan, SavedRouter
+from greios.render import render_router
+from greios.secrets import REF_RE, SecretStore
+from greios.sources import Source
+
+
+@dataclass(frozen=True)
+class TunnelVerify:
+    """Post-apply check of one tunnel: line protocol up and a DF ping at the tunnel MTU."""
+
+    interface: str
+    peer: str
+    peer_address: str
+    ping_size: int
+
+
+@dataclass
+class RouterPlanEntry:
+    router: str
+    site: str
+    running_fingerprint: str
+    intended: str  # rendered with secret references
+    retired: str
+    plan: RouterPlan
+    tunnels: list[TunnelVerify] = field(default_factory=list)
+
+
+def secret_equal_for(store: SecretStore) -> Callable[[str, str], bool]:
+    """Key-line comparison that resolves ``<secret:psk/..>`` references first."""
+    from greios.plan.ownership import default_secret_equal
+
+    def equal(running_line: str, intended_line: str) -> bool:
+        resolved = REF_RE.sub(lambda m: store.resolve(m.group(1), m.group(2)), intended_line)
+        return default_secret_equal(running_line, resolved)
+
+    return equal
+
+
+def retired_text(b: Build, router: str) -> str:
+    """What greios rendered for pairs of ``router`` that left the inventory."""
+    inv = b.inventory
+    names = {r.name for r in inv.routers}
+    gone: list[Allocation] = [
+        a for a in b.allocation.retired if router in (a.a, a.b)
+    ]
+    if not gone:
+        return ""
+    renderable = [a for a in gone if a.a in names and a.b in names]
+    text = ""
+    if renderable:
+        default = inv.project.defaults.crypto
+        intents = build_intents(inv, renderable, {a.key: default for a in renderable}, b.store)
+        text = render_router(intents[router], secrets="ref")
+    # peers that vanished from the inventory: at least their routing lines
+    r = inv.router(router)
+    if r.routing.protocol == "ospf":
+        ospf = r.routing.ospf
+        lines = [f" network {a.network.network_address} {a.network.hostmask} area {ospf.area}"
+                 for a in gone if a not in renderable]
+        if lines:
+            text += f"router ospf {ospf.process_id}\n" + "\n".join(lines) + "\n"
+    return text
+
+
+def plan_for(b: Build, router: str, running: str) -> RouterPlanEntry:
+    from greios.deploy.fingerprint import fingerprint
+
+    info = b.inventory.router(router)
+    intended = b.render(router, secrets="ref")
+    retired = retired_text(b, router)
+    plan = plan_router(running, intended, retired=retired,
+                       secret_equal=secret_equal_for(b.store))
+    tunnels: list[TunnelVerify] = []
+    intent = b.intents[router]
+    for t in intent.tunnels:
+        alloc = next(a for a in b.active if a.key == t.pair)
+        tunnels.append(TunnelVerify(
+            interface=f"Tunnel{t.number}", peer=t.peer,
+            peer_address=str(alloc.address_of(t.peer)), ping_size=t.ip_mtu,
+        ))
+    return RouterPlanEntry(router=router, site=info.site,
+                           running_fingerprint=fingerprint(running), intended=intended,
+                           retired=retired, plan=plan, tunnels=tunnels)
+
+
+def converged_check(intended: str, retired: str, store: SecretStore) -> Callable[[str], str | None]:
+    """After commit: None when the fresh running config holds every intended object."""
+    equal = secret_equal_for(store)
+
+    def check(running: str) -> str | None:
+        rest = plan_router(running, intended, retired=retired, secret_equal=equal)
+        if rest.is_empty:
+            return None
+        first = rest.objects[0] if rest.objects else None
+        what = f"{first.action} {first.header}" if first else rest.commands[0].strip()
+        return f"running config still differs from the intended config ({what})"
+
+    return check
+
+
+def compute_plans(
+    sites_dir: Path, site_filter: list[str], source: Source, *,
+    note: Callable[[str], None], parallelism: int = 10,
+) -> tuple[Build, list[RouterPlanEntry]]:
+    """Load, allocate (writing the lock), fetch running configs and plan every router."""
+    from greios.pipeline import build
+    from greios.sources import ensure_lab, fetch_running
+
+    b = build(sites_dir)
+    if b.lock_written:
+        note(f"note: new allocations recorded in {b.inventory.lock_path}")
+    if b.secrets_written:
+        note(f"note: new pre-shared keys stored in {b.inventory.secrets_path} (mode 0600)")
+    routers = b.routers(site_filter)
+    if source.kind == "lab":
+        ensure_lab(b.inventory, source, note)
+    running = fetch_running(source, routers, parallelism=parallelism)
+    return b, [plan_for(b, r.name, running[r.name]) for r in routers]
+
+
+def to_saved(b: Build, entries: list[RouterPlanEntry], source: Source) -> SavedPlan:
+    from dataclasses import asdict
+
+    routers = [
+        SavedRouter(
+            router=e.router, site=e.site, running_fingerprint=e.running_fingerprint,
+            commands=list(e.plan.commands), rollback=list(e.plan.rollback),
+            intended=e.intended, retired=e.retired, counts=list(e.plan.counts()),
+            objects=[asdict(o) for o in e.plan.objects],
+            tunnels=[asdict(t) for t in e.tunnels],
+        )
+        for e in entries
+    ]
+    chosen = {e.router for e in entries}
+    pairs = [[a.a, a.b] for a in b.active if a.a in chosen or a.b in chosen]
+    retired = [a.key for a in b.allocation.retired if a.a in chosen or a.b in chosen]
+    return SavedPlan(source=source.kind, sites_dir=str(b.inventory.root.resolve()),
+                     routers=routers, pairs=pairs, retired_pairs=retired)

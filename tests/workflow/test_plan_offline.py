@@ -1,0 +1,129 @@
+"""`greios plan` against offline snapshots: output, JSON, saved plans, convergence, retired
+pairs. No device: the running configs are the bundled example snapshots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from greios.cli import main
+from greios.pipeline import build
+from greios.lab.configtree import apply_lines, parse_config, render_config
+from greios.secrets import resolve_refs
+from greios.workflow import plan_for
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def secrets_of(sites: Path) -> list[str]:
+    return list(yaml.safe_load((sites / ".greios-secrets.yaml").read_text())["psk"].values())
+
+
+def converge(sites: Path, dest: Path) -> Path:
+    """Write <router>.cfg = snapshot with the plan applied (keys resolved) into dest."""
+    b = build(sites)
+    dest.mkdir(exist_ok=True)
+    for r in b.inventory.routers:
+        running = r.snapshot.read_text()
+        entry = plan_for(b, r.name, running)
+        cmds = [resolve_refs(c, b.store) for c in entry.plan.commands]
+        tree = parse_config(running)
+        rejected = apply_lines(tree, cmds)  # the lab's IOS semantics, not the plan engine's
+        assert not rejected, (r.name, rejected)
+        (dest / f"{r.name}.cfg").write_text(render_config(tree))
+    return dest
+
+
+def test_plan_shows_tunnel_crypto_and_ospf(sites: Path, capsys) -> None:
+    code, out, err = run(capsys, "plan", "--offline", "--site", "tokyo", "--sites", str(sites))
+    assert code == 0, err
+    for needle in ("+ interface Tunnel100 {", "+ tunnel destination 10.111.147.74",
+                   "+ crypto ikev2 profile GREIOS-hongkong-rtr1 {",
+                   "+ crypto ipsec profile GREIOS-hongkong-rtr1 {",
+                   "+ network 192.168.0.0 0.0.0.3 area 0", "+ pre-shared-key <redacted>"):
+        assert needle in out
+    assert out.strip().splitlines()[-1] == "Plan: 8 to add, 0 to change, 0 to destroy."
+    for key in secrets_of(sites):
+        assert key not in out and key not in err
+
+
+def test_existing_operator_ospf_is_changed_not_replaced(sites: Path, capsys) -> None:
+    code, out, _ = run(capsys, "plan", "--offline", "--site", "mumbai", "--sites", str(sites))
+    assert code == 0
+    assert "~ router ospf 1 {" in out
+    assert "network 172.16.4.0" not in out  # already there in the snapshot
+    assert "router-id" not in out  # operator's line untouched
+
+
+def test_detailed_exitcode_and_json(sites: Path, capsys) -> None:
+    code, _, _ = run(capsys, "plan", "--offline", "--detailed-exitcode", "--sites", str(sites))
+    assert code == 2
+    code, out, _ = run(capsys, "plan", "--offline", "--json", "--sites", str(sites))
+    assert code == 0
+    body = json.loads(out)
+    assert {r["router"] for r in body["routers"]} == {
+        "tokyo-rtr1", "hongkong-rtr1", "singapore-rtr1", "sydney-rtr1", "mumbai-rtr1",
+        "seoul-rtr1"}
+    assert body["summary"]["add"] > 0 and body["summary"]["destroy"] == 0
+    for key in secrets_of(sites):
+        assert key not in out
+
+
+def test_saved_plan_holds_references_not_secrets(sites: Path, tmp_path: Path, capsys) -> None:
+    plan = tmp_path / "all.plan"
+    code, _, err = run(capsys, "plan", "--offline", "--out", str(plan), "--sites", str(sites))
+    assert code == 0, err
+    text = plan.read_text()
+    assert "<secret:psk/hongkong-rtr1--tokyo-rtr1>" in text
+    for key in secrets_of(sites):
+        assert key not in text
+    saved = json.loads(text)
+    assert all(len(r["running_fingerprint"]) == 64 for r in saved["routers"])
+    code, _, err = run(capsys, "apply", str(plan))
+    assert code == 1 and "made from offline snapshots" in err
+
+
+def test_round_trip_converged_plan_is_empty(sites: Path, tmp_path: Path, capsys) -> None:
+    done = converge(sites, tmp_path / "converged")
+    code, out, err = run(capsys, "plan", "--offline", str(done), "--detailed-exitcode",
+                         "--sites", str(sites))
+    assert code == 0, out + err
+    assert "Plan: 0 to add, 0 to change, 0 to destroy." in out
+    # unmanaged config is untouched: every snapshot line survives, except greios's own
+    b = build(sites)
+    for r in b.inventory.routers:
+        after = (done / f"{r.name}.cfg").read_text().splitlines()
+        for line in r.snapshot.read_text().splitlines():
+            if line.strip() and not line.strip().startswith(("Building", "Current config", "!")) \
+                    and "\t" not in line:
+                assert line in after, (r.name, line)
+
+
+def test_removed_pair_is_destroyed(sites: Path, tmp_path: Path, capsys) -> None:
+    done = converge(sites, tmp_path / "converged")
+    project = yaml.safe_load((sites / "greios.yaml").read_text())
+    project["topology"] = project["topology"][1:]  # tokyo <-> hongkong leaves
+    (sites / "greios.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    code, out, err = run(capsys, "plan", "--offline", str(done), "--site", "tokyo",
+                         "--sites", str(sites))
+    assert code == 0, err
+    assert "- interface Tunnel100" in out
+    assert "- crypto ipsec profile GREIOS-hongkong-rtr1" in out
+    assert "- network 192.168.0.0 0.0.0.3 area 0" in out
+    lock = yaml.safe_load((sites / "greios.lock").read_text())
+    assert lock["pairs"]["hongkong-rtr1--tokyo-rtr1"]["state"] == "retired"
+
+
+def test_offline_dir_missing_router(sites: Path, tmp_path: Path, capsys) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run(capsys, "plan", "--offline", str(empty), "--sites", str(sites))
+    assert code == 1
+    assert "cannot read running config" in err
