@@ -42,6 +42,7 @@ class SavedPlan:
     routers: list[SavedRouter]
     pairs: list[list[str]] = field(default_factory=list)
     retired_pairs: list[str] = field(default_factory=list)
+    offline_dir: str | None = None
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(
         timespec="seconds"))
     greios_version: str = __version__
@@ -86,6 +87,7 @@ def load_plan(path: Path) -> SavedPlan:
             source=str(raw["source"]), sites_dir=str(raw["sites_dir"]), routers=routers,
             pairs=[list(p) for p in raw.get("pairs", [])],
             retired_pairs=list(raw.get("retired_pairs", [])), created=str(raw["created"]),
+            offline_dir=raw.get("offline_dir"),
             greios_version=str(raw.get("greios_version", "")),
         )
     except (KeyError, TypeError) as exc:

@@ -151,4 +151,48 @@ def to_saved(b: Build, entries: list[RouterPlanEntry], source: Source) -> SavedP
     pairs = [[a.a, a.b] for a in b.active if a.a in chosen or a.b in chosen]
     retired = [a.key for a in b.allocation.retired if a.a in chosen or a.b in chosen]
     return SavedPlan(source=source.kind, sites_dir=str(b.inventory.root.resolve()),
-                     routers=routers, pairs=pairs, retired_pairs=retired)
+                     routers=routers, pairs=pairs, retired_pairs=retired,
+                     offline_dir=str(source.offline_dir.resolve()) if source.offline_dir
+                     else None)
+
+
+def plan_audit_items(
+    plan_path: Path, *, note: Callable[[str], None]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(before, after) config items for the pre-change audit of a saved plan.
+
+    Every inventory router's running config is read from the plan's source; the plan's
+    commands (keys resolved in memory only) are applied to its routers with the lab's IOS
+    config semantics. A router whose running config changed since the plan is reported.
+    """
+    from greios.deploy.fingerprint import fingerprint
+    from greios.lab.configtree import apply_lines, parse_config, render_config
+    from greios.pipeline import build
+    from greios.planfile import load_plan
+    from greios.secrets import resolve_refs
+    from greios.sources import ensure_lab, fetch_running, state_dir_for
+
+    saved = load_plan(plan_path)
+    b = build(Path(saved.sites_dir), persist=False)
+    source = Source(saved.source, state_dir_for(b.inventory.root),  # type: ignore[arg-type]
+                    Path(saved.offline_dir) if saved.offline_dir else None)
+    if source.kind == "lab":
+        ensure_lab(b.inventory, source, note)
+    running = fetch_running(source, b.inventory.routers)
+    by_router = {r.router: r for r in saved.routers}
+    before: list[tuple[str, str]] = []
+    after: list[tuple[str, str]] = []
+    for r in b.inventory.routers:
+        text = running[r.name]
+        before.append((r.name, text))
+        entry = by_router.get(r.name)
+        if entry is None or not entry.commands:
+            after.append((f"{r.name} (after plan)", text))
+            continue
+        if fingerprint(text) != entry.running_fingerprint:
+            note(f"warning: {r.name}: running config changed since the plan was made "
+                 "(apply would refuse it as stale)")
+        tree = parse_config(text)
+        apply_lines(tree, [resolve_refs(c, b.store) for c in entry.commands])
+        after.append((f"{r.name} (after plan)", render_config(tree)))
+    return before, after

@@ -197,6 +197,9 @@ def audit(
         False, "--intended",
         help="Pre-change audit: audit what the routers will run after `greios apply` and "
              "report what the change introduces and resolves."),
+    plan_file: Path | None = typer.Option(
+        None, "--plan", help="Pre-change audit of a saved plan (`greios plan --out FILE`): "
+        "findings the plan introduces and resolves, for the change board.", dir_okay=False),
 ) -> None:
     """Audit GRE/IPsec running configs: rules, both tunnel ends, IPsec session verdicts.
 
@@ -208,8 +211,12 @@ def audit(
     from greios.commands._common import note
     from greios.errors import AuditFailedError
 
-    report, texts = _run(paths or [], sites=sites, intended=intended,
-                         select=list(select) or None, ignore=list(ignore))
+    if plan_file is not None:
+        report, texts = _run_plan(plan_file, sites=sites, select=list(select) or None,
+                                  ignore=list(ignore))
+    else:
+        report, texts = _run(paths or [], sites=sites, intended=intended,
+                             select=list(select) or None, ignore=list(ignore))
     _stamp(report)
     secrets = config_secrets(texts)
     report = scrub_report(report, secrets)
@@ -267,6 +274,25 @@ def _run_intended(sites: Path, *, select: list[str] | None,
     after.title = "greios pre-change audit"
     texts = [t for _, t in before_items] + [t for _, t in after_items]
     return after, texts
+
+
+def _run_plan(plan_file: Path, *, sites: Path, select: list[str] | None,
+              ignore: list[str]) -> tuple[Any, list[str]]:
+    from greios.audit.engine import audit_texts, compare_reports
+    from greios.commands._common import note
+    from greios.inventory import load_inventory
+    from greios.planfile import load_plan
+    from greios.workflow import plan_audit_items
+
+    before_items, after_items = plan_audit_items(plan_file, note=note)
+    inv = load_inventory(Path(load_plan(plan_file).sites_dir))
+    kwargs: dict[str, Any] = {"select": select, "ignore": tuple(ignore),
+                              "waivers": inv.waivers, "facts": _facts(inv)}
+    before = audit_texts(before_items, **kwargs)
+    after = audit_texts(after_items, **kwargs)
+    after.change = compare_reports(before, after)
+    after.title = f"greios pre-change audit of {plan_file.name}"
+    return after, [t for _, t in before_items] + [t for _, t in after_items]
 
 
 def register(app: typer.Typer) -> None:

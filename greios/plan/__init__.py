@@ -1,0 +1,28 @@
+"""Plan engine: remediation of owned GRE/IPsec objects and its Terraform-style text.
+
+Pure modules (text in, data out); the CLI and saved plans build on :func:`plan_router`.
+"""
+
+from __future__ import annotations
+
+from greios.plan.ownership import default_secret_equal, redact_line
+from greios.plan.present import format_commands, format_plan
+from greios.plan.remediation import (
+    LineChange,
+    ObjectChange,
+    RouterPlan,
+    apply_commands,
+    plan_router,
+)
+
+__all__ = (
+    "LineChange",
+    "ObjectChange",
+    "RouterPlan",
+    "apply_commands",
+    "default_secret_equal",
+    "format_commands",
+    "format_plan",
+    "plan_router",
+    "redact_line",
+)

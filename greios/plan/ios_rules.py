@@ -1,0 +1,307 @@
+"""greios's IOS knowledge for the plan engine, as data.
+
+Everything the remediation engine knows about IOS GRE/IPsec objects lives here:
+
+* :data:`OBJECT_KINDS` - how a top-level line names an object (kind, name) and its
+  dependency *rank*: objects are created in ascending rank (referenced objects first)
+  and destroyed in descending rank (referencing objects first);
+* :data:`SINGLE_VALUE` - sub-mode lines that hold one value and are changed in place
+  (re-entered, never ``no`` + re-add); they become hier_config ``IdempotentCommandsRule``;
+* :data:`NEGATIONS` - how IOS wants some lines negated (hier_config ``NegationSubRule``);
+* :data:`NORMALISE` - running-config spelling vs typed spelling;
+* :data:`REFERENCES` - which line references which object (used by ordering checks);
+* :func:`greios_driver` - hier_config's Cisco IOS driver extended with all of the above.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hier_config.models import MatchRule
+    from hier_config.platforms.driver_base import HConfigDriverBase
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """A top-level IOS object: ``pattern`` matches its header, group 1 is its name."""
+
+    kind: str
+    pattern: str
+    rank: int
+    #: crypto objects named by greios (GREIOS-...) are whole-owned
+    named: bool = False
+    #: a changed header (same name) is re-entered in place instead of replaced
+    reenter_header: bool = False
+
+
+#: Ordered: the first matching pattern wins.
+OBJECT_KINDS: tuple[ObjectKind, ...] = (
+    ObjectKind("ikev2-proposal", r"^crypto ikev2 proposal (\S+)", 10, named=True),
+    ObjectKind("ikev2-keyring", r"^crypto ikev2 keyring (\S+)", 10, named=True),
+    # [U] re-entering with another "vrf X" is assumed to move the keyring in place
+    ObjectKind("isakmp-keyring", r"^crypto keyring (\S+)", 10, named=True, reenter_header=True),
+    ObjectKind("isakmp-policy", r"^crypto isakmp policy (\d+)", 10),
+    ObjectKind("isakmp-key", r"^crypto isakmp key .*\baddress (\S+(?: \d+\.\d+\.\d+\.\d+)?)", 10),
+    ObjectKind(
+        "transform-set", r"^crypto ipsec transform-set (\S+)", 10, named=True, reenter_header=True
+    ),
+    ObjectKind("ikev2-policy", r"^crypto ikev2 policy (\S+)", 20, named=True),
+    ObjectKind("ikev2-profile", r"^crypto ikev2 profile (\S+)", 20, named=True),
+    ObjectKind("isakmp-profile", r"^crypto isakmp profile (\S+)", 20, named=True),
+    ObjectKind("ipsec-profile", r"^crypto ipsec profile (\S+)", 30, named=True),
+    ObjectKind("interface", r"^interface (?!Tunnel\d)(\S+)", 35),
+    ObjectKind("tunnel", r"^interface (Tunnel\d+)$", 40),
+    ObjectKind("routing", r"^(router (?:ospf|eigrp|bgp|rip)\b.*)", 50),
+    ObjectKind("static-route", r"^(ip route .*)", 50),
+)
+
+#: kinds that greios owns whole when listed in intended/retired (tunnels also when their
+#: description starts with :data:`GREIOS_DESCRIPTION`, named kinds when the name starts
+#: with :data:`GREIOS_PREFIX`)
+WHOLE_OWNED_KINDS = frozenset(
+    {k.kind for k in OBJECT_KINDS if k.named} | {"tunnel", "isakmp-policy"}
+)
+GREIOS_PREFIX = "GREIOS-"
+GREIOS_DESCRIPTION = "description greios:"
+DEFAULT_RANK = 60
+
+# --- single-value lines: (parent header prefixes..., child regex) ------------------------
+# A regex without groups keys on the matched text; with groups, on the captured groups.
+_TUNNEL = ("interface Tunnel",)
+_IPSEC_PROFILE = ("crypto ipsec profile ",)
+_IKEV2_PROFILE = ("crypto ikev2 profile ",)
+_ISAKMP_PROFILE = ("crypto isakmp profile ",)
+_PROPOSAL = ("crypto ikev2 proposal ",)
+_ISAKMP_POLICY = ("crypto isakmp policy ",)
+_PEER = ("crypto ikev2 keyring ", "peer ")
+
+SINGLE_VALUE: tuple[tuple[tuple[str, ...], str], ...] = (
+    *(
+        (_TUNNEL, rf"^{w} ")
+        for w in (
+            "tunnel destination",
+            "tunnel source",
+            "tunnel mode",
+            "tunnel vrf",
+            "tunnel protection ipsec profile",
+            "tunnel key",
+            "ip address",
+            "ip mtu",
+            "ip tcp adjust-mss",
+            "description",
+            "ip ospf network",
+            "ip ospf cost",
+            "vrf forwarding",
+            "bandwidth",
+            "keepalive",
+        )
+    ),
+    (("interface ",), r"^description "),
+    (("interface ",), r"^ip address (?!.* secondary$)"),
+    *(
+        (_IPSEC_PROFILE, rf"^{w} ")
+        for w in (
+            "set transform-set",
+            "set pfs",
+            "set ikev2-profile",
+            "set isakmp-profile",
+            "set security-association lifetime seconds",
+            "set security-association lifetime kilobytes",
+        )
+    ),
+    *(
+        (_IKEV2_PROFILE, rf"^{w} ")
+        for w in (
+            "keyring local",
+            "match identity remote",
+            "identity local",
+            "lifetime",
+            "dpd",
+            "match fvrf",
+            "ivrf",
+            "description",
+        )
+    ),
+    (_IKEV2_PROFILE, r"^authentication (local|remote) "),
+    *(
+        (_ISAKMP_PROFILE, rf"^{w} ")
+        for w in (
+            "keyring",
+            "self-identity",
+            "local-address",
+            "keepalive",
+            "lifetime",
+            "vrf",
+        )
+    ),
+    *((_PROPOSAL, rf"^{w} ") for w in ("encryption", "prf", "integrity", "group")),
+    *((_ISAKMP_POLICY, rf"^{w} ") for w in ("encr", "hash", "group", "authentication", "lifetime")),
+    (("crypto ipsec transform-set ",), r"^mode "),
+    (("crypto ikev2 policy ",), r"^match fvrf "),
+    (_PEER, r"^address "),
+    (_PEER, r"^description "),
+    (_PEER, r"^pre-shared-key(?: (local|remote))?(?= )"),
+    (("crypto keyring ",), r"^pre-shared-key address (\S+(?: \d+\.\d+\.\d+\.\d+)?) key "),
+    (("crypto keyring ",), r"^local-address "),
+    ((), r"^crypto isakmp key .*\baddress (\S+(?: \d+\.\d+\.\d+\.\d+)?)"),
+)
+
+# --- negation forms: (parent prefixes..., regex on the line, replacement of "no <line>") ---
+NEGATIONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    ((), r"^no crypto ipsec transform-set (\S+) .*$", r"no crypto ipsec transform-set \1"),
+    ((), r"^no crypto keyring (\S+) .*$", r"no crypto keyring \1"),
+    (
+        ("crypto keyring ",),
+        r"^no pre-shared-key address (\S+(?: \d+\.\d+\.\d+\.\d+)?) key .*$",
+        r"no pre-shared-key address \1",
+    ),
+    (_PEER, r"^no pre-shared-key( local| remote)? .*$", r"no pre-shared-key\1"),
+)
+
+# --- running spelling: (parent prefixes..., regex, replacement) applied to every line ----
+NORMALISE: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (_ISAKMP_POLICY, r"^encryption ", "encr "),
+    (_PEER, r"^pre-shared-key( local| remote)? 0 ", r"pre-shared-key\1 "),
+    (("crypto keyring ",), r"^(pre-shared-key address .* key) 0 ", r"\1 "),
+    ((), r"^crypto isakmp key 0 ", "crypto isakmp key "),
+)
+
+# --- references: (kind of the referencing object, regex on a line, referenced kind) ------
+REFERENCES: tuple[tuple[str, str, str], ...] = (
+    ("ikev2-policy", r"^proposal (\S+)", "ikev2-proposal"),
+    ("ikev2-profile", r"^keyring local (\S+)", "ikev2-keyring"),
+    ("isakmp-profile", r"^keyring (\S+)", "isakmp-keyring"),
+    ("ipsec-profile", r"^set transform-set (.+)", "transform-set"),
+    ("ipsec-profile", r"^set ikev2-profile (\S+)", "ikev2-profile"),
+    ("ipsec-profile", r"^set isakmp-profile (\S+)", "isakmp-profile"),
+    ("tunnel", r"^tunnel protection ipsec profile (\S+)", "ipsec-profile"),
+    ("static-route", r"^ip route .*\b(Tunnel\d+)\b", "tunnel"),
+)
+
+# --- key lines (secrets) ----------------------------------------------------------------
+#: (regex, group index of the key type, group index of the key) - the key type group is
+#: optional; everything after the key (e.g. ``address A``) is not secret.
+KEY_LINES: tuple[re.Pattern[str], ...] = (
+    re.compile(
+        r"^(?P<pre>\s*(?:no )?pre-shared-key (?:address|hostname) \S+(?: \d+\.\d+\.\d+\.\d+)? key )"
+        r"(?:(?P<type>[067]) )?(?P<key>\S+)(?P<post>.*)$"
+    ),
+    re.compile(
+        r"^(?P<pre>\s*(?:no )?pre-shared-key(?: local| remote)? )(?!address )"
+        r"(?:(?P<type>[067]) )?(?P<key>\S+)(?P<post>.*)$"
+    ),
+    re.compile(
+        r"^(?P<pre>\s*(?:no )?crypto isakmp key )(?:(?P<type>[067]) )?(?P<key>\S+)"
+        r"(?P<post> .*)$"
+    ),
+)
+
+#: other secrets that may sit next to greios lines (never pushed by greios, but redacted
+#: in anything shown to a human)
+OTHER_SECRETS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^(?P<pre>.*\b(?:password|secret)\s+(?:[0-9]\s+)?)(?P<key>\S+)(?P<post>.*)$"),
+    re.compile(
+        r"^(?P<pre>\s*(?:tacacs-server|radius-server) .*\bkey\s+(?:[0-9]\s+)?)"
+        r"(?P<key>\S+)(?P<post>.*)$"
+    ),
+    re.compile(r"^(?P<pre>\s*key(?:-string)?\s+(?:[0-9]\s+)?)(?P<key>\S+)(?P<post>.*)$"),
+    re.compile(r"^(?P<pre>\s*snmp-server community )(?P<key>\S+)(?P<post>.*)$"),
+)
+
+
+def object_kind(header: str) -> tuple[ObjectKind, str] | None:
+    """Return the kind and name of a top-level line, or None for other config.
+
+    >>> kind, name = object_kind("crypto ipsec transform-set GREIOS-GCM256 esp-gcm 256")
+    >>> (kind.kind, name)
+    ('transform-set', 'GREIOS-GCM256')
+    """
+    for kind in OBJECT_KINDS:
+        if m := re.match(kind.pattern, header):
+            return kind, m.group(1)
+    return None
+
+
+def _prefix_rules(prefixes: tuple[str, ...]) -> tuple[MatchRule, ...]:
+    from hier_config.models import MatchRule
+
+    return tuple(MatchRule(startswith=p) for p in prefixes)
+
+
+@lru_cache(maxsize=1)
+def greios_driver() -> HConfigDriverBase:
+    """hier_config's Cisco IOS driver plus greios's rules (1-space indentation, no ACL rewrites)."""
+    from hier_config.models import (
+        IdempotentCommandsRule,
+        MatchRule,
+        NegationSubRule,
+        OrderingRule,
+        ParentAllowsDuplicateChildRule,
+    )
+    from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
+    from hier_config.platforms.driver_base import HConfigDriverRules
+
+    class GreiosIOSDriver(HConfigDriverCiscoIOS):
+        @staticmethod
+        def _instantiate_rules() -> HConfigDriverRules:
+            base = HConfigDriverCiscoIOS._instantiate_rules()
+            idempotent = [
+                IdempotentCommandsRule(
+                    match_rules=(*_prefix_rules(parents), MatchRule(re_search=child))
+                )
+                for parents, child in SINGLE_VALUE
+            ]
+            negation = [
+                NegationSubRule(
+                    match_rules=(
+                        *_prefix_rules(parents),
+                        MatchRule(re_search=rx.replace("^no ", "^", 1)),
+                    ),
+                    search=rx,
+                    replace=repl,
+                )
+                for parents, rx, repl in NEGATIONS
+            ]
+            # inside a section: additions and in-place changes first, removals last
+            ordering = [
+                OrderingRule(match_rules=(MatchRule(), MatchRule(startswith="no ")), weight=500),
+                OrderingRule(
+                    match_rules=(MatchRule(), MatchRule(), MatchRule(startswith="no ")),
+                    weight=500,
+                ),
+            ]
+            chains = ("crypto pki certificate chain ", "crypto ca certificate chain ")
+            duplicates = [
+                ParentAllowsDuplicateChildRule(match_rules=(MatchRule(startswith=p),))
+                for p in ("ip access-list ", *chains, "banner ")
+            ] + [
+                ParentAllowsDuplicateChildRule(
+                    match_rules=(MatchRule(startswith=chains), MatchRule(startswith="certificate "))
+                ),
+                ParentAllowsDuplicateChildRule(
+                    match_rules=(
+                        MatchRule(startswith="crypto key pubkey-chain "),
+                        MatchRule(),
+                        MatchRule(startswith="key-string"),
+                    )
+                ),
+            ]
+            return base.model_copy(
+                update={
+                    "indentation": 1,
+                    "idempotent_commands": idempotent,
+                    "negation_sub": negation,
+                    "ordering": ordering,
+                    "parent_allows_duplicate_child": [
+                        *base.parent_allows_duplicate_child,
+                        *duplicates,
+                    ],
+                    "post_load_callbacks": [],
+                }
+            )
+
+    return GreiosIOSDriver()

@@ -1,0 +1,284 @@
+"""What greios owns in a router's config, key lines and redaction.
+
+Ownership model (data-driven, see :mod:`greios.plan.ios_rules`):
+
+* **whole-owned** top-level sections: named crypto objects whose name starts with
+  ``GREIOS-``, ``interface TunnelN`` whose description starts with ``greios:``, and any
+  tunnel / named crypto object / ``crypto isakmp policy N`` listed in intended or retired.
+  greios owns every line inside them.
+* **line-owned** sections and top-level lines: anything else listed in intended or retired
+  (``router ospf 1``, a LAN interface, ``ip route ...``). greios owns only the lines it
+  renders (intended), the lines it rendered before (retired) and the running lines an
+  intended single-value line replaces in place.
+* everything else is unmanaged and never touched.
+
+Secrets: key lines (``pre-shared-key ...``, ``crypto isakmp key ...``) compare through a
+``secret_equal`` callable. The default (:func:`default_secret_equal`) compares key text
+after dropping a type-0 prefix, and treats a type-6/7 running key as equal to any clear
+intended key (write-only semantics: greios cannot read an encrypted key back, so it never
+re-pushes a key just because the device shows it encrypted; pass a ``secret_equal`` that
+knows the previous key to detect rotation against encrypted running keys).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from greios.errors import ConfigParseError
+from greios.plan.ios_rules import (
+    GREIOS_DESCRIPTION,
+    GREIOS_PREFIX,
+    KEY_LINES,
+    NORMALISE,
+    OTHER_SECRETS,
+    WHOLE_OWNED_KINDS,
+    greios_driver,
+    object_kind,
+)
+
+if TYPE_CHECKING:
+    from hier_config import HConfig
+    from hier_config.child import HConfigChild
+
+REDACTED = "<redacted>"
+SecretEqual = Callable[[str, str], bool]
+Key = tuple[str, str]  # (kind, name) of a top-level object
+
+
+# --- keys and redaction -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyLine:
+    """A parsed key line: ``pre`` + [``type`` ] + ``key`` + ``post``."""
+
+    pre: str
+    type: str | None
+    key: str
+    post: str
+
+
+def parse_key_line(line: str) -> KeyLine | None:
+    """Split a PSK line into its parts, or None if it carries no PSK.
+
+    >>> parse_key_line(" pre-shared-key 6 ABC").type
+    '6'
+    >>> parse_key_line("crypto isakmp key s3cr3t address 10.0.0.1").post
+    ' address 10.0.0.1'
+    """
+    for rx in KEY_LINES:
+        if m := rx.match(line):
+            return KeyLine(m["pre"], m["type"], m["key"], m["post"])
+    return None
+
+
+def default_secret_equal(running_line: str, intended_line: str) -> bool:
+    """Equal keys: same text after dropping type 0; an encrypted (6/7) running key
+    equals a clear intended key (write-only semantics)."""
+    run, want = parse_key_line(running_line), parse_key_line(intended_line)
+    if run is None or want is None:
+        return running_line.strip() == intended_line.strip()
+    run_type = None if run.type == "0" else run.type
+    want_type = None if want.type == "0" else want.type
+    if run_type in ("6", "7") and want_type is None:
+        return True
+    return (run_type, run.key) == (want_type, want.key)
+
+
+def redact_line(line: str) -> str:
+    """Replace key material in one config line with ``<redacted>``.
+
+    >>> redact_line("  pre-shared-key local 0 Sup3r")
+    '  pre-shared-key local <redacted>'
+    >>> redact_line("crypto isakmp key 6 HASH address 10.0.0.1")
+    'crypto isakmp key <redacted> address 10.0.0.1'
+    >>> redact_line(" tunnel destination 10.0.0.1")
+    ' tunnel destination 10.0.0.1'
+    """
+    if (k := parse_key_line(line)) is not None:
+        return f"{k.pre}{REDACTED}{k.post}"
+    for rx in OTHER_SECRETS:
+        if m := rx.match(line):
+            return f"{m['pre']}{REDACTED}{m['post']}"
+    return line
+
+
+def redact_text(text: str) -> str:
+    """:func:`redact_line` over every line of ``text``."""
+    return "\n".join(redact_line(line) for line in text.split("\n"))
+
+
+# --- parsing and normalisation ------------------------------------------------------------
+
+
+def parse_config(text: str, *, what: str = "config") -> HConfig:
+    """Parse IOS text into a normalised hier_config tree (greios driver)."""
+    from hier_config import get_hconfig
+    from hier_config.exceptions import DuplicateChildError
+
+    try:
+        try:
+            tree = get_hconfig(greios_driver(), text)
+        except DuplicateChildError:
+            # a section entered twice (IOS merges re-entered sections): parse per block
+            tree = get_hconfig(greios_driver())
+            tree.merge(get_hconfig(greios_driver(), block) for block in _top_blocks(text))
+    except DuplicateChildError as exc:
+        raise ConfigParseError(f"{what}: duplicate line in one section: {exc}") from None
+    except ValueError as exc:
+        raise ConfigParseError(f"{what}: cannot parse: {exc}") from None
+    normalise_tree(tree)
+    return tree
+
+
+def _top_blocks(text: str) -> list[str]:
+    """Split config text into top-level blocks (a banner stays one block)."""
+    blocks: list[list[str]] = []
+    delimiter: str | None = None
+    for line in text.splitlines():
+        if delimiter is not None:
+            blocks[-1].append(line)
+            if delimiter in line:
+                delimiter = None
+            continue
+        if not line[:1].isspace() or not blocks:
+            blocks.append([])
+        blocks[-1].append(line)
+        words = line.split()
+        if line.startswith("banner ") and len(words) > 2:
+            delim = words[2][:2] if words[2].startswith("^C") else words[2][:1]
+            after = words[2][len(delim) :] + line.split(words[2], 1)[1]
+            delimiter = None if delim in after else delim
+    return ["\n".join(b) for b in blocks]
+
+
+def normalise_text(line: str, parents: tuple[str, ...]) -> str:
+    """Rewrite one line (its ancestors' texts in ``parents``) to running-config spelling."""
+    for rule_parents, rx, repl in NORMALISE:
+        if len(rule_parents) != len(parents):
+            continue
+        if all(p.startswith(rp) for p, rp in zip(parents, rule_parents, strict=True)):
+            line = re.sub(rx, repl, line)
+    return line
+
+
+def normalise_tree(node: HConfig | HConfigChild, parents: tuple[str, ...] = ()) -> None:
+    for child in list(node.children):
+        new = normalise_text(child.text, parents)
+        if new != child.text:
+            child.text = new
+        normalise_tree(child, (*parents, child.text))
+
+
+# --- ownership ----------------------------------------------------------------------------
+
+
+def top_key(text: str) -> Key:
+    """Identity of a top-level line: (kind, name) for known objects, else ("line", text)."""
+    found = object_kind(text)
+    if found is None:
+        return ("line", text)
+    kind, name = found
+    return (kind.kind, name)
+
+
+def keys_of(tree: HConfig) -> dict[Key, HConfigChild]:
+    return {top_key(c.text): c for c in tree.children}
+
+
+def is_whole_owned(child: HConfigChild, listed: Iterable[Key]) -> bool:
+    """Does greios own this running top-level section whole?"""
+    kind, name = top_key(child.text)
+    if kind not in WHOLE_OWNED_KINDS:
+        return False
+    if (kind, name) in set(listed):
+        return True
+    if name.startswith(GREIOS_PREFIX) and kind != "tunnel" and kind != "isakmp-policy":
+        return True
+    return kind == "tunnel" and any(c.text.startswith(GREIOS_DESCRIPTION) for c in child.children)
+
+
+def is_whole_kind(key: Key) -> bool:
+    return key[0] in WHOLE_OWNED_KINDS
+
+
+def restrict(
+    running: HConfig | HConfigChild,
+    target: HConfig | HConfigChild | None,
+    retired: HConfig | HConfigChild | None,
+    out: HConfig | HConfigChild,
+) -> None:
+    """Copy into ``out`` the lines of a line-owned ``running`` section greios owns: those in
+    ``target`` or ``retired`` and those an intended single-value line replaces in place."""
+    target_children = list(target.children) if target is not None else []
+    for child in running.children:
+        t = target.children.get(child.text) if target is not None else None
+        r = retired.children.get(child.text) if retired is not None else None
+        if t is not None or r is not None:
+            copy = out.add_shallow_copy_of(child)
+            if child.children:
+                restrict(child, t, r, copy)
+        elif target is not None and child.driver.idempotent_for(child, target_children):
+            out.add_deep_copy_of(child)
+
+
+def owned_tree(config: HConfig, intended: HConfig, retired: HConfig) -> HConfig:
+    """The part of ``config`` greios owns, given intended and retired."""
+    from hier_config import HConfig as _HConfig
+
+    int_keys, ret_keys = keys_of(intended), keys_of(retired)
+    listed = set(int_keys) | set(ret_keys)
+    out = _HConfig(config.driver)
+    for child in config.children:
+        key = top_key(child.text)
+        if is_whole_owned(child, listed):
+            out.add_deep_copy_of(child)
+        elif key in listed and not is_whole_kind(key):
+            t, r = int_keys.get(key), ret_keys.get(key)
+            if child.children or (t is not None and t.children) or (r is not None and r.children):
+                copy = out.add_shallow_copy_of(child)
+                restrict(child, t, r, copy)
+            else:
+                out.add_deep_copy_of(child)
+    return out
+
+
+def unmanaged_tree(config: HConfig, intended: HConfig, retired: HConfig) -> HConfig:
+    """``config`` minus :func:`owned_tree`; a section header stays while it holds
+    unmanaged lines."""
+    from hier_config import HConfig as _HConfig
+
+    out = _HConfig(config.driver)
+    _unmanaged(config, owned_tree(config, intended, retired), out)
+    return out
+
+
+def _unmanaged(
+    node: HConfig | HConfigChild, owned: HConfig | HConfigChild, out: HConfig | HConfigChild
+) -> None:
+    for child in node.children:
+        o = owned.children.get(child.text)
+        if o is None:
+            out.add_deep_copy_of(child)
+        elif child.children:
+            copy = out.add_shallow_copy_of(child)
+            _unmanaged(child, o, copy)
+            if not copy.children:
+                copy.delete()
+
+
+def canonical(tree: HConfig | HConfigChild, depth: int = 0) -> list[str]:
+    """Order-independent text of a tree (children sorted), for comparisons."""
+    out: list[str] = []
+    for child in sorted(tree.children, key=lambda c: c.text):
+        out.append(" " * depth + child.text)
+        out.extend(canonical(child, depth + 1))
+    return out
+
+
+def key_insensitive(lines: Iterable[str]) -> list[str]:
+    """Replace key material by ``<redacted>`` (compare configs regardless of key spelling)."""
+    return [redact_line(line) for line in lines]

@@ -1,0 +1,391 @@
+"""The plan's remediation engine: running + intended (+ retired) text in, ordered IOS out.
+
+Pure: no device I/O. Built on hier_config 3 trees, diffs and negation rules with greios's
+IOS rules (:mod:`greios.plan.ios_rules`) and ownership model (:mod:`greios.plan.ownership`).
+
+Ordering of :attr:`RouterPlan.commands`:
+
+1. objects created, replaced or updated with additions, by ascending rank (referenced
+   objects first: proposal/keyring/transform-set -> policy/IKE profile -> IPsec profile ->
+   tunnel -> routing), each in intended order;
+2. objects destroyed and updates that only remove lines, by descending rank (routes and
+   tunnels first, then IPsec profiles, IKE profiles, policies, keyrings/proposals/sets).
+
+Inside a section, additions and in-place changes come before removals (make before break:
+``proposal PROP-2`` is added before ``no proposal PROP-1``). Single-value lines are changed
+in place (the new line is entered, no ``no`` line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from greios.plan.ios_rules import DEFAULT_RANK, object_kind
+from greios.plan.ownership import (
+    Key,
+    default_secret_equal,
+    is_whole_kind,
+    keys_of,
+    normalise_text,
+    owned_tree,
+    parse_config,
+    parse_key_line,
+    redact_line,
+    top_key,
+)
+
+if TYPE_CHECKING:
+    from hier_config import HConfig
+    from hier_config.child import HConfigChild
+
+Action = Literal["create", "update", "destroy", "replace"]
+#: top-level objects that are single lines (destroyed by ``no <line>``)
+_LEAF_KINDS = frozenset({"static-route", "isakmp-key", "other"})
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line of an object change (key material already redacted).
+
+    ``sign`` is ``+`` (added), ``-`` (removed) or ``~`` (changed in place from ``old``).
+    A ``~`` with ``old=None`` is a sub-section (e.g. a keyring ``peer``) whose lines
+    follow, indented one space deeper.
+    """
+
+    sign: Literal["+", "-", "~"]
+    text: str
+    old: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    action: Action
+    header: str
+    kind: str
+    lines: tuple[LineChange, ...]
+
+
+@dataclass(frozen=True)
+class RouterPlan:
+    """Everything a plan knows about one router."""
+
+    commands: tuple[str, ...]
+    rollback: tuple[str, ...]
+    future: str
+    objects: tuple[ObjectChange, ...]
+
+    def counts(self) -> tuple[int, int, int]:
+        """(add, change, destroy) objects, Terraform-style (a replace counts as 1 + 1)."""
+        add = sum(o.action in ("create", "replace") for o in self.objects)
+        change = sum(o.action == "update" for o in self.objects)
+        destroy = sum(o.action in ("destroy", "replace") for o in self.objects)
+        return add, change, destroy
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.commands
+
+
+@dataclass
+class _Step:
+    key: Key
+    action: Action
+    header: str
+    kind: str
+    rank: int
+    order: int
+    commands: list[str]
+    lines: list[LineChange] = field(default_factory=list)
+
+    @property
+    def removal_phase(self) -> bool:
+        if self.action == "destroy":
+            return True
+        return (
+            self.action == "update"
+            and all(c.lstrip().startswith("no ") for c in self.commands if c.startswith(" "))
+            and any(c.startswith(" ") for c in self.commands)
+        )
+
+
+def plan_router(
+    running: str,
+    intended: str,
+    *,
+    retired: str = "",
+    secret_equal: Callable[[str, str], bool] | None = None,
+) -> RouterPlan:
+    """Plan the change that takes ``running`` to ``intended`` on the objects greios owns.
+
+    ``retired`` lists lines greios rendered earlier for pairs that left the inventory;
+    they are removed from shared (line-owned) sections. ``secret_equal(running_line,
+    intended_line)`` decides whether two key lines hold the same key (default:
+    :func:`greios.plan.ownership.default_secret_equal`).
+    """
+    run = parse_config(running, what="running config")
+    want = parse_config(intended, what="intended config")
+    ret = parse_config(retired, what="retired config")
+    steps = _diff(run, want, ret, secret_equal or default_secret_equal, frozenset())
+    commands = _ordered_commands(steps)
+    future = _apply(run, commands)
+
+    # rollback: from future back to what greios owned in running
+    from hier_config import HConfig as _HConfig
+
+    back_target = owned_tree(run, want, ret)
+    back_retired = _HConfig(run.driver)
+    back_retired.merge([want, ret])
+    created = frozenset(s.key for s in steps if s.action == "create")
+    back = _diff(future, back_target, back_retired, _exact_equal, created)
+    return RouterPlan(
+        commands=tuple(commands),
+        rollback=tuple(_ordered_commands(back)),
+        future=render(future),
+        objects=tuple(
+            ObjectChange(s.action, s.header, s.kind, tuple(s.lines)) for s in _ordered(steps)
+        ),
+    )
+
+
+def apply_commands(config: str, commands: Sequence[str]) -> str:
+    """Apply config-mode lines to a config text like IOS would; return the new text."""
+    return render(_apply(parse_config(config, what="config"), commands))
+
+
+def render(tree: HConfig) -> str:
+    """Text of a tree (1-space indentation, insertion order)."""
+    lines = [c.cisco_style_text() for c in tree.all_children()]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+# --- diff ---------------------------------------------------------------------------------
+
+
+def _exact_equal(running_line: str, intended_line: str) -> bool:
+    return running_line.strip() == intended_line.strip()
+
+
+def _diff(
+    run: HConfig,
+    want_in: HConfig,
+    ret: HConfig,
+    secret_equal: Callable[[str, str], bool],
+    destroy_keys: frozenset[Key],
+) -> list[_Step]:
+    owned = owned_tree(run, want_in, ret)
+    want = want_in.deep_copy()
+    _align_keys(owned, want, secret_equal)
+    have, wanted = keys_of(owned), keys_of(want)
+    steps: list[_Step] = []
+    order = [*wanted, *(k for k in have if k not in wanted)]
+    for index, key in enumerate(order):
+        r, w = have.get(key), wanted.get(key)
+        step = _object_step(key, r, w, destroy_keys)
+        if step is not None:
+            step.order = index
+            steps.append(step)
+    return steps
+
+
+def _align_keys(
+    have: HConfig | HConfigChild,
+    want: HConfig | HConfigChild,
+    secret_equal: Callable[[str, str], bool],
+) -> None:
+    """Give intended key lines the running spelling where ``secret_equal`` says equal."""
+    is_root = have.depth() == 0
+    have_by_key = keys_of(have) if is_root else {}  # type: ignore[arg-type]
+    for w in list(want.children):
+        r = have_by_key.get(top_key(w.text)) if is_root else have.children.get(w.text)
+        if r is None and not w.children:
+            r = have.driver.idempotent_for(w, have.children)
+        if r is None:
+            continue
+        if w.children or r.children:
+            _align_keys(r, w, secret_equal)
+        elif (
+            r.text != w.text
+            and parse_key_line(w.text) is not None
+            and parse_key_line(r.text) is not None
+            and secret_equal(r.text, w.text)
+        ):
+            w.text = r.text
+
+
+def _mini(child: HConfigChild | None, header: str | None = None) -> HConfig:
+    from hier_config import HConfig as _HConfig
+
+    from greios.plan.ios_rules import greios_driver
+
+    root = _HConfig(greios_driver())
+    if child is not None:
+        copy = root.add_deep_copy_of(child)
+        if header is not None and header != copy.text:
+            copy.text = header
+    return root
+
+
+def _delta_commands(r: HConfig, w: HConfig) -> list[str]:
+    delta = r.config_to_get_to(w)
+    delta.set_order_weight()
+    return [c.cisco_style_text() for c in delta.all_children_sorted()]
+
+
+def _object_step(
+    key: Key, r: HConfigChild | None, w: HConfigChild | None, destroy_keys: frozenset[Key]
+) -> _Step | None:
+    text = (w or r).text  # type: ignore[union-attr]
+    found = object_kind(text)
+    kind = found[0].kind if found else "other"
+    rank = found[0].rank if found else DEFAULT_RANK
+    header = redact_line(text)
+
+    def step(action: Action, commands: list[str], lines: list[LineChange]) -> _Step:
+        return _Step(key, action, header, kind, rank, 0, commands, lines)
+
+    if r is None:
+        assert w is not None
+        return step("create", _delta_commands(_mini(None), _mini(w)), _all_lines_nested(w, "+", ""))
+    if w is None:
+        if is_whole_kind(key) or key in destroy_keys or (kind in _LEAF_KINDS and not r.children):
+            return step(
+                "destroy", _delta_commands(_mini(r), _mini(None)), _all_lines_nested(r, "-", "")
+            )
+        empty = _mini(r)
+        for c in list(empty.children[0].children):
+            c.delete()
+        commands = _delta_commands(_mini(r), empty)
+        removed = _line_changes(r, empty.children[0], "")
+        return step("update", commands, removed) if commands else None
+    if r.text != w.text and not (found and found[0].reenter_header) and r.children:
+        commands = [
+            *_delta_commands(_mini(r), _mini(None)),
+            *_delta_commands(_mini(None), _mini(w)),
+        ]
+        return step(
+            "replace", commands, [*_all_lines_nested(r, "-", ""), *_all_lines_nested(w, "+", "")]
+        )
+    lines: list[LineChange] = []
+    if r.text != w.text:
+        lines.append(LineChange("~", redact_line(w.text), redact_line(r.text)))
+    commands = _delta_commands(_mini(r, header=w.text), _mini(w))
+    if r.text != w.text and not commands:
+        commands = [w.text]
+    if r.children or w.children:
+        lines.extend(_line_changes(r, w, ""))
+    return step("update", commands, lines) if commands else None
+
+
+def _line_changes(r: HConfigChild, w: HConfigChild, indent: str) -> list[LineChange]:
+    out: list[LineChange] = []
+    consumed: set[int] = set()
+    r_children = list(r.children)
+    for wc in w.children:
+        rc = r.children.get(wc.text)
+        if rc is not None:
+            consumed.add(id(rc))
+            sub = _line_changes(rc, wc, indent + " ") if (rc.children or wc.children) else []
+            if sub:
+                out.append(LineChange("~", indent + redact_line(wc.text)))
+                out.extend(sub)
+            continue
+        old = r.driver.idempotent_for(wc, r_children)
+        if old is not None and w.children.get(old.text) is None and not wc.children:
+            consumed.add(id(old))
+            out.append(
+                LineChange("~", indent + redact_line(wc.text), indent + redact_line(old.text))
+            )
+        else:
+            out.append(LineChange("+", indent + redact_line(wc.text)))
+            out.extend(_all_lines_nested(wc, "+", indent + " "))
+    for rc in r_children:
+        if id(rc) not in consumed and w.children.get(rc.text) is None:
+            out.append(LineChange("-", indent + redact_line(rc.text)))
+            out.extend(_all_lines_nested(rc, "-", indent + " "))
+    return out
+
+
+def _all_lines_nested(node: HConfigChild, sign: Literal["+", "-"], indent: str) -> list[LineChange]:
+    out: list[LineChange] = []
+    for c in node.children:
+        out.append(LineChange(sign, indent + redact_line(c.text)))
+        out.extend(_all_lines_nested(c, sign, indent + " "))
+    return out
+
+
+def _ordered(steps: list[_Step]) -> list[_Step]:
+    build = sorted((s for s in steps if not s.removal_phase), key=lambda s: (s.rank, s.order))
+    tear = sorted((s for s in steps if s.removal_phase), key=lambda s: (-s.rank, s.order))
+    return [*build, *tear]
+
+
+def _ordered_commands(steps: list[_Step]) -> list[str]:
+    return [c for s in _ordered(steps) for c in s.commands]
+
+
+# --- apply --------------------------------------------------------------------------------
+
+
+def _apply(base: HConfig, commands: Sequence[str]) -> HConfig:
+    tree = base.deep_copy()
+    # (indent, node or None inside an ignored block, ancestor texts)
+    stack: list[tuple[int, HConfig | HConfigChild | None, tuple[str, ...]]] = [(-1, tree, ())]
+    for raw in commands:
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("!"):
+            continue
+        if stripped == "end":
+            break
+        indent = len(raw) - len(raw.lstrip())
+        text = " ".join(stripped.split())
+        while stack[-1][0] >= indent:
+            stack.pop()
+        _, parent, parents = stack[-1]
+        if text == "exit":
+            if len(stack) > 1:
+                stack.pop()
+            continue
+        if parent is None:
+            stack.append((indent, None, parents))
+            continue
+        text = normalise_text(text, parents)
+        if text.startswith("no "):
+            _remove(parent, text[3:])
+            stack.append((indent, None, parents))
+            continue
+        node = _enter(parent, text)
+        stack.append((indent, node, (*parents, node.text)))
+    return tree
+
+
+def _remove(parent: HConfig | HConfigChild, target: str) -> None:
+    if (exact := parent.children.get(target)) is not None:
+        exact.delete()
+        return
+    victims = [c for c in parent.children if c.text.startswith(target + " ")]
+    if not victims and parent.depth() == 0:
+        key = top_key(target)
+        if key[0] != "line":
+            victims = [c for c in parent.children if top_key(c.text) == key]
+    for victim in victims:
+        victim.delete()
+
+
+def _enter(parent: HConfig | HConfigChild, text: str) -> HConfigChild:
+    from hier_config.child import HConfigChild as _Child
+
+    if (exact := parent.children.get(text)) is not None:
+        return exact
+    old: HConfigChild | None = None
+    if parent.depth() == 0:
+        key = top_key(text)
+        if key[0] not in ("line", "static-route"):
+            old = next((c for c in parent.children if top_key(c.text) == key), None)
+    else:
+        old = parent.driver.idempotent_for(_Child(parent, text), parent.children)
+    if old is not None:
+        old.text = text
+        return old
+    return parent.add_child(text)
