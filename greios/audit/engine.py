@@ -1,0 +1,176 @@
+"""Audit engine: parse, run the catalog, pair tunnels, negotiate, build the report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+from greios.audit.catalog import Hit, Rule, load, matches
+from greios.audit.facts import DeviceFacts
+from greios.audit.model import (
+    AuditReport,
+    ChangeDelta,
+    DeviceSummary,
+    Finding,
+    Scope,
+    Session,
+)
+from greios.audit.negotiate import endpoint, negotiate
+from greios.audit.pairing import Expected, Link, find_links
+from greios.audit.rules.ctx import DevCtx
+from greios.audit.rules.pair import PairCtx
+from greios.iosconfig import secrets as _secrets
+from greios.iosconfig.model import DeviceConfig
+
+POOL_MIN_FILES = 400  # below this, serial parsing beats starting two workers (bench)
+POOL_MIN_LINES = 400_000
+
+
+def _enabled(rules: Mapping[str, Rule], select: Collection[str] | None,
+             ignore: Collection[str]) -> dict[str, Rule]:
+    return {rid: r for rid, r in rules.items()
+            if (select is None or matches(rid, select)) and not matches(rid, ignore)}
+
+
+def _finding(r: Rule, h: Hit, cfg: DeviceConfig) -> Finding:
+    return Finding(rule=r.id, severity=h.severity or r.severity, device=cfg.hostname,
+                   object=h.object, message=r.render(h, cfg.hostname),
+                   remediation=r.remediation, scope=r.scope, peer_device=h.peer_device,
+                   peer_object=h.peer_object, file=cfg.source, line=h.line)
+
+
+def _dev_findings(cfg: DeviceConfig, rules: Iterable[Rule], facts: DeviceFacts | None
+                  ) -> list[Finding]:
+    ctx = DevCtx(cfg, facts or DeviceFacts(), facts is not None)
+    out: list[Finding] = []
+    for r in rules:
+        if r.check is None or r.scope == Scope.PAIR:
+            continue
+        out.extend(_finding(r, h, cfg) for h in r.check(ctx))
+    return out
+
+
+def _session(link: Link, by: Mapping[str, DeviceConfig]) -> tuple[Session, list[tuple[str, str]]]:
+    cfg = by[link.device]
+    kind = "crypto-map" if link.kind == "crypto-map" else "tunnel-protection"
+    if link.peer_device is None or link.peer_interface is None:
+        ep = endpoint(cfg, link.interface, link.peer)
+        if ep is not None and not ep.ipsec:
+            kind = "gre"
+        return Session(device=link.device, interface=link.interface,
+                       peer_device=link.peer_device, peer_interface=None,
+                       status="MISSING_END_POINT", reasons=list(link.notes),
+                       local_address=link.local, peer_address=link.peer,
+                       ike_version=ep.ike_version if ep and ep.ipsec else None,
+                       kind=kind), []
+    v = negotiate(cfg, link.interface, by[link.peer_device], link.peer_interface, peer=link.peer)
+    if v.kind == "gre":
+        kind = "gre"
+    elif v.kind in ("crypto-map", "dynamic-map"):
+        kind = "crypto-map"
+    return Session(device=link.device, interface=link.interface,
+                   peer_device=link.peer_device, peer_interface=link.peer_interface,
+                   status=v.status, reasons=[*link.notes, *v.reasons], rules=list(v.rules),
+                   local_address=link.local, peer_address=link.peer,
+                   ike_version=v.ike_version, kind=kind), v.hits
+
+
+def audit_configs(configs: Sequence[DeviceConfig], *, select: Collection[str] | None = None,
+                  ignore: Collection[str] = (),
+                  waivers: Mapping[str, Collection[str]] | None = None,
+                  facts: Mapping[str, DeviceFacts] | None = None,
+                  expected_pairs: Expected = ()) -> AuditReport:
+    """Audit parsed configs (device name = hostname) and pair/negotiate their tunnels."""
+    from greios import __version__
+
+    rules = _enabled(load(), select, ignore)
+    facts = facts or {}
+    by = {c.hostname: c for c in configs}
+    findings: list[Finding] = []
+    for cfg in configs:
+        findings.extend(_dev_findings(cfg, rules.values(), facts.get(cfg.hostname)))
+    sessions: list[Session] = []
+    seen_pairs: set[Any] = set()
+    for link in find_links(configs, expected_pairs):
+        s, hits = _session(link, by)
+        sessions.append(s)
+        if link.peer_device is None or link.peer_interface is None:
+            continue
+        pair_id = frozenset({(link.device, link.interface),
+                             (link.peer_device, link.peer_interface)})
+        a, b = by[link.device], by[link.peer_device]
+        for rid, reason in hits:
+            r = rules.get(rid)
+            if r is None or r.scope != Scope.PAIR or (rid, pair_id, reason) in seen_pairs:
+                continue
+            seen_pairs.add((rid, pair_id, reason))
+            findings.append(_finding(r, Hit(f"interface {link.interface}",
+                                            a.interfaces[link.interface].line, reason, None,
+                                            b.hostname, f"interface {link.peer_interface}"), a))
+        if pair_id in seen_pairs:
+            continue
+        seen_pairs.add(pair_id)
+        ctx = PairCtx(a, a.interfaces[link.interface], b, b.interfaces[link.peer_interface],
+                      endpoint(a, link.interface, link.peer),
+                      endpoint(b, link.peer_interface, link.local))
+        for r in rules.values():
+            if r.scope == Scope.PAIR and r.check is not None:
+                findings.extend(_finding(r, h, a) for h in r.check(ctx))
+    kept, waived = _apply_waivers(findings, waivers or {})
+    return AuditReport(
+        version=__version__,
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        devices=[DeviceSummary(device=c.hostname, file=c.source, tunnels=len(c.tunnels),
+                               lines=c.lines) for c in sorted(configs, key=lambda c: c.hostname)],
+        findings=sort_findings(kept), waived=sort_findings(waived),
+        sessions=sorted(sessions, key=lambda s: (s.device, s.interface, s.peer_address or "")),
+        ignored_rules=sorted(set(load()) - set(rules)),
+    )
+
+
+def _apply_waivers(findings: list[Finding], waivers: Mapping[str, Collection[str]]
+                   ) -> tuple[list[Finding], list[Finding]]:
+    kept: list[Finding] = []
+    waived: list[Finding] = []
+    for f in findings:
+        (waived if matches(f.rule, waivers.get(f.device, ())) else kept).append(f)
+    return kept, waived
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.device, -f.severity.rank, f.rule, f.object,
+                                           f.peer_device or "", f.message))
+
+
+def _parse_one(item: tuple[str, str]) -> DeviceConfig:
+    from greios.iosconfig.parser import parse_config
+
+    return parse_config(item[1], source=item[0])
+
+
+def parse_texts(items: Sequence[tuple[str, str]]) -> list[DeviceConfig]:
+    """Parse (source, text) pairs; two worker processes for many/large inputs."""
+    total = sum(t.count("\n") for _, t in items)
+    if (len(items) < POOL_MIN_FILES and total < POOL_MIN_LINES) or len(items) < 2 \
+            or (os.cpu_count() or 1) < 2:
+        return [_parse_one(i) for i in items]
+    with ProcessPoolExecutor(max_workers=2, initializer=_secrets.set_salt,
+                             initargs=(_secrets.salt(),)) as pool:
+        return list(pool.map(_parse_one, items, chunksize=max(1, len(items) // 8)))
+
+
+def audit_texts(items: Sequence[tuple[str, str]], **kw: Any) -> AuditReport:
+    """Parse ``(source path, text)`` pairs and audit them (see :func:`audit_configs`)."""
+    return audit_configs(parse_texts(items), **kw)
+
+
+def compare_reports(before: AuditReport, after: AuditReport) -> ChangeDelta:
+    """Pre-change mode: findings introduced / resolved by the change (by ``Finding.key``)."""
+    bk = {f.key for f in before.findings}
+    ak = {f.key for f in after.findings}
+    return ChangeDelta(introduced=[f for f in after.findings if f.key not in bk],
+                       resolved=[f for f in before.findings if f.key not in ak],
+                       sessions_before=list(before.sessions), sessions_after=list(after.sessions))

@@ -1,0 +1,143 @@
+"""Find the directed tunnel / crypto-map sessions across a set of parsed configs.
+
+A tunnel's ``tunnel destination`` is matched to an interface address on another device; on
+that device the peer is, in order of preference: an active tunnel sourced from that address
+whose destination is our source (mirrored), an active tunnel sourced from that address (half
+mirrored: GRE-012 will explain), a crypto map on the owning interface with a ``set peer`` to
+us or a dynamic map. ``set peer`` of static crypto maps is paired the same way; dynamic maps
+never initiate. Shut-down tunnels are inactive (not initiators, not peers) - but a link whose
+only mirror is shut down carries that note. Explicit ``expected`` pairs from an inventory
+override what the address matching found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from greios.iosconfig.model import DeviceConfig, Interface
+
+Expected = Sequence[tuple[tuple[str, str], tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Link:
+    device: str
+    interface: str
+    peer_device: str | None
+    peer_interface: str | None
+    kind: str  # "tunnel" | "crypto-map"
+    local: str | None
+    peer: str | None
+    notes: tuple[str, ...] = ()
+
+
+def _owners(configs: Sequence[DeviceConfig]) -> dict[str, list[tuple[DeviceConfig, Interface]]]:
+    idx: dict[str, list[tuple[DeviceConfig, Interface]]] = {}
+    for cfg in configs:
+        for itf in cfg.interfaces.values():
+            if itf.tunnel is not None or itf.shutdown:
+                continue
+            for a in itf.addresses():
+                idx.setdefault(str(a.ip), []).append((cfg, itf))
+    return idx
+
+
+def _map_answers(cfg: DeviceConfig, itf: Interface, peer: str | None) -> bool:
+    for e in cfg.crypto_maps.get(itf.crypto_map or "", ()):
+        if (peer is not None and peer in e.peers) or e.kind == "dynamic-ref":
+            return True
+    return False
+
+
+def _responder(owners: dict[str, list[tuple[DeviceConfig, Interface]]], me: DeviceConfig,
+               dst: str | None, src: str | None, prefer_map: bool = False
+               ) -> tuple[DeviceConfig | None, str | None, str, list[str]]:
+    notes: list[str] = []
+    if dst is None:
+        return None, None, "tunnel", ["no tunnel destination"]
+    for cfg, owner in owners.get(dst, ()):
+        if cfg is me:
+            continue
+        if prefer_map and _map_answers(cfg, owner, src):
+            return cfg, owner.name, "crypto-map", notes
+        half: Interface | None = None
+        for t in cfg.tunnels:
+            if cfg.tunnel_source_address(t) != dst or t.tunnel is None:
+                continue
+            if t.shutdown:
+                if t.tunnel.destination == src:
+                    notes.append(f"{cfg.hostname} {t.name} mirrors this tunnel but is shut down")
+                continue
+            if t.tunnel.destination == src:
+                return cfg, t.name, "tunnel", notes
+            half = half or t
+        if _map_answers(cfg, owner, src):
+            return cfg, owner.name, "crypto-map", notes
+        if half is not None:
+            return cfg, half.name, "tunnel", notes
+        notes.append(f"{cfg.hostname} owns {dst} ({owner.name}) but has no tunnel or crypto "
+                     f"map for {src}")
+        return cfg, None, "tunnel", notes
+    return None, None, "tunnel", [*notes, f"no device in the set owns {dst}"]
+
+
+def _gre_over_map(cfg: DeviceConfig, local: str | None, peer: str) -> bool:
+    """A crypto map entry that only exists to encrypt one of our GRE tunnels."""
+    return any(cfg.tunnel_source_address(t) == local and t.tunnel is not None
+               and t.tunnel.protection is None and not t.shutdown
+               and t.tunnel.destination == peer for t in cfg.tunnels)
+
+
+def find_links(configs: Sequence[DeviceConfig], expected: Expected = ()) -> list[Link]:
+    owners = _owners(configs)
+    by_name = {c.hostname: c for c in configs}
+    links: dict[tuple[str, str, str | None], Link] = {}
+    for cfg in configs:
+        for t in cfg.tunnels:
+            if t.shutdown or t.tunnel is None:
+                continue
+            src = cfg.tunnel_source_address(t)
+            peer_cfg, peer_if, kind, notes = _responder(owners, cfg, t.tunnel.destination, src)
+            links[(cfg.hostname, t.name, None)] = Link(
+                cfg.hostname, t.name, peer_cfg.hostname if peer_cfg else None, peer_if, kind,
+                src, t.tunnel.destination, tuple(notes))
+        for itf in cfg.interfaces.values():
+            if not itf.crypto_map or itf.shutdown or itf.address is None:
+                continue
+            local = str(itf.address.ip)
+            for e in cfg.crypto_maps.get(itf.crypto_map, ()):
+                if e.kind != "ipsec-isakmp":
+                    continue
+                for p in e.peers:
+                    if _gre_over_map(cfg, local, p):
+                        continue
+                    peer_cfg, peer_if, _kind, notes = _responder(owners, cfg, p, local, True)
+                    links[(cfg.hostname, itf.name, p)] = Link(
+                        cfg.hostname, itf.name, peer_cfg.hostname if peer_cfg else None,
+                        peer_if, "crypto-map", local, p, tuple(notes))
+    for (da, ia), (db, ib) in expected:
+        for (x, xi), (y, yi) in (((da, ia), (db, ib)), ((db, ib), (da, ia))):
+            cx, cy = by_name.get(x), by_name.get(y)
+            if cx is None or xi not in cx.interfaces:
+                continue
+            for key in [k for k in links if k[0] == x and k[1] == xi]:
+                del links[key]
+            itf = cx.interfaces[xi]
+            loc = cx.tunnel_source_address(itf) if itf.tunnel else (
+                str(itf.address.ip) if itf.address else None)
+            peer_addr = itf.tunnel.destination if itf.tunnel else None
+            ok = cy is not None and yi in cy.interfaces
+            links[(x, xi, None)] = Link(x, xi, y if ok else None, yi if ok else None,
+                                        "tunnel" if itf.tunnel else "crypto-map", loc,
+                                        peer_addr, () if ok else (f"expected peer {y} {yi} "
+                                                                  "is not in the set",))
+    return sorted(links.values(), key=lambda k: (k.device, k.interface, k.peer or ""))
+
+
+def sort_key_addr(text: str | None) -> int:
+    try:
+        return int(IPv4Address(text or ""))
+    except ValueError:
+        return 0

@@ -1,0 +1,47 @@
+"""Per-device context shared by the dev/inv rules (derived facts computed once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from greios.audit.facts import DeviceFacts
+from greios.audit.negotiate import Endpoint, endpoint
+from greios.iosconfig.model import DeviceConfig, Interface, TransformSet
+
+
+@dataclass
+class DevCtx:
+    cfg: DeviceConfig
+    facts: DeviceFacts = field(default_factory=DeviceFacts)
+    has_facts: bool = False
+
+    @cached_property
+    def endpoints(self) -> dict[str, Endpoint]:
+        out: dict[str, Endpoint] = {}
+        for t in self.cfg.tunnels:
+            ep = endpoint(self.cfg, t.name)
+            if ep is not None:
+                out[t.name] = ep
+        return out
+
+    def protected(self, itf: Interface) -> bool:
+        ep = self.endpoints.get(itf.name)
+        return ep is not None and ep.ipsec
+
+    def tunnel_ts(self, itf: Interface) -> tuple[TransformSet, ...]:
+        ep = self.endpoints.get(itf.name)
+        return ep.transform_sets if ep is not None else ()
+
+    @cached_property
+    def used_transform_sets(self) -> set[str]:
+        used = {t for p in self.cfg.ipsec_profiles.values() for t in p.transform_sets}
+        for maps in (self.cfg.crypto_maps, self.cfg.dynamic_maps):
+            for entries in maps.values():
+                for e in entries:
+                    used.update(e.transform_sets)
+        return used
+
+
+def obj_if(itf: Interface) -> str:
+    return f"interface {itf.name}"
