@@ -119,6 +119,16 @@ def _facts(inv: Any) -> dict[str, Any] | None:
     }
 
 
+def _expected(inv: Any) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+    """Tunnel pairs the inventory expects (from the committed allocation lock)."""
+    if inv is None:
+        return []
+    from greios.allocate import read_lock
+
+    return [((e.a, f"Tunnel{e.tunnel}"), (e.b, f"Tunnel{e.tunnel}"))
+            for e in read_lock(inv.lock_path).entries.values() if e.state == "active"]
+
+
 def _snapshot_items(inv: Any, sites: Path) -> list[tuple[str, str]]:
     from greios.commands._common import note
 
@@ -253,7 +263,8 @@ def _run(paths: list[Path], *, sites: Path, intended: bool, select: list[str] | 
     from greios.audit.engine import audit_texts
 
     report = audit_texts(items, select=select, ignore=tuple(ignore),
-                         waivers=inv.waivers if inv is not None else None, facts=_facts(inv))
+                         waivers=inv.waivers if inv is not None else None, facts=_facts(inv),
+                         expected_pairs=_expected(inv))
     return report, [t for _, t in items]
 
 
@@ -267,7 +278,8 @@ def _run_intended(sites: Path, *, select: list[str] | None,
     intended = intended_configs(inv)
     after_items = [(f"{name} (intended)", text) for name, text in sorted(intended.items())]
     kwargs: dict[str, Any] = {"select": select, "ignore": tuple(ignore),
-                              "waivers": inv.waivers, "facts": _facts(inv)}
+                              "waivers": inv.waivers, "facts": _facts(inv),
+                              "expected_pairs": _expected(inv)}
     before = audit_texts(before_items, **kwargs)
     after = audit_texts(after_items, **kwargs)
     after.change = compare_reports(before, after)
@@ -287,7 +299,8 @@ def _run_plan(plan_file: Path, *, sites: Path, select: list[str] | None,
     before_items, after_items = plan_audit_items(plan_file, note=note)
     inv = load_inventory(Path(load_plan(plan_file).sites_dir))
     kwargs: dict[str, Any] = {"select": select, "ignore": tuple(ignore),
-                              "waivers": inv.waivers, "facts": _facts(inv)}
+                              "waivers": inv.waivers, "facts": _facts(inv),
+                              "expected_pairs": _expected(inv)}
     before = audit_texts(before_items, **kwargs)
     after = audit_texts(after_items, **kwargs)
     after.change = compare_reports(before, after)

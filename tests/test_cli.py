@@ -1,0 +1,63 @@
+"""CLI frame: fast start without heavy imports, exit codes, error formatting."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from greios.cli import main
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, greios.cli\n"
+        "heavy = [m for m in ('napalm', 'netmiko', 'paramiko', 'ciscoconfparse', 'hier_config',"
+        " 'jinja2', 'greios.inventory.models', 'scapy') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_help_is_fast() -> None:
+    best = min(
+        _timed([sys.executable, "-m", "greios", "--help"]) for _ in range(3)
+    )
+    assert best < 0.5, f"greios --help took {best:.2f}s"
+
+
+def _timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert "validate" in out.stdout and "plan" in out.stdout
+    return time.perf_counter() - start
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("greios ")
+
+
+def test_usage_error_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", "--no-such-option"]) == 64
+    assert "No such option" in capsys.readouterr().err
+
+
+def test_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["frobnicate"]) == 64
+
+
+def test_no_args_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    captured = capsys.readouterr()
+    assert "Usage" in captured.err + captured.out
+
+
+def test_console_script_exit_code_and_no_traceback(tmp_path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "greios", "validate", "--sites",
+                           str(tmp_path / "missing")], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: ")
+    assert "Traceback" not in proc.stderr
