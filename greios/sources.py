@@ -94,7 +94,7 @@ def ensure_lab(inv: Inventory, source: Source, note: Callable[[str], None]) -> N
     """Start the lab (one simulated router per inventory router) unless it already runs."""
     from greios.lab import manager
 
-    if manager.lab_running(source.lab_dir):
+    if manager.lab_status(source.lab_dir).alive:
         missing = [r.name for r in inv.routers
                    if r.name not in manager.lab_connections(source.lab_dir)]
         if missing:
@@ -102,7 +102,9 @@ def ensure_lab(inv: Inventory, source: Source, note: Callable[[str], None]) -> N
                            "then greios lab up")
         return
     note("note: no lab running; starting one (greios lab up) ...")
-    manager.lab_up_inventory(inv, source.lab_dir)
+    conns = manager.lab_up(source.lab_dir, manager.inventory_specs(inv))
+    note(f"note: lab up: {len(conns)} simulated routers on 127.0.0.1 "
+         f"(stop with: greios lab down)")
 
 
 def _read_offline(source: Source, r: RouterInfo) -> str:

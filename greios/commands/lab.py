@@ -1,0 +1,60 @@
+"""`greios lab up|status|down`: simulated IOS routers for every inventory router."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+_SITES = typer.Option(Path("sites"), "--sites", help="Sites directory (inventory).")
+_STATE = typer.Option(None, "--state",
+                      help="Lab state directory [default: .greios/lab next to the sites dir].")
+
+
+def register(app: typer.Typer) -> None:
+    lab = typer.Typer(help="Simulated IOS routers on 127.0.0.1 that napalm deploys to.",
+                      no_args_is_help=True)
+
+    @lab.command("up")
+    def up(sites: Path = _SITES, state: Path | None = _STATE,
+           base_port: int = typer.Option(0, "--base-port",
+                                         help="First port (0 = free ports)."),
+           prepare: bool = typer.Option(
+               True, "--prepare/--no-prepare",
+               help="Add `ip scp server enable` and an `archive` block when missing "
+                    "(napalm needs them)."),
+           ) -> None:
+        """Start one simulated router per inventory router (resumes from the state dir)."""
+        from greios.inventory import load_project
+        from greios.lab.manager import default_state_dir, inventory_specs, lab_up
+
+        project = load_project(sites)
+        state_dir = state or default_state_dir(sites)
+        conns = lab_up(state_dir, inventory_specs(project, prepare=prepare),
+                       base_port=base_port)
+        for name, c in conns.items():
+            typer.echo(f"{name:<24} {c.host}:{c.port}")
+        typer.echo(f"lab up: {len(conns)} routers (state {state_dir}); "
+                   f"user {next(iter(conns.values())).username}, password in lab.json")
+
+    @lab.command("status")
+    def status(sites: Path = _SITES, state: Path | None = _STATE) -> None:
+        """Show the lab process and each router's port."""
+        from greios.lab.manager import default_state_dir, lab_status
+
+        st = lab_status(state or default_state_dir(sites))
+        typer.echo(f"lab process: {'running, pid ' + str(st.pid) if st.alive else 'not running'}")
+        for r in st.routers:
+            typer.echo(f"{r.name:<24} 127.0.0.1:{r.port:<6} {'up' if r.listening else 'down'}")
+        if not st.alive:
+            raise typer.Exit(1)
+
+    @lab.command("down")
+    def down(sites: Path = _SITES, state: Path | None = _STATE) -> None:
+        """Stop the lab process (its state stays for the next `lab up`)."""
+        from greios.lab.manager import default_state_dir, lab_down
+
+        stopped = lab_down(state or default_state_dir(sites))
+        typer.echo("lab stopped" if stopped else "lab was not running")
+
+    app.add_typer(lab, name="lab")

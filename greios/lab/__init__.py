@@ -1,0 +1,1 @@
+"""Simulated Cisco IOS router over SSH for napalm (see docs/lab.md)."""

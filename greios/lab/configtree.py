@@ -1,0 +1,448 @@
+"""IOS-like configuration tree: parse (by indentation), render, apply typed lines.
+
+* :func:`parse_config` reads a running-config file permissively: the tree follows the
+  indentation, unknown lines are kept verbatim under the current block, banners are kept
+  with their bodies. Used to seed a device and for ``configure replace``.
+* :func:`render_config` prints the tree in IOS style (one-space indents, ``!`` after
+  blocks, ``end``). ``parse_config(render_config(t))`` rebuilds ``t`` exactly.
+* :class:`ConfigApplier` applies lines as typed in ``configure terminal`` (or by
+  ``copy flash:f running-config``) through the per-mode grammar in
+  :mod:`greios.lab.grammar`: sub-modes, implicit exit to a parent mode, ``no`` forms,
+  single-value replacement, ``exit``/``end``, strict rejection of unknown lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from greios.lab.grammar import (
+    EXIT_WORDS,
+    PROMPTS,
+    Rule,
+    find_rule,
+    known_first_word,
+    prefix_rule,
+)
+
+_SKIP = re.compile(
+    r"^(Building configuration\.\.\.|Current configuration\s*:.*|end|"
+    r"Using \d+ out of \d+ bytes.*)$"
+)
+_BANNER = re.compile(r"^banner\s+(\S+)\s+(\^C|\S)(.*)$")
+
+# Rough IOS running-config order, used only to place new top-level blocks.
+_ORDER: list[tuple[str, int]] = [
+    ("version", 0), ("service", 1), ("no service", 1), ("platform", 2), ("hostname", 3),
+    ("boot", 4), ("vrf definition", 8), ("ip vrf", 8), ("logging", 10), ("enable", 11),
+    ("aaa", 12), ("clock", 13), ("ip domain", 20), ("ip ", 21), ("ipv6 ", 22),
+    ("multilink", 23), ("file", 24), ("key chain", 25), ("crypto pki", 26),
+    ("license", 27), ("username", 30), ("redundancy", 31), ("archive", 32),
+    ("ip ssh", 33), ("crypto keyring", 40), ("crypto ikev2 proposal", 41),
+    ("crypto ikev2 policy", 42), ("crypto ikev2 keyring", 43), ("crypto ikev2 profile", 44),
+    ("crypto ikev2", 45), ("crypto isakmp policy", 46), ("crypto isakmp key", 47),
+    ("crypto isakmp", 48), ("crypto ipsec transform-set", 50), ("crypto ipsec profile", 51),
+    ("crypto ipsec", 52), ("crypto map", 53), ("crypto", 54), ("interface", 60),
+    ("router", 70), ("ip forward-protocol", 75), ("ip http", 76), ("ip route", 80),
+    ("ip access-list", 82), ("ip prefix-list", 83), ("access-list", 84), ("route-map", 85),
+    ("snmp-server", 86), ("control-plane", 88), ("banner", 90), ("line", 92), ("ntp", 95),
+]
+
+
+@dataclass
+class Node:
+    """One configuration line and its children (``body`` holds a banner's raw lines)."""
+
+    text: str
+    children: list[Node] = field(default_factory=list)
+    body: list[str] | None = None
+
+    def copy(self) -> Node:
+        return Node(self.text, [c.copy() for c in self.children],
+                    None if self.body is None else list(self.body))
+
+    def find(self, text: str) -> Node | None:
+        for child in self.children:
+            if child.text == text:
+                return child
+        return None
+
+    def walk(self, depth: int = 0) -> Iterator[tuple[int, Node]]:
+        for child in self.children:
+            yield depth, child
+            yield from child.walk(depth + 1)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Node):
+            return NotImplemented
+        return (self.text, self.children, self.body) == (other.text, other.children, other.body)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def parse_config(text: str) -> Node:
+    """Parse a running-config (any indentation, CRLF ok) into a tree; never fails."""
+    root = Node("")
+    stack: list[tuple[int, Node]] = [(-1, root)]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    i = 0
+    while i < len(lines):
+        raw = lines[i].expandtabs(1).rstrip()
+        i += 1
+        stripped = raw.lstrip()
+        if not stripped or stripped.startswith("!") or (not raw[0].isspace()
+                                                          and _SKIP.match(stripped)):
+            continue
+        indent = len(raw) - len(stripped)
+        if indent == 0:
+            m = _BANNER.match(stripped)
+            if m:
+                node, i = _read_banner(m, lines, i)
+                root.children.append(node)
+                stack = [(-1, root)]
+                continue
+        while stack[-1][0] >= indent:
+            stack.pop()
+        node = Node(stripped)
+        stack[-1][1].children.append(node)
+        stack.append((indent, node))
+    return root
+
+
+def _read_banner(m: re.Match[str], lines: list[str], i: int) -> tuple[Node, int]:
+    kind, delim, rest = m.group(1), m.group(2), m.group(3)
+    if delim in rest:  # one-line banner: banner motd #text#
+        return Node(m.group(0)), i
+    body: list[str] = [rest] if rest else []
+    while i < len(lines):
+        line = lines[i].rstrip("\r")
+        i += 1
+        if delim in line:
+            before = line.split(delim, 1)[0]
+            if before:
+                body.append(before)
+            break
+        body.append(line)
+    return Node(f"banner {kind} {delim}", body=body), i
+
+
+def render_config(root: Node) -> str:
+    """Render in IOS style, ending in ``end``."""
+    out: list[str] = []
+    for node in root.children:
+        _render(node, 0, out)
+        if node.children or node.body is not None:
+            out.append("!")
+    out.append("end")
+    return "\n".join(out) + "\n"
+
+
+def _render(node: Node, depth: int, out: list[str]) -> None:
+    out.append(" " * depth + node.text)
+    if node.body is not None:
+        out.extend(node.body)
+        out.append(node.text.rsplit(" ", 1)[-1])
+    for child in node.children:
+        _render(child, depth + 1, out)
+
+
+def iter_lines(root: Node) -> Iterator[str]:
+    """Every rendered line (with indentation), without ``!`` and ``end``."""
+    out: list[str] = []
+    for node in root.children:
+        _render(node, 0, out)
+    yield from out
+
+
+# --------------------------------------------------------------------------- applying
+
+
+class ConfigLineError(Exception):
+    """A typed line the grammar rejects (rendered as the IOS caret error)."""
+
+    def __init__(self, line: str, position: int = 0) -> None:
+        super().__init__(line)
+        self.line = line
+        self.position = position
+
+
+def caret_error(line: str, position: int, indent: int = 0) -> str:
+    return f"{' ' * (indent + position)}^\n% Invalid input detected at '^' marker.\n"
+
+
+def mode_of(parent_mode: str, header: str) -> str:
+    """The sub-mode a block header opens (``unknown`` for verbatim blocks)."""
+    rule = find_rule(parent_mode, header)
+    if rule is not None and rule.opens:
+        return rule.opens
+    return "unknown"
+
+
+def _canonical_interface(name: str) -> str:
+    from netutils.interface import canonical_interface_name
+
+    m = re.fullmatch(r"(?i)(tu|tun|tunnel|lo|loopback)(\d.*)", name)
+    if m:
+        return ("Tunnel" if m.group(1).lower().startswith("tu") else "Loopback") + m.group(2)
+    try:
+        return str(canonical_interface_name(name))
+    except Exception:  # netutils raises on odd names: keep as typed
+        return name
+
+
+_IF_HEADER = re.compile(r"^(interface|tunnel source)\s+(\S+)(.*)$", re.I)
+
+
+def normalize(line: str) -> str:
+    """IOS normalisations of a typed line (collapsed blanks, canonical names, `encr`)."""
+    line = " ".join(line.split())
+    m = _IF_HEADER.match(line)
+    if m and not re.match(r"^\d+\.\d+\.\d+\.\d+$", m.group(2)):
+        line = f"{m.group(1).lower()} {_canonical_interface(m.group(2))}{m.group(3)}"
+    if line.startswith("encryption ") and re.fullmatch(r"encryption (des|3des|aes( \d+)?)", line):
+        line = "encr " + line[len("encryption "):]
+    if re.match(r"\d+ (permit|deny|remark) ", line):  # ACL sequence numbers are not shown
+        line = line.split(" ", 1)[1]
+    return line
+
+
+def _insert_top(root: Node, node: Node) -> None:
+    rank = _rank(node.text)
+    same = [i for i, c in enumerate(root.children) if _rank(c.text) == rank]
+    if same:
+        root.children.insert(same[-1] + 1, node)
+        return
+    for i, c in enumerate(root.children):
+        if _rank(c.text) > rank:
+            root.children.insert(i, node)
+            return
+    root.children.append(node)
+
+
+def _rank(text: str) -> int:
+    best, best_len = 50, -1
+    for prefix, rank in _ORDER:
+        if text.startswith(prefix) and len(prefix) > best_len:
+            best, best_len = rank, len(prefix)
+    return best
+
+
+@dataclass
+class _Frame:
+    node: Node
+    mode: str
+
+
+class ConfigApplier:
+    """Applies typed configuration lines to ``root``, tracking the current sub-mode.
+
+    ``reject`` is an optional predicate (fault injection) that makes a line fail like an
+    unknown command. The applier only edits ``root``; the caller holds the device lock.
+    """
+
+    def __init__(self, root: Node, reject: Iterable[re.Pattern[str]] = ()) -> None:
+        self.root = root
+        self.stack: list[_Frame] = [_Frame(root, "global")]
+        self.reject = list(reject)
+        self.banner: Node | None = None
+        self.banner_delim = ""
+        self.changed = False
+
+    @property
+    def mode(self) -> str:
+        return self.stack[-1].mode
+
+    @property
+    def prompt_suffix(self) -> str:
+        return PROMPTS.get(self.mode, "config")
+
+    def apply(self, raw: str) -> bool:
+        """Apply one line. Returns False when the line was ``end`` (or exit at global).
+
+        Raises :class:`ConfigLineError` for a line IOS would reject.
+        """
+        if self.banner is not None:
+            return self._banner_line(raw)
+        line = normalize(raw)
+        if not line or line.startswith("!"):
+            return True
+        low = line.lower()
+        if low == "end":
+            self.stack = self.stack[:1]
+            return False
+        if low == "exit" or low in EXIT_WORDS:
+            if len(self.stack) == 1:
+                return low != "exit"
+            self.stack.pop()
+            return True
+        for rx in self.reject:
+            if rx.search(line):
+                raise ConfigLineError(line, 0)
+        m = _BANNER.match(line)
+        if m and len(self.stack) >= 1:
+            self.stack = self.stack[:1]
+            self._start_banner(m)
+            return True
+        if low.startswith(("no ", "default ")):
+            self._apply_no(line.split(" ", 1)[1])
+            return True
+        for depth in range(len(self.stack) - 1, -1, -1):
+            rule = find_rule(self.stack[depth].mode, line)
+            if rule is not None:
+                del self.stack[depth + 1:]
+                self._add(self.stack[depth], rule, line)
+                return True
+        raise ConfigLineError(line, self._error_position(line))
+
+    def _error_position(self, line: str) -> int:
+        words = line.split(" ")
+        if len(words) > 1 and any(known_first_word(f.mode, words[0]) for f in self.stack):
+            return len(words[0]) + 1
+        return 0
+
+    def _add(self, frame: _Frame, rule: Rule, line: str) -> None:
+        node = frame.node
+        key = rule.key_of(line)
+        # a positive line removes a stored negation of itself (`no ip address`)
+        for child in list(node.children):
+            if child.text.startswith("no ") and line.startswith(child.text[3:]):
+                node.children.remove(child)
+                self.changed = True
+        existing = None
+        for child in node.children:
+            child_rule = find_rule(frame.mode, child.text)
+            if child.text == line or (child_rule is rule and rule.key_regex is not None
+                                      and rule.key_of(child.text) == key):
+                existing = child
+                break
+        if rule.opens:
+            if existing is None:
+                existing = Node(line)
+                self._insert(node, existing)
+                self.changed = True
+            elif existing.text != line:
+                existing.text = line
+                self.changed = True
+            self.stack.append(_Frame(existing, rule.opens))
+            return
+        if existing is not None:
+            if existing.text != line:
+                existing.text = line
+                self.changed = True
+            return
+        self._insert(node, Node(line))
+        self.changed = True
+
+    def _insert(self, parent: Node, node: Node) -> None:
+        if parent is self.root:
+            _insert_top(parent, node)
+        else:
+            parent.children.append(node)
+
+    def _apply_no(self, body: str) -> None:
+        # (a) a full command of some mode, deepest first; (b) an existing line it prefixes
+        for depth in range(len(self.stack) - 1, -1, -1):
+            frame = self.stack[depth]
+            rule = find_rule(frame.mode, body)
+            victims = self._victims(frame, body, rule)
+            if rule is not None or victims:
+                del self.stack[depth + 1:]
+                self._remove(frame, body, rule, victims)
+                return
+        for depth in range(len(self.stack) - 1, -1, -1):
+            rule = prefix_rule(self.stack[depth].mode, body)
+            if rule is not None:
+                del self.stack[depth + 1:]
+                return
+        raise ConfigLineError("no " + body, 3)
+
+    def _victims(self, frame: _Frame, body: str, rule: Rule | None) -> list[Node]:
+        out = []
+        key = rule.key_of(body) if rule is not None and rule.key_regex is not None else None
+        for child in frame.node.children:
+            text = child.text
+            same_key = (key is not None and rule is not None
+                        and find_rule(frame.mode, text) is rule and rule.key_of(text) == key)
+            if text == body or text.startswith(body + " ") or same_key:
+                out.append(child)
+        return out
+
+    def _remove(self, frame: _Frame, body: str, rule: Rule | None, victims: list[Node]) -> None:
+        at = frame.node.children.index(victims[0]) if victims else None
+        for child in victims:
+            frame.node.children.remove(child)
+            self.changed = True
+        stored = "no " + body
+        if rule is None and victims:
+            rule = prefix_rule(frame.mode, body)
+        if rule is not None and rule.neg and not rule.opens and frame.node.find(stored) is None:
+            if at is not None and frame.node is not self.root:
+                frame.node.children.insert(at, Node(stored))
+            else:
+                self._insert(frame.node, Node(stored))
+            self.changed = True
+
+    def _start_banner(self, m: re.Match[str]) -> None:
+        kind, delim, rest = m.group(1), m.group(2), m.group(3)
+        for child in list(self.root.children):
+            if child.text.startswith(f"banner {kind} "):
+                self.root.children.remove(child)
+        self.changed = True
+        if delim in rest:
+            _insert_top(self.root, Node(m.group(0)))
+            return
+        self.banner = Node(f"banner {kind} {delim}", body=[rest] if rest else [])
+        self.banner_delim = delim
+
+    def _banner_line(self, raw: str) -> bool:
+        banner = self.banner
+        assert banner is not None
+        body: list[str] = banner.body if banner.body is not None else []
+        banner.body = body
+        if self.banner_delim in raw:
+            before = raw.split(self.banner_delim, 1)[0]
+            if before:
+                body.append(before)
+            _insert_top(self.root, banner)
+            self.banner = None
+            return True
+        body.append(raw.rstrip("\r"))
+        return True
+
+
+def apply_lines(root: Node, lines: Iterable[str],
+                reject: Iterable[re.Pattern[str]] = ()) -> list[tuple[str, ConfigLineError]]:
+    """Apply lines like ``copy <file> running-config``; return the rejected ones."""
+    applier = ConfigApplier(root, reject)
+    errors: list[tuple[str, ConfigLineError]] = []
+    for raw in lines:
+        try:
+            if not applier.apply(raw) and raw.strip().lower() == "end":
+                break
+        except ConfigLineError as exc:
+            errors.append((raw.strip(), exc))
+    return errors
+
+
+def diff_lines(root: Node, candidate: Node) -> list[str]:
+    """Lines of ``candidate`` (with their parent headers) that ``root`` does not hold.
+
+    This is what ``show archive config incremental-diffs`` prints for a merge file.
+    """
+    out: list[str] = []
+    _diff(root, candidate, 0, out)
+    return out
+
+
+def _diff(have: Node | None, want: Node, depth: int, out: list[str]) -> None:
+    for child in want.children:
+        mine = have.find(child.text) if have is not None else None
+        if mine is None or mine.body != child.body:
+            _render(child, depth, out)
+            continue
+        sub: list[str] = []
+        _diff(mine, child, depth + 1, sub)
+        if sub:
+            out.append(" " * depth + child.text)
+            out.extend(sub)

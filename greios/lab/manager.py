@@ -1,0 +1,256 @@
+"""Lab manager: one background process serving every router of an inventory.
+
+State directory layout (default ``.greios/lab/`` next to the sites directory)::
+
+    lab.json                 pid, credentials, routers {name: {"port": N}}
+    faults.json              optional per-router faults (greios.lab.faults), re-read live
+    serve.log                the background process's stderr
+    routers/<name>/seed.cfg      config the router started from
+    routers/<name>/running.cfg   persisted after every change (a restart resumes from it)
+    routers/<name>/startup.cfg
+    routers/<name>/flash/<file>
+
+``lab_up`` starts ``python -m greios.lab.serve --state DIR`` and returns once every router
+accepts TCP connections; ``lab_down`` stops exactly the recorded pid. Connection details
+for deploys in lab mode come from :func:`lab_connections`, never from site YAML.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from greios.errors import LabError
+from greios.lab.device import DEFAULT_PASSWORD, DEFAULT_USERNAME
+
+STATE_FILE = "lab.json"
+HOST = "127.0.0.1"
+
+LAB_PREPARE = """ip scp server enable
+archive
+ path flash:archive
+ write-memory
+"""
+
+
+class LabNotRunningError(LabError):
+    default_message = "the lab is not running (start it with `greios lab up`)"
+
+
+class LabAlreadyRunningError(LabError):
+    default_message = "the lab is already running"
+
+
+@dataclass(frozen=True)
+class LabRouterSpec:
+    name: str
+    seed_config_text: str
+
+
+@dataclass(frozen=True)
+class LabConnection:
+    host: str
+    port: int
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class RouterStatus:
+    name: str
+    port: int
+    listening: bool
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    pid: int | None
+    alive: bool
+    routers: list[RouterStatus]
+
+
+def default_state_dir(sites_dir: Path) -> Path:
+    """``.greios/lab`` next to the sites directory (or under ``$GREIOS_STATE_DIR``)."""
+    from greios.sources import state_dir_for
+
+    return state_dir_for(sites_dir) / "lab"
+
+
+def inventory_specs(inventory: Any, *, prepare: bool = True) -> list[LabRouterSpec]:
+    """One spec per inventory router, seeded from its snapshot (or a bare hostname)."""
+    specs = []
+    for router in inventory.routers:
+        if router.snapshot is not None and router.snapshot.is_file():
+            text = router.snapshot.read_text(encoding="utf-8")
+        else:
+            text = f"hostname {router.name}\n!\nend\n"
+        specs.append(LabRouterSpec(router.name, prepare_seed(text) if prepare else text))
+    return specs
+
+
+def prepare_seed(text: str) -> str:
+    """Add what napalm needs (``ip scp server enable``, an ``archive`` block) if missing."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    extra = ""
+    if "ip scp server enable" not in lines:
+        extra += "ip scp server enable\n"
+    if "archive" not in lines:
+        extra += "archive\n path flash:archive\n write-memory\n"
+    if not extra:
+        return text
+    body = "\n".join(ln for ln in lines if ln.strip() != "end").rstrip("\n")
+    return body + "\n!\n" + extra + "!\nend\n"
+
+
+def _read_state(state_dir: Path) -> dict[str, Any]:
+    path = state_dir / STATE_FILE
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise LabNotRunningError(f"no lab state in {path}") from None
+    except (OSError, ValueError) as exc:
+        raise LabError(f"{path}: unreadable lab state ({exc.__class__.__name__})") from None
+    return data
+
+
+def _write_state(state_dir: Path, data: dict[str, Any]) -> None:
+    path = state_dir / STATE_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.chmod(0o600)  # holds the (lab-only) password
+    tmp.replace(path)
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):  # a zombie child is not alive
+        status = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
+        if status == "Z":
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def listening(port: int, timeout: float = 0.2) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def lab_up(state_dir: Path, specs: list[LabRouterSpec], *, base_port: int = 0,
+           timeout: float = 30.0, username: str = DEFAULT_USERNAME,
+           password: str = DEFAULT_PASSWORD) -> dict[str, LabConnection]:
+    """Start the lab process (or resume it from ``state_dir``) and wait for every port."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(LabNotRunningError):
+        old = _read_state(state_dir)
+        if pid_alive(old.get("pid")):
+            raise LabAlreadyRunningError(f"the lab is already running (pid {old['pid']}, "
+                                         f"state {state_dir})")
+    if not specs:
+        raise LabError("no routers to serve: the inventory declares none")
+    routers: dict[str, dict[str, int]] = {}
+    for i, spec in enumerate(specs):
+        rdir = state_dir / "routers" / spec.name
+        (rdir / "flash").mkdir(parents=True, exist_ok=True)
+        (rdir / "seed.cfg").write_text(spec.seed_config_text)
+        port = base_port + i if base_port else _free_port()
+        routers[spec.name] = {"port": port}
+    state = {"pid": None, "host": HOST, "username": username, "password": password,
+             "routers": routers, "started": time.time()}
+    _write_state(state_dir, state)
+    log = open(state_dir / "serve.log", "ab")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "greios.lab.serve", "--state", str(state_dir)],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+    )
+    log.close()
+    state["pid"] = proc.pid
+    _write_state(state_dir, state)
+    deadline = time.monotonic() + timeout
+    pending = {r["port"] for r in routers.values()}
+    while pending:
+        if proc.poll() is not None:
+            raise LabError(f"the lab process exited with code {proc.returncode}; "
+                           f"see {state_dir / 'serve.log'}")
+        pending = {p for p in pending if not listening(p)}
+        if pending and time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGTERM)
+            raise LabError(f"lab routers did not listen within {timeout:.0f} s "
+                           f"(ports {sorted(pending)}); see {state_dir / 'serve.log'}")
+        if pending:
+            time.sleep(0.05)
+    return lab_connections(state_dir)
+
+
+def lab_connections(state_dir: Path) -> dict[str, LabConnection]:
+    """``{router: LabConnection(host, port, username, password)}`` from ``lab.json``."""
+    data = _read_state(state_dir)
+    return {name: LabConnection(data.get("host", HOST), int(r["port"]), data["username"],
+                                data["password"])
+            for name, r in data["routers"].items()}
+
+
+def lab_status(state_dir: Path) -> LabStatus:
+    data = _read_state(state_dir)
+    pid = data.get("pid")
+    alive = pid_alive(pid)
+    routers = [RouterStatus(name, int(r["port"]), alive and listening(int(r["port"])))
+               for name, r in data["routers"].items()]
+    return LabStatus(pid, alive, routers)
+
+
+def lab_down(state_dir: Path, timeout: float = 10.0) -> bool:
+    """Stop the recorded lab process. Returns False when it was not running."""
+    data = _read_state(state_dir)
+    pid = data.get("pid")
+    if not pid_alive(pid):
+        data["pid"] = None
+        _write_state(state_dir, data)
+        return False
+    assert isinstance(pid, int)
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    data["pid"] = None
+    _write_state(state_dir, data)
+    return True
+
+
+def set_faults(state_dir: Path, faults: dict[str, dict[str, Any]]) -> None:
+    """Write ``faults.json``; the running lab applies it within ~0.5 s."""
+    path = state_dir / "faults.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(faults, indent=2) + "\n")
+    tmp.replace(path)

@@ -1,0 +1,317 @@
+"""Interface state, routing and tunnel line protocol of simulated routers.
+
+* :func:`interfaces` turns a device's running-config into :class:`IfView` records with
+  the status ``show interfaces`` reports. A GRE tunnel is up/up only under the
+  conditions of gre-ipsec-reference.md §3.1 (not shut; source up with an address;
+  destination routable in the tunnel's FVRF, default route included; not recursive
+  through the tunnel itself; keepalives only with a mirrored unprotected peer).
+* :class:`LabNetwork` groups the routers of one lab process. When a device belongs to a
+  network of several routers, its tunnel is up only if a peer router holds the mirrored
+  tunnel and (with tunnel protection) IPsec negotiates (:mod:`greios.lab.tunnels`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from typing import TYPE_CHECKING
+
+from greios.lab.configtree import Node
+
+if TYPE_CHECKING:
+    from greios.lab.device import Device
+
+
+@dataclass
+class TunnelView:
+    source: str | None = None  # interface name or IP as configured
+    destination: str | None = None
+    mode: str = "gre ip"
+    vrf: str | None = None
+    protection: str | None = None  # IPsec profile name
+    key: int | None = None
+    keepalive: bool = False
+    source_ip: IPv4Address | None = None
+    source_if: str | None = None
+    reason: str = ""  # why the line protocol is down ("" when up)
+
+
+@dataclass
+class IfView:
+    name: str
+    node: Node
+    shutdown: bool = False
+    addresses: list[IPv4Interface] = field(default_factory=list)
+    ipv6: list[str] = field(default_factory=list)
+    vrf: str | None = None
+    description: str | None = None
+    ip_mtu: int | None = None
+    mtu: int = 1500
+    bw_kbit: int = 1000000
+    status: str = "up"
+    protocol: str = "up"
+    tunnel: TunnelView | None = None
+
+    @property
+    def up(self) -> bool:
+        return self.status == "up" and self.protocol == "up"
+
+    @property
+    def mac(self) -> str:
+        h = hashlib.sha256(self.name.encode()).hexdigest()
+        return f"5254.{h[:4]}.{h[4:8]}"
+
+    @property
+    def effective_ip_mtu(self) -> int:
+        if self.ip_mtu is not None:
+            return self.ip_mtu
+        if self.tunnel is not None:
+            return 1476 if self.tunnel.protection is None else 1400
+        return self.mtu
+
+
+@dataclass
+class Route:
+    prefix: IPv4Network
+    vrf: str | None
+    interface: str | None
+    next_hop: IPv4Address | None
+    kind: str  # "connected" | "static"
+
+
+_ROUTE = re.compile(r"^ip route(?: vrf (\S+))? (\S+) (\S+) (.+)$")
+
+
+def _hw(name: str) -> tuple[int, int]:
+    low = name.lower()
+    if low.startswith("tunnel"):
+        return 9976, 100
+    if low.startswith("loopback"):
+        return 1514, 8000000
+    if low.startswith("tengig"):
+        return 1500, 10000000
+    if low.startswith("fastethernet"):
+        return 1500, 100000
+    if low.startswith(("serial", "ethernet")):
+        return 1500, 10000 if low.startswith("ethernet") else 1544
+    return 1500, 1000000
+
+
+def _parse_if(node: Node) -> IfView:
+    name = node.text.split()[1]
+    mtu, bw = _hw(name)
+    view = IfView(name, node, mtu=mtu, bw_kbit=bw)
+    tun = TunnelView() if name.lower().startswith("tunnel") else None
+    for child in node.children:
+        w = child.text.split()
+        t = child.text
+        if t == "shutdown":
+            view.shutdown = True
+        elif t.startswith("description "):
+            view.description = t.split(" ", 1)[1]
+        elif len(w) >= 4 and w[:2] == ["ip", "address"] and _is_ip(w[2]) and _is_ip(w[3]):
+            try:
+                addr = IPv4Interface(f"{w[2]}/{w[3]}")
+            except ValueError:
+                continue
+            if len(w) > 4 and w[4] == "secondary":
+                view.addresses.append(addr)
+            else:
+                view.addresses.insert(0, addr)
+        elif w[:2] == ["ipv6", "address"] and len(w) >= 3:
+            view.ipv6.append(w[2])
+        elif w[:2] == ["vrf", "forwarding"] or w[:3] == ["ip", "vrf", "forwarding"]:
+            view.vrf = w[-1]
+        elif w[:2] == ["ip", "mtu"] and len(w) == 3 and w[2].isdigit():
+            view.ip_mtu = int(w[2])
+        elif w[0] == "mtu" and len(w) == 2 and w[1].isdigit():
+            view.mtu = int(w[1])
+        elif w[0] == "bandwidth" and len(w) == 2 and w[1].isdigit():
+            view.bw_kbit = int(w[1])
+        elif tun is not None and w[0] == "tunnel" and len(w) >= 3:
+            _tunnel_line(tun, w)
+        elif tun is not None and w[0] == "keepalive":
+            tun.keepalive = True
+    view.tunnel = tun
+    if view.shutdown:
+        view.status, view.protocol = "administratively down", "down"
+    return view
+
+
+def _tunnel_line(tun: TunnelView, w: list[str]) -> None:
+    if w[1] == "source":
+        tun.source = w[2]
+    elif w[1] == "destination":
+        tun.destination = w[2]
+    elif w[1] == "mode":
+        tun.mode = " ".join(w[2:])
+    elif w[1] == "vrf":
+        tun.vrf = w[2]
+    elif w[1] == "key" and w[2].isdigit():
+        tun.key = int(w[2])
+    elif w[1:3] == ["protection", "ipsec"] and len(w) >= 5:
+        tun.protection = w[4]
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def interfaces(device: Device) -> list[IfView]:
+    """Every interface of ``device`` with its status (tunnels evaluated per §3.1)."""
+    with device.lock:
+        views = [_parse_if(n) for n in device.running.children
+                 if n.text.startswith("interface ") and len(n.text.split()) >= 2]
+        by_name = {v.name: v for v in views}
+        for v in views:
+            if v.tunnel is not None and not v.shutdown:
+                reason = _tunnel_local_reason(device, v, by_name)
+                if not reason:
+                    reason = _tunnel_peer_reason(device, v)
+                v.tunnel.reason = reason
+                v.protocol = "down" if reason else "up"
+        return views
+
+
+def _tunnel_local_reason(device: Device, v: IfView, by_name: dict[str, IfView]) -> str:
+    tun = v.tunnel
+    assert tun is not None
+    if tun.source is None:
+        return "no tunnel source"
+    if _is_ip(tun.source):
+        owner = next((i for i in by_name.values()
+                      if any(str(a.ip) == tun.source for a in i.addresses)), None)
+        if owner is None or owner.status != "up":
+            return "tunnel source address is not on an up interface"
+        tun.source_ip, tun.source_if = IPv4Address(tun.source), owner.name
+    else:
+        src = by_name.get(tun.source)
+        if src is None or src is v or src.status != "up" or src.protocol != "up":
+            return "tunnel source interface is down or missing"
+        if not src.addresses:
+            return "tunnel source interface has no IPv4 address"
+        tun.source_ip, tun.source_if = src.addresses[0].ip, src.name
+    if tun.destination is None or not _is_ip(tun.destination):
+        return "no tunnel destination"
+    route = lookup(device, tun.vrf, IPv4Address(tun.destination), list(by_name.values()))
+    if route is None:
+        return "tunnel destination is not routable" + (f" in vrf {tun.vrf}" if tun.vrf else "")
+    if route.interface == v.name:
+        return "tunnel destination is routed through the tunnel itself (recursive routing)"
+    if tun.keepalive and (tun.protection or tun.vrf):
+        return "keepalives do not return on a protected or VRF-aware tunnel"
+    return ""
+
+
+def _tunnel_peer_reason(device: Device, v: IfView) -> str:
+    network = device.network
+    if network is None or len(network.devices) < 2:
+        if v.tunnel is not None and v.tunnel.keepalive:
+            return "keepalive replies need a peer router"
+        return ""
+    from greios.lab.tunnels import pair_reason
+
+    found = network.find_peer(device, v)
+    if found is None:
+        return "no peer router holds the mirrored tunnel"
+    peer, peer_if = found
+    return pair_reason(device, v, peer, peer_if)
+
+
+def routes(device: Device, views: list[IfView] | None = None) -> list[Route]:
+    """Connected routes of admin-up interfaces and every static route."""
+    views = interfaces_raw(device) if views is None else views
+    out: list[Route] = []
+    for v in views:
+        if v.shutdown:
+            continue
+        for a in v.addresses:
+            out.append(Route(a.network, v.vrf, v.name, None, "connected"))
+    for node in device.running.children:
+        m = _ROUTE.match(node.text)
+        if not m:
+            continue
+        vrf, prefix, mask, rest = m.groups()
+        try:
+            net = IPv4Network(f"{prefix}/{mask}", strict=False)
+        except ValueError:
+            continue
+        words = rest.split()
+        nh: IPv4Address | None = None
+        iface: str | None = None
+        for w in words[:2]:
+            if _is_ip(w):
+                nh = nh or IPv4Address(w)
+            elif not w.isdigit() and w not in ("name", "tag", "permanent", "track", "global"):
+                iface = iface or w
+        out.append(Route(net, vrf, iface, nh, "static"))
+    return out
+
+
+def interfaces_raw(device: Device) -> list[IfView]:
+    """Interfaces with admin state only (no tunnel evaluation)."""
+    return [_parse_if(n) for n in device.running.children
+            if n.text.startswith("interface ") and len(n.text.split()) >= 2]
+
+
+def lookup(device: Device, vrf: str | None, dest: IPv4Address,
+           views: list[IfView] | None = None, depth: int = 0) -> Route | None:
+    """Longest-prefix match in ``vrf``, resolved to an egress interface (recursive)."""
+    if depth > 8:
+        return None
+    table = [r for r in routes(device, views) if r.vrf == vrf and dest in r.prefix]
+    for r in sorted(table, key=lambda r: (-r.prefix.prefixlen, r.kind != "connected")):
+        if r.interface is not None:
+            if r.interface.lower().startswith("null"):
+                return None
+            return r
+        if r.next_hop is not None:
+            via = lookup(device, vrf, r.next_hop, views, depth + 1)
+            if via is not None:
+                return Route(r.prefix, vrf, via.interface, r.next_hop, r.kind)
+    return None
+
+
+@dataclass
+class LabNetwork:
+    """The routers of one lab process (tunnels between them are evaluated pairwise)."""
+
+    devices: dict[str, Device] = field(default_factory=dict)
+
+    def add(self, device: Device) -> None:
+        device.network = self
+        self.devices[device.name or device.hostname] = device
+
+    def find_peer(self, device: Device, v: IfView) -> tuple[Device, IfView] | None:
+        """The other router's tunnel whose endpoints mirror ``v``'s (locally up)."""
+        tun = v.tunnel
+        if tun is None or tun.source_ip is None or tun.destination is None:
+            return None
+        for other in self.devices.values():
+            if other is device:
+                continue
+            views = interfaces_raw(other)
+            by_name = {x.name: x for x in views}
+            for pv in views:
+                pt = pv.tunnel
+                if pt is None or pv.shutdown:
+                    continue
+                if _tunnel_local_reason(other, pv, by_name):
+                    continue
+                if str(pt.source_ip) == tun.destination and pt.destination == str(tun.source_ip):
+                    return other, pv
+        return None
+
+
+def parse_address(text: str) -> IPv4Address | None:
+    try:
+        return ipaddress.IPv4Address(text)
+    except ValueError:
+        return None

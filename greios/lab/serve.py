@@ -1,0 +1,125 @@
+"""The background lab process: ``python -m greios.lab.serve --state DIR``.
+
+Serves every router listed in ``DIR/lab.json`` on its port, seeded from the persisted
+``running.cfg`` (or ``seed.cfg`` on first start), persists every change, re-reads
+``faults.json`` when it changes, and exits cleanly on SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from greios.lab.configtree import render_config
+from greios.lab.device import Device
+from greios.lab.faults import faults_from_json
+from greios.lab.flash import FlashFile
+from greios.lab.network import LabNetwork
+from greios.lab.server import LabServer
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+class Persister:
+    """Writes a router's running/startup config and flash after every change."""
+
+    def __init__(self, rdir: Path) -> None:
+        self.rdir = rdir
+        self.flash_dir = rdir / "flash"
+        self.flash_dir.mkdir(parents=True, exist_ok=True)
+        self._written: dict[str, str] = {}
+
+    def load(self, device_kwargs: dict[str, object]) -> Device:
+        running = self.rdir / "running.cfg"
+        text = running.read_text() if running.exists() else (self.rdir / "seed.cfg").read_text()
+        startup_path = self.rdir / "startup.cfg"
+        startup = startup_path.read_text() if startup_path.exists() else None
+        dev = Device.from_config(text, startup=startup, **device_kwargs)  # type: ignore[arg-type]
+        for f in sorted(self.flash_dir.iterdir()):
+            if f.is_file() and not f.name.endswith(".tmp"):
+                data = f.read_bytes()
+                dev.flash.files[f.name] = FlashFile(data)
+                self._written[f.name] = hashlib.md5(data).hexdigest()  # noqa: S324
+        dev.on_change = self.save
+        return dev
+
+    def save(self, dev: Device) -> None:
+        _atomic_write(self.rdir / "running.cfg", render_config(dev.running).encode())
+        _atomic_write(self.rdir / "startup.cfg", dev.startup.encode())
+        current = dev.flash.snapshot()
+        for name, data in current.items():
+            digest = hashlib.md5(data).hexdigest()  # noqa: S324 - change detection only
+            if self._written.get(name) != digest:
+                _atomic_write(self.flash_dir / name, data)
+                self._written[name] = digest
+        for name in set(self._written) - set(current):
+            (self.flash_dir / name).unlink(missing_ok=True)
+            del self._written[name]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="greios.lab.serve")
+    parser.add_argument("--state", required=True, type=Path)
+    parser.add_argument("--time-scale", type=float, default=60.0,
+                        help="seconds per IOS minute for revert timers")
+    args = parser.parse_args(argv)
+    state_dir: Path = args.state
+    data = json.loads((state_dir / "lab.json").read_text())
+    network = LabNetwork()
+    servers: list[LabServer] = []
+    for name, spec in data["routers"].items():
+        persister = Persister(state_dir / "routers" / name)
+        dev = persister.load({"username": data["username"], "password": data["password"],
+                              "time_scale": args.time_scale, "name": name})
+        persister.save(dev)
+        network.add(dev)
+        servers.append(LabServer(dev, port=int(spec["port"])).start())
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    faults_path = state_dir / "faults.json"
+    seen: float | None = None
+    while not stop.wait(0.5):
+        try:
+            mtime = faults_path.stat().st_mtime
+        except FileNotFoundError:
+            mtime = None
+        if mtime != seen:
+            seen = mtime
+            _apply_faults(network, faults_path if mtime is not None else None)
+    for srv in servers:
+        srv.stop()
+    return 0
+
+
+def _apply_faults(network: LabNetwork, path: Path | None) -> None:
+    try:
+        per_router = faults_from_json(json.loads(path.read_text())) if path else {}
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"faults.json ignored: {exc}\n")
+        return
+    for name, dev in network.devices.items():
+        fresh = per_router.get(name)
+        with dev.lock:
+            if fresh is None:
+                dev.faults.clear()
+            else:
+                dev.faults.update(fresh.to_json())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
