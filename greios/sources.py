@@ -94,7 +94,11 @@ def ensure_lab(inv: Inventory, source: Source, note: Callable[[str], None]) -> N
     """Start the lab (one simulated router per inventory router) unless it already runs."""
     from greios.lab import manager
 
-    if manager.lab_status(source.lab_dir).alive:
+    try:
+        running = manager.lab_status(source.lab_dir).alive
+    except manager.LabNotRunningError:
+        running = False
+    if running:
         missing = [r.name for r in inv.routers
                    if r.name not in manager.lab_connections(source.lab_dir)]
         if missing:
