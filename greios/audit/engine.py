@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,8 +28,11 @@ from greios.audit.rules.pair import PairCtx
 from greios.iosconfig import secrets as _secrets
 from greios.iosconfig.model import DeviceConfig
 
-POOL_MIN_FILES = 400  # below this, serial parsing beats starting two workers (bench)
-POOL_MIN_LINES = 400_000
+# Process pool: off unless asked for (``workers``). Measured on 2 cores (bench/audit_bench.py,
+# docs/performance-audit.md): unpickling the parsed models in the parent costs as much as
+# parsing them, so 2 workers were 1.3x-2.4x *slower* than serial on every input tried
+# (fleets of 200-800 routers, 8 x 39k-line switch configs).
+POOL_MIN_FILES = 2
 
 
 def _enabled(rules: Mapping[str, Rule], select: Collection[str] | None,
@@ -151,20 +157,40 @@ def _parse_one(item: tuple[str, str]) -> DeviceConfig:
     return parse_config(item[1], source=item[0])
 
 
-def parse_texts(items: Sequence[tuple[str, str]]) -> list[DeviceConfig]:
-    """Parse (source, text) pairs; two worker processes for many/large inputs."""
-    total = sum(t.count("\n") for _, t in items)
-    if (len(items) < POOL_MIN_FILES and total < POOL_MIN_LINES) or len(items) < 2 \
-            or (os.cpu_count() or 1) < 2:
-        return [_parse_one(i) for i in items]
-    with ProcessPoolExecutor(max_workers=2, initializer=_secrets.set_salt,
-                             initargs=(_secrets.salt(),)) as pool:
-        return list(pool.map(_parse_one, items, chunksize=max(1, len(items) // 8)))
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: parsing allocates ~10 objects per config line and
+    no cycles, and the collector's generation-2 passes made a 800-router run 1.4x slower
+    (superlinear in fleet size). Restores the previous state."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
-def audit_texts(items: Sequence[tuple[str, str]], **kw: Any) -> AuditReport:
+def parse_texts(items: Sequence[tuple[str, str]], *, workers: int = 1) -> list[DeviceConfig]:
+    """Parse (source, text) pairs, in order. ``workers`` > 1 parses in that many forked
+    processes (only where the platform has ``fork``; measured slower on 2 cores, see above)."""
+    with _no_cyclic_gc():
+        if workers < 2 or len(items) < POOL_MIN_FILES or (os.cpu_count() or 1) < 2 \
+                or "fork" not in multiprocessing.get_all_start_methods():
+            return [_parse_one(i) for i in items]
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_secrets.set_salt,
+                                 initargs=(_secrets.salt(),)) as pool:
+            return list(pool.map(_parse_one, items,
+                                 chunksize=max(1, len(items) // (4 * workers))))
+
+
+def audit_texts(items: Sequence[tuple[str, str]], *, workers: int = 1,
+                **kw: Any) -> AuditReport:
     """Parse ``(source path, text)`` pairs and audit them (see :func:`audit_configs`)."""
-    return audit_configs(parse_texts(items), **kw)
+    with _no_cyclic_gc():
+        return audit_configs(parse_texts(items, workers=workers), **kw)
 
 
 def compare_reports(before: AuditReport, after: AuditReport) -> ChangeDelta:

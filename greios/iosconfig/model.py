@@ -7,9 +7,11 @@ object keeps the 1-based ``line`` of its header in the source file. PSKs are onl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from types import MappingProxyType
+from typing import Any
 
 from greios.iosconfig.secrets import Psk
 
@@ -271,7 +273,7 @@ class AclEntry:
 class Acl:
     name: str
     line: int
-    entries: tuple[AclEntry, ...] = ()
+    entries: Sequence[AclEntry] = ()  # a tuple or a lazy :class:`~greios.iosconfig.acl.AclEntries`
 
     def permits(self, protocol: str, src: IPv4Address, dst: IPv4Address) -> bool:
         """First-match evaluation for one flow (``protocol`` e.g. "gre")."""
@@ -354,10 +356,16 @@ class DeviceConfig:
     compliance_shield_disabled: bool = False
     hostname_line: int | None = None
     warnings: tuple[str, ...] = ()
+    # derived values, computed once (the audit asks for them per rule and per interface)
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def tunnels(self) -> tuple[Interface, ...]:
-        return tuple(i for i in self.interfaces.values() if i.tunnel is not None)
+        got: tuple[Interface, ...] | None = self._memo.get("tunnels")
+        if got is None:
+            got = self._memo["tunnels"] = tuple(i for i in self.interfaces.values()
+                                                if i.tunnel is not None)
+        return got
 
     def tunnel_source_address(self, itf: Interface) -> str | None:
         """The outer source address of a tunnel (interface form -> its primary address)."""
@@ -371,14 +379,18 @@ class DeviceConfig:
             return t.source
         return None
 
-    def local_addresses(self, vrf: str | None = None) -> dict[str, str]:
-        """address -> interface name for every IPv4 address in ``vrf`` (None = global)."""
-        out: dict[str, str] = {}
-        for itf in self.interfaces.values():
-            if itf.vrf == vrf:
-                for a in itf.addresses():
-                    out[str(a.ip)] = itf.name
-        return out
+    def local_addresses(self, vrf: str | None = None) -> Mapping[str, str]:
+        """address -> interface name for every IPv4 address in ``vrf`` (None = global);
+        read-only, cached per VRF."""
+        key = f"local:{vrf}" if vrf is not None else "local"
+        out: dict[str, str] | None = self._memo.get(key)
+        if out is None:
+            out = self._memo[key] = {}
+            for itf in self.interfaces.values():
+                if itf.vrf == vrf:
+                    for a in itf.addresses():
+                        out[str(a.ip)] = itf.name
+        return MappingProxyType(out)  # the memo stays a plain (picklable) dict
 
 
 def _looks_like_ip(text: str) -> bool:

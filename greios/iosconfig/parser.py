@@ -1,26 +1,28 @@
 """``parse_config``: IOS running-config text -> :class:`DeviceConfig`.
 
-Speed: the text is split into top-level blocks by :mod:`greios.iosconfig.blocks` (one pass,
-no regexes). Flat blocks (interfaces, ACLs, isakmp policies, ...) are decoded straight from
-that tree; only blocks with nested sub-modes (``crypto ikev2 keyring`` peers,
-``router bgp`` address families, ...) are handed to ciscoconfparse v1, imported lazily with
-its loguru logger disabled. Unknown or malformed lines are skipped (a warning is recorded),
-never fatal: an audit must survive any real config.
+Speed (docs/performance-audit.md): the text is split into top-level blocks by
+:mod:`greios.iosconfig.blocks` in one pass without regexes; top-level blocks whose first word
+is not in :data:`HEADS` (VLANs, line, snmp, policy-maps, ...) are skipped there without
+building nodes. Kept blocks are decoded straight from that tree, including the two-level
+``crypto ikev2 keyring`` peers. ciscoconfparse v1 is used for the ``router ...`` blocks with
+nested sub-modes (``router bgp`` address families, named-mode EIGRP), which are read
+recursively; it is imported lazily (0.3 s, loguru disabled) and only when such a block exists.
+ACL entries are decoded lazily (:mod:`greios.iosconfig.acl`). Unknown or malformed lines are
+skipped (a warning is recorded), never fatal: an audit must survive any real config.
 """
 
 from __future__ import annotations
 
 import functools
-from ipaddress import IPv4Network
 from pathlib import PurePath
 from typing import Any
 
+from greios.iosconfig import acl as _acl
 from greios.iosconfig import crypto as cr
-from greios.iosconfig.addr import acl_addr, classful, iface, is_ipv4, net, wildcard
+from greios.iosconfig.addr import classful, iface, is_ipv4, net, wildcard
 from greios.iosconfig.blocks import Node, split_blocks
 from greios.iosconfig.model import (
     Acl,
-    AclEntry,
     BgpProcess,
     DeviceConfig,
     EigrpProcess,
@@ -86,7 +88,7 @@ class _Builder:
         self.source = source
         self.f: dict[str, Any] = {}
         self.interfaces: dict[str, Interface] = {}
-        self.acls: dict[str, list[AclEntry]] = {}
+        self.acls: dict[str, list[_acl.Item]] = {}
         self.acl_lines: dict[str, int] = {}
         self.routes: list[StaticRoute] = []
         self.ospf: list[OspfProcess] = []
@@ -106,7 +108,9 @@ class _Builder:
         elif head == "ip":
             self.ip_top(n, w)
         elif head == "access-list" and len(w) > 2:
-            self.acl_entry(w[1], w[2:], n.line, numbered=True)
+            self.acl_lines.setdefault(w[1], n.line)
+            self._acl_item(w[1], self.acls.setdefault(w[1], []), _acl.NUMBERED, w[2:], n.line,
+                           n.text)
         elif head == "router" and len(w) > 1:
             self.router(n, w)
         elif head == "hostname" and len(w) > 1:
@@ -126,44 +130,28 @@ class _Builder:
         if w[1] == "route":
             self.route(w[2:], n.line)
         elif w[1] == "access-list" and len(w) > 3:
-            name, kind = w[3], w[2]
-            self.acls.setdefault(name, [])
+            name = w[3]
+            mode = _acl.STANDARD if w[2] == "standard" else _acl.EXTENDED
+            entries = self.acls.setdefault(name, [])
             self.acl_lines.setdefault(name, n.line)
             for c in n.children:
                 cw = c.words()
-                if cw and cw[0].isdigit():
+                if cw[0].isdigit():
                     cw = cw[1:]
-                if kind == "standard" and cw and cw[0] in ("permit", "deny"):
-                    src, _ = acl_addr(cw, 1)
-                    self.acls[name].append(AclEntry(cw[0], "ip", src, IPv4Network("0.0.0.0/0"),
-                                                    c.line))
-                else:
-                    self.acl_entry(name, cw, c.line)
+                self._acl_item(name, entries, mode, cw, c.line, c.text)
         elif w[1:] == ["scp", "server", "enable"]:
             self.f["scp_server"] = True
 
-    def acl_entry(self, name: str, w: list[str], line: int, numbered: bool = False) -> None:
-        self.acl_lines.setdefault(name, line)
-        entries = self.acls.setdefault(name, [])
-        if not w:
-            return
-        if w[0] == "remark":
-            entries.append(AclEntry("remark", "", None, None, line))
-            return
-        if w[0] not in ("permit", "deny") or len(w) < 2:
-            return
-        if numbered and name.isdigit() and int(name) < 100:  # standard numbered ACL
-            src, _ = acl_addr(w, 1)
-            entries.append(AclEntry(w[0], "ip", src, IPv4Network("0.0.0.0/0"), line))
-            return
-        proto = w[1]
-        src, i = acl_addr(w, 2)
-        if i < len(w) and w[i] in ("eq", "gt", "lt", "neq"):
-            i += 2
-        elif i < len(w) and w[i] == "range":
-            i += 3
-        dst, _ = acl_addr(w, i)
-        entries.append(AclEntry(w[0], proto, src, dst, line))
+    @staticmethod
+    def _acl_item(name: str, entries: list[_acl.Item], mode: int, w: list[str], line: int,
+                  text: str) -> None:
+        """Queue an ACL line for lazy decoding; decode now if that could raise (see acl.py)."""
+        if _acl.risky(text):
+            e = _acl.decode(name, mode, w, line)
+            if e is not None:
+                entries.append(e)
+        elif w:
+            entries.append((mode, w, line))
 
     def route(self, w: list[str], line: int) -> None:
         vrf = None
@@ -353,7 +341,8 @@ class _Builder:
         host = self.f.pop("hostname", None)
         if host is None:
             host = PurePath(self.source).stem if self.source else "unknown"
-        acls = {k: Acl(k, self.acl_lines[k], tuple(v)) for k, v in self.acls.items()}
+        acls = {k: Acl(k, self.acl_lines[k], _acl.AclEntries(k, v))
+                for k, v in self.acls.items()}
         return DeviceConfig(
             hostname=host, source=self.source, lines=nlines, interfaces=self.interfaces,
             acls=acls, static_routes=tuple(self.routes), ospf=tuple(self.ospf),
@@ -373,11 +362,17 @@ def _walk(n: Node) -> list[Node]:
     return out
 
 
+# First words of the top-level lines :meth:`_Builder.top` reads; every other block is skipped
+# by the splitter without building nodes.
+HEADS = frozenset({"interface", "crypto", "ip", "access-list", "router", "hostname", "version",
+                   "password", "archive", "file"})
+
+
 def parse_config(text: str, *, source: str | None = None) -> DeviceConfig:
     """Parse one IOS/IOS-XE running-config. Never raises on unknown or malformed lines."""
-    roots, nlines = split_blocks(text)
-    nested = [r for r in roots if any(c.children for c in r.children)
-              and not r.text.startswith(("crypto pki", "crypto ca"))]
+    roots, nlines = split_blocks(text, HEADS)
+    nested = [r for r in roots if r.text.startswith("router")
+              and any(c.children for c in r.children)]
     if nested:
         _reparse_nested(nested, text.splitlines())
     b = _Builder(source)
