@@ -55,8 +55,8 @@ def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool
               note: Callable[[str], None], echo: Echo) -> int:
     from greios.allocate import forget, read_lock, write_lock
     from greios.pipeline import build
-    from greios.planfile import load_plan
     from greios.plan.present import format_plan
+    from greios.planfile import load_plan
     from greios.sources import Source, ensure_lab, state_dir_for, targets
     from greios.workflow import compute_plans, to_saved
 

@@ -54,9 +54,9 @@ def device_target(r: RouterInfo, environ: Mapping[str, str] | None = None) -> De
     def need(var: str, what: str) -> str:
         value = env.get(var)
         if not value:
+            field = f"management.{what}_env"
             raise SecretError(f"{r.name}: environment variable {var} ({what}, named by "
-                              f"management.{'username_env' if what == 'username' else what + '_env'}"
-                              f" in {display_path(r.file)}) is not set")
+                              f"{field} in {display_path(r.file)}) is not set")
         return value
 
     user = need(m.username_env, "username")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -31,8 +30,9 @@ def apply(
     """Apply the plan to the routers safely (commit-confirm, verify, roll back on failure).
 
     Per router: lock, backup, preflight, merge, commit with a revert timer, verify (config,
-    tunnel up, DF ping at the tunnel MTU), confirm. A router that fails anywhere is rolled back to its exact previous config; the others
-    carry on. Both ends of a pair are applied in the same batch.
+    tunnel up, DF ping at the tunnel MTU), confirm. A router that fails anywhere is rolled
+    back to its exact previous config; the others carry on. Both ends of a pair are applied
+    in the same batch.
     """
     from greios.apply_flow import run_apply
 
