@@ -1,0 +1,514 @@
+"""One NAPALM ``ios`` session to a router, with every failure mapped to a greios error.
+
+This is the only module of greios that imports napalm (lazily, inside functions). Every
+napalm / netmiko / paramiko / socket exception leaves it as a :mod:`greios.errors` class
+with a one-line message that names the router and never contains a secret: credentials,
+and every secret-looking value of the config being pushed, are scrubbed from messages and
+from the log records napalm/netmiko/paramiko emit while a session is open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from greios.deploy.logscrub import SCRUBBER, scrub_text
+from greios.deploy.target import DeviceTarget
+from greios.errors import (
+    CommitError,
+    DeviceAuthError,
+    DeviceConnectError,
+    DeviceError,
+    DeviceTimeoutError,
+    ExitCode,
+    GreiosError,
+    RollbackError,
+)
+
+
+class PreflightError(DeviceError):
+    """A prerequisite for a safe apply is missing on the router; nothing was changed."""
+
+    exit_code = ExitCode.COMMIT_FAILED
+    default_message = "the router is missing a prerequisite for a safe apply"
+
+
+class TransferError(DeviceError):
+    """The candidate file could not be copied to the router; nothing was changed."""
+
+    exit_code = ExitCode.COMMIT_FAILED
+    default_message = "could not copy the change to the router"
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What the router offers for a safe apply (see docs/ios-prerequisites.md)."""
+
+    router: str
+    archive: bool  # `show archive` works: commit-confirm (revert timer) is possible
+    archive_path: str | None
+    archive_write_memory: bool
+    scp_server: bool  # `ip scp server enable`
+    file_prompt_quiet: bool
+    privilege: int | None  # login privilege (`show privilege`); None = unknown
+    flash_free: int | None  # bytes free on the file system napalm uses
+    inline_transfer: bool  # the transfer greios will use (TCL inline instead of SCP)
+    notes: tuple[str, ...] = ()
+    pending_user: str | None = None  # a change already waiting for `configure confirm`
+
+    @property
+    def commit_confirm(self) -> bool:
+        return self.archive
+
+    def refusal(self, *, need_confirm: bool, min_free: int = 0) -> str | None:
+        """One-line reason a safe apply is impossible (None when it can go ahead)."""
+        if self.pending_user is not None:
+            return (f"{self.router}: a configuration change by {self.pending_user!r} is "
+                    "still waiting for 'configure confirm' (revert timer running); confirm "
+                    "or revert it first")
+        if need_confirm and not self.archive:
+            return (f"{self.router}: commit-confirm needs the IOS archive: configure "
+                    "'archive' with 'path flash:archive' and 'write-memory' "
+                    "(see docs/ios-prerequisites.md)")
+        if self.privilege is not None and self.privilege < 15 and self.inline_transfer is False:
+            return (f"{self.router}: the login user has privilege {self.privilege}; SCP needs "
+                    "privilege 15 (or set optional_args inline_transfer)")
+        if self.flash_free is not None and self.flash_free < min_free:
+            return (f"{self.router}: flash has only {self.flash_free} bytes free, "
+                    f"{min_free} needed for the candidate and rollback files")
+        return None
+
+
+@dataclass(frozen=True)
+class PingResult:
+    destination: str
+    size: int
+    df: bool
+    sent: int
+    received: int
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.sent > 0 and self.received == self.sent
+
+    @property
+    def success_rate(self) -> int:
+        return 0 if self.sent == 0 else round(100 * self.received / self.sent)
+
+
+@dataclass(frozen=True)
+class InterfaceState:
+    name: str
+    is_up: bool
+    is_enabled: bool
+    mtu: int | None = None
+
+
+_SUCCESS = re.compile(r"Success rate is (\d+) percent \((\d+)/(\d+)\)")
+_DIR_OF = re.compile(r"Directory of (\S+?:)/")
+_USER = re.compile(r"^User: (.*?)\s*$", re.M)
+_FREE = re.compile(r"(\d+) bytes free")
+_PRIV = re.compile(r"privilege level is (\d+)", re.I)
+_INVALID = "Invalid input detected"
+
+
+def _first_line(text: str) -> str:
+    for line in str(text).splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""
+
+
+def rejected_lines(output: str) -> list[str]:
+    """The config lines IOS marked with a caret + ``% Invalid input detected``.
+
+    >>> rejected_lines("tunnel mode bogus\\n         ^\\n% Invalid input detected at '^' marker.")
+    ['tunnel mode bogus']
+    """
+    lines = output.splitlines()
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if _INVALID not in line:
+            continue
+        j = i - 1
+        if j >= 0 and lines[j].strip() == "^":
+            j -= 1
+        if j >= 0 and lines[j].strip():
+            out.append(lines[j].strip())
+    return out
+
+
+@dataclass
+class DeviceSession:
+    """Context manager around napalm's ``ios`` driver for one :class:`DeviceTarget`."""
+
+    target: DeviceTarget
+    _driver: Any = field(default=None, init=False, repr=False)
+    _secrets: set[str] = field(default_factory=set, init=False, repr=False)
+    _preflight: Preflight | None = field(default=None, init=False, repr=False)
+    _running: str | None = field(default=None, init=False, repr=False)
+    _broken: bool = field(default=False, init=False, repr=False)
+    rejected: list[str] = field(default_factory=list, init=False, repr=False)
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> DeviceSession:
+        self.open()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    def optional_args(self) -> dict[str, object]:
+        t = self.target
+        args: dict[str, object] = {
+            "port": t.port,
+            # netmiko read timeouts (commit 90 s, save 100 s, ping 100 s) capped per device
+            "read_timeout_override": float(t.timeout),
+            "conn_timeout": min(10, t.timeout),
+            "auth_timeout": min(10, t.timeout),
+            "banner_timeout": min(15, t.timeout),
+        }
+        if t.enable_secret:
+            args["secret"] = t.enable_secret
+        args.update(dict(t.optional_args))
+        return args
+
+    def open(self) -> None:
+        from napalm import get_network_driver
+
+        self.add_secrets(self.target.secrets())
+        SCRUBBER.install()
+        driver_cls = get_network_driver("ios")
+        driver = driver_cls(hostname=self.target.host, username=self.target.username,
+                            password=self.target.password, timeout=self.target.timeout,
+                            optional_args=self.optional_args())
+        self._call("connect", driver.open, opening=True)
+        self._driver = driver
+
+    def close(self) -> None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            if self._broken:  # the channel is out of step: drop it, do not talk to it
+                _hard_close(driver)
+            else:
+                with contextlib.suppress(Exception):
+                    driver.close()
+        SCRUBBER.forget(self._secrets)
+
+    def add_secrets(self, values: object) -> None:
+        """Values to scrub from messages and third-party log records."""
+        vals = {str(v) for v in values if v} if isinstance(values, (list, set, tuple)) else set()
+        new = vals - self._secrets
+        self._secrets |= new
+        SCRUBBER.remember(new)
+
+    # ------------------------------------------------------------------ error mapping
+    def _scrub(self, text: str) -> str:
+        return scrub_text(text, self._secrets)
+
+    def _map(self, op: str, exc: BaseException, *, opening: bool = False) -> GreiosError:
+        from napalm.base import exceptions as nx
+        from netmiko import exceptions as mx
+        from paramiko.ssh_exception import AuthenticationException, SSHException
+
+        who = self.name
+        if isinstance(exc, GreiosError):
+            return exc
+        if isinstance(exc, (mx.NetmikoAuthenticationException, AuthenticationException)):
+            return DeviceAuthError(f"{who}: the device rejected the credentials of user "
+                                   f"{self.target.username!r}")
+        if isinstance(exc, mx.ReadTimeout | socket.timeout | TimeoutError):
+            if self._channel_closed():
+                return DeviceConnectError(f"{who}: connection lost during {op} (the router "
+                                          "closed the session)")
+            return DeviceTimeoutError(f"{who}: no answer within {self.target.timeout} s "
+                                      f"during {op}")
+        if isinstance(exc, nx.ConnectionException | mx.NetmikoTimeoutException) or opening:
+            text = str(exc)
+            if "timed-out" in text.lower() and "tcp connection" not in text.lower():
+                return DeviceTimeoutError(f"{who}: no answer within {self.target.timeout} s "
+                                          f"during {op}")
+            return DeviceConnectError(f"{who}: cannot connect to {self.target.host} port "
+                                      f"{self.target.port} ({self._reason(exc)})")
+        if isinstance(exc, SSHException | EOFError | ConnectionError | BrokenPipeError):
+            return DeviceConnectError(f"{who}: connection lost during {op} "
+                                      f"({type(exc).__name__})")
+        if isinstance(exc, nx.MergeConfigException | nx.ReplaceConfigException
+                      | nx.CommitError):
+            text = str(exc)
+            bad = rejected_lines(text)
+            if bad:
+                self.rejected = [self._scrub(b) for b in bad]
+                return CommitError(f"{who}: the device rejected the line "
+                                   f"'{self.rejected[0]}'; napalm rolled back")
+            return CommitError(f"{who}: {op} failed: {self._scrub(_first_line(text))}")
+        if isinstance(exc, nx.CommitConfirmException):
+            return PreflightError(f"{who}: {op} failed: {self._scrub(_first_line(str(exc)))}")
+        if isinstance(exc, nx.CommandErrorException):
+            return TransferError(f"{who}: {op} failed: {self._scrub(_first_line(str(exc)))}")
+        if isinstance(exc, OSError):
+            return DeviceConnectError(f"{who}: connection error during {op} "
+                                      f"({self._reason(exc)})")
+        if isinstance(exc, ValueError):
+            return DeviceError(f"{who}: {op} failed: {self._scrub(_first_line(str(exc)))}")
+        return DeviceError(f"{who}: {op} failed ({type(exc).__name__}: "
+                           f"{self._scrub(_first_line(str(exc)))})")
+
+    def _channel_closed(self) -> bool:
+        conn = getattr(self._driver, "device", None)
+        chan = getattr(conn, "remote_conn", None)
+        if chan is None:
+            return False
+        transport = getattr(chan, "get_transport", lambda: None)()
+        return bool(getattr(chan, "closed", False)) or (
+            transport is not None and not transport.is_active())
+
+    def _reason(self, exc: BaseException) -> str:
+        inner: BaseException | None = exc
+        while inner is not None:
+            if isinstance(inner, ConnectionRefusedError):
+                return "connection refused"
+            if isinstance(inner, socket.timeout | TimeoutError):
+                return "connect timed out"
+            inner = inner.__cause__ or inner.__context__
+        text = str(exc).lower()
+        if "refused" in text:
+            return "connection refused"
+        if "tcp connection to device failed" in text:
+            return "TCP connection failed"
+        return self._scrub(_first_line(str(exc))) or type(exc).__name__
+
+    def _call(self, op: str, fn: Any, *args: Any, opening: bool = False, **kw: Any) -> Any:
+        try:
+            return fn(*args, **kw)
+        except Exception as exc:
+            mapped = self._map(op, exc, opening=opening)
+            if isinstance(mapped, DeviceTimeoutError | DeviceConnectError):
+                self._broken = True
+            raise mapped from None
+
+    @property
+    def driver(self) -> Any:
+        if self._driver is None:
+            raise DeviceError(f"{self.name}: the session is not open")
+        return self._driver
+
+    def send(self, command: str, op: str, read_timeout: float | None = None) -> str:
+        kw: dict[str, Any] = {}
+        if read_timeout is not None:
+            kw["read_timeout"] = read_timeout
+        out = self._call(op, self.driver.device.send_command, command, **kw)
+        return str(out)
+
+    # ------------------------------------------------------------------ reads
+    def get_running(self) -> str:
+        cfg = self._call("reading the running config", self.driver.get_config,
+                         retrieve="running")
+        self._running = str(cfg["running"])
+        if "auto_file_prompt" not in self.target.optional_args:
+            # configured on the router: never toggle it (napalm would remove it on close)
+            self.driver.auto_file_prompt = not _has_global(self._running, "file prompt quiet")
+        return self._running
+
+    def preflight(self) -> Preflight:
+        """Check archive (+ no foreign pending commit), SCP server, file prompt, login
+        privilege and flash space; decide SCP or inline transfer (docs/ios-prerequisites.md).
+        """
+        from greios.audit.report.redact import config_secrets
+
+        running = self._running if self._running is not None else self.get_running()
+        self.add_secrets(sorted(config_secrets([running])))
+        notes: list[str] = []
+        archive_out = self.send("show archive", "preflight (show archive)")
+        archive = "Archive feature not enabled" not in archive_out and "% Invalid" \
+            not in archive_out
+        pending: str | None = None
+        if archive:
+            timer = self.send("show archive config rollback timer", "preflight (show archive)")
+            um = _USER.search(timer)
+            pending = um.group(1) if um else None
+        path, write_mem = _archive_block(running)
+        scp = any(line.strip() == "ip scp server enable" for line in running.splitlines())
+        quiet = _has_global(running, "file prompt quiet")
+        priv_out = self.send("show privilege", "preflight (show privilege)")
+        m = _PRIV.search(priv_out)
+        privilege: int | None = int(m.group(1)) if m else None
+        if privilege is None and not self.target.enable_secret:
+            privilege = 15  # logged straight into '#' without an enable secret
+            notes.append("login privilege assumed 15 ('show privilege' not available)")
+        dir_out = self.send("dir", "preflight (dir)")
+        fs = _DIR_OF.search(dir_out)
+        if fs and "dest_file_system" not in self.target.optional_args:
+            # what napalm's own auto-detection would find (saves its `dir` + `dir fs:`)
+            self.driver._dest_file_system = fs.group(1)
+        fm = _FREE.search(dir_out)
+        free = int(fm.group(1)) if fm else None
+        forced = self.target.optional_args.get("inline_transfer")
+        if forced is not None:
+            inline = bool(forced)
+        else:
+            inline = not scp or (privilege is not None and privilege < 15)
+        if not scp:
+            notes.append("'ip scp server enable' missing: using inline (TCL) transfer, ~8 s")
+        elif inline and privilege is not None and privilege < 15:
+            notes.append(f"login privilege {privilege} < 15: SCP refused by IOS, using inline "
+                         "(TCL) transfer")
+        if not quiet:
+            notes.append("'file prompt quiet' missing: napalm toggles it during the commit "
+                         "(it may end up in startup-config, napalm#1033)")
+        if archive and not write_mem:
+            notes.append("archive has no 'write-memory'")
+        self._preflight = Preflight(self.name, archive, path, write_mem, scp, quiet, privilege,
+                                    free, inline, tuple(notes), pending)
+        return self._preflight
+
+    def compare(self) -> str:
+        return str(self._call("compare", self.driver.compare_config))
+
+    def interfaces(self) -> dict[str, InterfaceState]:
+        data = self._call("reading interfaces", self.driver.get_interfaces)
+        out: dict[str, InterfaceState] = {}
+        for name, info in dict(data).items():
+            mtu = info.get("mtu")
+            out[str(name)] = InterfaceState(str(name), bool(info.get("is_up")),
+                                            bool(info.get("is_enabled")),
+                                            int(mtu) if isinstance(mtu, int) else None)
+        return out
+
+    def ping(self, dest: str, *, size: int = 100, df: bool = False, source: str | None = None,
+             count: int = 5) -> PingResult:
+        """``ping <dest> size N [df-bit] repeat C timeout 2 [source X]`` and its result."""
+        cmd = f"ping {dest} size {int(size)}" + (" df-bit" if df else "") + \
+            f" repeat {int(count)} timeout 2" + (f" source {source}" if source else "")
+        out = self.send(cmd, f"ping {dest}", read_timeout=max(10.0, 2.0 * count + 5))
+        m = _SUCCESS.search(out)
+        if m is None:
+            return PingResult(dest, size, df, count, 0, error=self._scrub(_first_line(out)))
+        return PingResult(dest, size, df, int(m.group(3)), int(m.group(2)))
+
+    # ------------------------------------------------------------------ changes
+    def _transfer_mode(self) -> None:
+        pf = self._preflight
+        if pf is not None:
+            self.driver.inline_transfer = pf.inline_transfer
+
+    def load_merge(self, config: str) -> None:
+        """Copy ``config`` (``end`` appended if missing) to the router's merge file."""
+        from greios.audit.report.redact import config_secrets
+
+        text = _with_end(config)
+        self.add_secrets(sorted(config_secrets([text])))
+        self._transfer_mode()
+        try:
+            self._call("copying the change", self.driver.load_merge_candidate, config=text)
+        except CommitError as exc:  # napalm reports transfer problems as merge errors
+            raise TransferError(str(exc)) from None
+        except DeviceError as exc:
+            if type(exc) is DeviceError:
+                raise TransferError(str(exc)) from None
+            raise
+
+    def commit(self, revert_in: int | None) -> None:
+        """Merge the loaded file; with ``revert_in`` (60..7200 s) IOS reverts unless confirmed."""
+        if revert_in is not None and not 60 <= revert_in <= 7200:
+            raise PreflightError(f"{self.name}: revert_in must be 60..7200 seconds, "
+                                 f"got {revert_in}")
+        self.rejected = []
+        self._call("commit", self.driver.commit_config, revert_in=revert_in)
+
+    def confirm(self) -> None:
+        """Confirm the pending commit (``configure confirm`` + ``write mem``).
+
+        Same checks as napalm's ``confirm_commit`` (a pending change owned by our user) with
+        one ``show archive config rollback timer`` instead of napalm's three archive reads.
+        """
+        op = "confirming the commit"
+        out = self.send("show archive config rollback timer", op)
+        m = _USER.search(out)
+        if m is None:
+            raise CommitError(f"{self.name}: no commit is pending confirmation (did the "
+                              "revert timer expire?)")
+        if m.group(1) != self.target.username:
+            raise CommitError(f"{self.name}: the pending commit belongs to user "
+                              f"{m.group(1)!r}, not {self.target.username!r}")
+        out = self.send("configure confirm", op)
+        if "%" in out:
+            raise CommitError(f"{self.name}: configure confirm failed: "
+                              f"{self._scrub(_first_line(out))}")
+        self._call(op, self.driver.device.save_config)
+
+    def rollback(self) -> None:
+        """Undo the last commit (``configure revert now`` if a commit is pending)."""
+        if self._running is None:
+            self.get_running()  # also decides whether napalm may toggle 'file prompt quiet'
+        try:
+            self._call("rollback", self.driver.rollback)
+        except RollbackError:
+            raise
+        except GreiosError as exc:
+            raise RollbackError(str(exc)) from None
+
+    def replace(self, config: str) -> None:
+        """Replace the whole running config with ``config`` and commit (no revert timer)."""
+        from greios.audit.report.redact import config_secrets
+
+        text = _with_end(config)
+        self.add_secrets(sorted(config_secrets([text])))
+        self._transfer_mode()
+        self._call("copying the replacement config", self.driver.load_replace_candidate,
+                   config=text)
+        self._call("configure replace", self.driver.commit_config)
+
+    def discard(self) -> None:
+        self._call("discard", self.driver.discard_config)
+
+    def pending_commit(self) -> bool:
+        return bool(self._call("show archive", self.driver.has_pending_commit))
+
+
+def _hard_close(driver: Any) -> None:
+    conn = getattr(driver, "device", None)
+    for attr in ("remote_conn", "remote_conn_pre"):
+        obj = getattr(conn, attr, None)
+        if obj is not None:
+            with contextlib.suppress(Exception):
+                obj.close()
+
+
+def _has_global(running: str, line: str) -> bool:
+    return any(ln.rstrip() == line for ln in running.splitlines())
+
+
+def _with_end(config: str) -> str:
+    text = config.rstrip("\n") + "\n"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines or lines[-1] != "end":
+        text += "end\n"
+    return text
+
+
+def _archive_block(running: str) -> tuple[str | None, bool]:
+    path: str | None = None
+    write_mem = False
+    inside = False
+    for line in running.splitlines():
+        if not line.startswith(" "):
+            inside = line.strip() == "archive"
+            continue
+        if inside:
+            s = line.strip()
+            if s.startswith("path "):
+                path = s.split(None, 1)[1]
+            elif s == "write-memory":
+                write_mem = True
+    return path, write_mem

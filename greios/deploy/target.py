@@ -1,0 +1,29 @@
+"""How to reach one router (no napalm import here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DeviceTarget:
+    """Connection parameters of one router.
+
+    ``password`` and ``enable_secret`` never appear in ``repr()``. ``optional_args`` are
+    merged into napalm's ``optional_args`` (they win over greios's defaults), e.g.
+    ``{"inline_transfer": True}`` or netmiko timing knobs.
+    """
+
+    name: str
+    host: str
+    port: int
+    username: str
+    password: str = field(repr=False)
+    enable_secret: str | None = field(default=None, repr=False)
+    optional_args: Mapping[str, object] = field(default_factory=dict)
+    timeout: int = 60
+
+    def secrets(self) -> list[str]:
+        """The credential values (for log scrubbing)."""
+        return [s for s in (self.password, self.enable_secret) if s]
