@@ -52,12 +52,13 @@ def rollback(
     tgts = targets(source, routers)
     worst = 0
     for name, path in chosen:
-        try:
-            restore_backup(tgts[name], path.read_text(encoding="utf-8"), source.state_dir)
-            typer.echo(f"{name}: restored")
-        except GreiosError as exc:
-            typer.echo(f"{name}: FAILED: {exc}", err=True)
-            worst = max(worst, int(exc.exit_code))
+        result = restore_backup(tgts[name], path.read_text(encoding="utf-8"),
+                                source.state_dir)
+        if result.status in ("applied", "unchanged"):
+            typer.echo(f"{name}: restored ({result.status})")
+        else:
+            typer.echo(f"{name}: FAILED: {result.message}", err=True)
+            worst = max(worst, int(result.exit_code))
     return worst
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+import threading
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import TYPE_CHECKING
@@ -284,9 +285,14 @@ class LabNetwork:
     """The routers of one lab process (tunnels between them are evaluated pairwise)."""
 
     devices: dict[str, Device] = field(default_factory=dict)
+    # One lock for every router of the network: tunnel state reads both ends of a pair, so
+    # per-device locks taken in opposite orders by two sessions would deadlock. Commands
+    # take well under a millisecond, so sharing it costs nothing measurable.
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add(self, device: Device) -> None:
         device.network = self
+        device.lock = self.lock
         self.devices[device.name or device.hostname] = device
 
     def find_peer(self, device: Device, v: IfView) -> tuple[Device, IfView] | None:

@@ -108,3 +108,35 @@ def test_real_mtu_limits_df_ping() -> None:
     assert "!!!!!" in ping(r1, f"10.255.0.2 size {limit} df-bit")
     assert "....." in ping(r1, f"10.255.0.2 size {limit + 1} df-bit")
     assert "!!!!!" in ping(r1, f"10.255.0.2 size {limit + 1}")  # fragmented before GRE
+
+
+def test_concurrent_tunnel_state_reads_do_not_deadlock() -> None:
+    """Two sessions reading tunnel state on both ends of a pair at once (each end's state
+    depends on the other's config) must not deadlock."""
+    import threading
+
+    r1 = _dev("R1", "198.51.100.1", "203.0.113.2", "10.255.0.1")
+    r2 = _dev("R2", "203.0.113.2", "198.51.100.1", "10.255.0.2")
+    apply_lines(r2.running, ["ip route 0.0.0.0 0.0.0.0 203.0.113.254",
+                             "interface GigabitEthernet1",
+                             " ip address 203.0.113.2 255.255.255.0"])
+    net = LabNetwork()
+    net.add(r1)
+    net.add(r2)
+    errors: list[BaseException] = []
+
+    def hammer(dev: Device) -> None:
+        try:
+            for _ in range(150):
+                with dev.lock:  # as a CLI session holds its device during `show`
+                    interfaces(dev)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(d,), daemon=True) for d in (r1, r2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "deadlock: tunnel state reads hang"
+    assert not errors
