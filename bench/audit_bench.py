@@ -7,7 +7,7 @@ negotiation) and a bare ``CiscoConfParse(text.splitlines())`` of the same texts,
 same run, each the best of ``--repeat`` runs (default 5) after one warm-up run (imports
 loaded). Prints lines/s for both and the ratio. Fleets of 50/100/200/400 generated routers
 show linearity; ``--pool`` also times ``workers=2`` (forked process pool).
-Results and method: docs/performance-audit.md.
+Results and method: docs/performance.md.
 """
 
 from __future__ import annotations

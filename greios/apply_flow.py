@@ -52,7 +52,7 @@ def _confirm(echo: Echo) -> bool:
 
 def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool,
               auto_approve: bool, parallelism: int, revert_in: int, as_json: bool,
-              note: Callable[[str], None], echo: Echo) -> int:
+              note: Callable[[str], None], echo: Echo, allow_unconfirmed: bool = False) -> int:
     from greios.allocate import forget, read_lock, write_lock
     from greios.pipeline import build
     from greios.plan.present import format_plan
@@ -107,7 +107,8 @@ def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool
         echo("No changes to apply.")
         return 0
     tgts = targets(source, [inv.router(c.router) for c in changes])
-    results = _run(changes, tgts, saved, b, source, parallelism, revert_in, as_json, echo)
+    results = _run(changes, tgts, saved, b, source, parallelism, revert_in, as_json, echo,
+                   allow_unconfirmed)
 
     # pairs that left the inventory: forget them once both ends are clean
     ok = {r.router for r in results if r.status in ("applied", "unchanged")}
@@ -122,7 +123,7 @@ def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool
 
 def _run(changes: list[RouterChange], tgts: dict[str, Any], saved: SavedPlan, b: Build,
          source: Source, parallelism: int, revert_in: int, as_json: bool,
-         echo: Echo) -> list[RouterResult]:
+         echo: Echo, allow_unconfirmed: bool) -> list[RouterResult]:
     from rich.console import Console
     from rich.table import Table
 
@@ -142,6 +143,7 @@ def _run(changes: list[RouterChange], tgts: dict[str, Any], saved: SavedPlan, b:
         changes, tgts, state_dir=source.state_dir,
         resolve=lambda text: resolve_refs(text, b.store), parallelism=parallelism,
         revert_in=revert_in, pairs=pairs, progress=progress,
+        allow_unconfirmed=allow_unconfirmed,
     )
     if as_json:
         echo(json.dumps({"changes": True, "results": [

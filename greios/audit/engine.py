@@ -29,7 +29,7 @@ from greios.iosconfig import secrets as _secrets
 from greios.iosconfig.model import DeviceConfig
 
 # Process pool: off unless asked for (``workers``). Measured on 2 cores (bench/audit_bench.py,
-# docs/performance-audit.md): unpickling the parsed models in the parent costs as much as
+# docs/performance.md): unpickling the parsed models in the parent costs as much as
 # parsing them, so 2 workers were 1.3x-2.4x *slower* than serial on every input tried
 # (fleets of 200-800 routers, 8 x 39k-line switch configs).
 POOL_MIN_FILES = 2

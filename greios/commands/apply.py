@@ -25,6 +25,10 @@ def apply(
     revert_in: int = typer.Option(300, "--revert-in", min=60, max=7200,
                                   help="Commit-confirm timer (seconds): IOS reverts by itself "
                                   "unless greios confirms after verification."),
+    allow_unconfirmed: bool = typer.Option(
+        False, "--allow-unconfirmed",
+        help="Commit without a revert timer on routers that lack `archive` (no automatic "
+             "revert if greios loses the router mid-change)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> int:
     """Apply the plan to the routers safely (commit-confirm, verify, roll back on failure).
@@ -38,7 +42,8 @@ def apply(
 
     return run_apply(plan_file=plan_file, site=site, sites=sites, lab=lab,
                      auto_approve=auto_approve, parallelism=parallelism, revert_in=revert_in,
-                     as_json=as_json, note=note, echo=typer.echo)
+                     as_json=as_json, note=note, echo=typer.echo,
+                     allow_unconfirmed=allow_unconfirmed)
 
 
 def register(app: typer.Typer) -> None:

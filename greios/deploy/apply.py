@@ -240,6 +240,7 @@ class _Run:
         try:
             self._verify(session, deadline)
             if revert_in is not None:
+                self.shared.say(name, "verified; confirming the commit")
                 with self.timed("confirm"):
                     session.confirm()
         except VerifyError as exc:
@@ -249,7 +250,10 @@ class _Run:
             self._rolled_back(exc, ExitCode.VERIFY_FAILED, reconnect=True)
             return
         self.result.status, self.result.exit_code = "applied", ExitCode.OK
-        self.result.message = f"{name}: applied" + ("" if revert_in else " (without revert timer)")
+        verified = [n for n in self.result.notes if n.startswith("verified")]
+        self.result.message = "; ".join(
+            ["config converged", *verified] if verified else ["config converged"]
+        ) + ("" if revert_in else " (committed without revert timer)")
         self.shared.say(name, "applied")
 
     def _preflight(self, session: DeviceSession) -> int | None:
@@ -274,6 +278,7 @@ class _Run:
 
     def _verify(self, session: DeviceSession, deadline: float) -> None:
         name = self.change.router
+        self.shared.say(name, "verifying")
         with self.timed("verify"):
             fresh = session.get_running()
             try:
@@ -315,6 +320,9 @@ class _Run:
             else:
                 res = session.ping(check.peer_address, size=check.ping_size, df=True, count=3)
                 if res.ok:
+                    self.result.notes.append(
+                        f"verified {check.interface} up, DF ping {check.ping_size} B to "
+                        f"{check.peer} ok")
                     return
                 problem = (f"DF ping of {check.ping_size} bytes to {check.peer} "
                            f"{check.peer_address} over {check.interface}: "

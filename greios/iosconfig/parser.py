@@ -1,6 +1,6 @@
 """``parse_config``: IOS running-config text -> :class:`DeviceConfig`.
 
-Speed (docs/performance-audit.md): the text is split into top-level blocks by
+Speed (docs/performance.md): the text is split into top-level blocks by
 :mod:`greios.iosconfig.blocks` in one pass without regexes; top-level blocks whose first word
 is not in :data:`HEADS` (VLANs, line, snmp, policy-maps, ...) are skipped there without
 building nodes. Kept blocks are decoded straight from that tree, including the two-level
