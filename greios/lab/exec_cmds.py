@@ -105,6 +105,8 @@ def show(s: CliSession, words: list[str], pipe: str | None) -> str:
         text = rollback_timer(s)
     elif rest.startswith("archive config incremental-diffs "):
         text = incremental_diffs(s, words[4])
+    elif rest == "privilege":
+        text = f"Current privilege level is {1 if s.mode == 'user' else 15}\n"
     elif rest == "clock":
         text = time.strftime("*%H:%M:%S.000 UTC %a %b %d %Y\n", time.gmtime())
     elif rest in ("flash:", "flash"):

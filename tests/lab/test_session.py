@@ -54,3 +54,16 @@ def test_connection_without_channel_is_tolerated(lab: LabServer) -> None:
     _in, out, _err = client.exec_command("show running-config | include hostname")
     assert out.read().decode().strip() == "hostname R1"
     client.close()
+
+
+def test_show_privilege_reports_exec_level() -> None:
+    from greios.lab.device import Device
+    from greios.lab.exec_cmds import show
+
+    class _S:
+        mode = "exec"
+        device = Device.from_config("hostname R1\nend\n")
+
+    assert show(_S(), ["show", "privilege"], None) == "Current privilege level is 15\n"  # type: ignore[arg-type]
+    _S.mode = "user"
+    assert show(_S(), ["show", "privilege"], None) == "Current privilege level is 1\n"  # type: ignore[arg-type]
