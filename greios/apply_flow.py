@@ -110,8 +110,16 @@ def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool
     results = _run(changes, tgts, saved, b, source, parallelism, revert_in, as_json, echo,
                    allow_unconfirmed)
 
-    # pairs that left the inventory: forget them once both ends are clean
+    # remember which key version each router now holds (type-6 routers hide it)
+    from greios.secrets import AppliedKeys
+    from greios.workflow import applied_digests
+
     ok = {r.router for r in results if r.status in ("applied", "unchanged")}
+    record = AppliedKeys(source.state_dir)
+    for saved_router in saved.routers:
+        if saved_router.router in ok:
+            record.record(saved_router.router, applied_digests(saved_router.intended, b.store))
+    # pairs that left the inventory: forget them once both ends are clean
     done = [k for k in saved.retired_pairs
             if all(end in ok or end not in names for end in k.split("--"))]
     if done:

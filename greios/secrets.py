@@ -140,3 +140,44 @@ def redact_values(text: str, values: list[str]) -> str:
         if v:
             text = text.replace(v, REDACTED)
     return text
+
+
+def key_digest(value: str) -> str:
+    """Digest of a PSK kept in the local applied-keys record (never the key itself)."""
+    import hashlib
+
+    return hashlib.sha256(("greios-psk-v1:" + value).encode()).hexdigest()
+
+
+class AppliedKeys:
+    """Which PSK version greios last pushed to each router, per pair.
+
+    Routers that store keys encrypted (type 6) never show them again, so greios compares
+    against this record to notice a rotated key: ``<state>/applied-keys.json`` (mode 0600),
+    ``{router: {pair: digest}}``.
+    """
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / "applied-keys.json"
+
+    def load(self) -> dict[str, dict[str, str]]:
+        import json
+
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def for_router(self, router: str) -> dict[str, str]:
+        return dict(self.load().get(router, {}))
+
+    def record(self, router: str, digests: dict[str, str]) -> None:
+        import json
+
+        data = self.load()
+        data.setdefault(router, {}).update(digests)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True)

@@ -6,7 +6,7 @@ Pure: texts and models in, models out. Fetching running configs lives in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from greios.pipeline import Build
 from greios.plan.remediation import RouterPlan, plan_router
 from greios.planfile import SavedPlan, SavedRouter
 from greios.render import render_router
-from greios.secrets import REF_RE, SecretStore
+from greios.secrets import REF_RE, AppliedKeys, SecretStore, key_digest
 from greios.sources import Source
 
 
@@ -41,15 +41,33 @@ class RouterPlanEntry:
     tunnels: list[TunnelVerify] = field(default_factory=list)
 
 
-def secret_equal_for(store: SecretStore) -> Callable[[str, str], bool]:
-    """Key-line comparison that resolves ``<secret:psk/..>`` references first."""
-    from greios.plan.ownership import default_secret_equal
+def secret_equal_for(store: SecretStore, applied: Mapping[str, str] | None = None
+                     ) -> Callable[[str, str], bool]:
+    """Key-line comparison that resolves ``<secret:psk/..>`` references first.
+
+    A key the router stores encrypted (type 6/7) cannot be compared; it counts as equal
+    (write-only) unless ``applied`` (pair -> digest of the key greios last pushed to this
+    router) shows that the key was rotated since.
+    """
+    from greios.plan.ownership import default_secret_equal, parse_key_line
 
     def equal(running_line: str, intended_line: str) -> bool:
+        m = REF_RE.search(intended_line)
         resolved = REF_RE.sub(lambda m: store.resolve(m.group(1), m.group(2)), intended_line)
+        run = parse_key_line(running_line)
+        if m and applied and run is not None and run.type in ("6", "7"):
+            last = applied.get(m.group(2))
+            if last is not None and last != key_digest(store.resolve(m.group(1), m.group(2))):
+                return False  # rotated since the last push
         return default_secret_equal(running_line, resolved)
 
     return equal
+
+
+def applied_digests(intended: str, store: SecretStore) -> dict[str, str]:
+    """pair -> digest of every PSK referenced by an intended config (recorded after apply)."""
+    return {m.group(2): key_digest(store.resolve(m.group(1), m.group(2)))
+            for m in REF_RE.finditer(intended)}
 
 
 def retired_text(b: Build, router: str) -> str:
@@ -78,14 +96,15 @@ def retired_text(b: Build, router: str) -> str:
     return text
 
 
-def plan_for(b: Build, router: str, running: str) -> RouterPlanEntry:
+def plan_for(b: Build, router: str, running: str, *,
+             applied: Mapping[str, str] | None = None) -> RouterPlanEntry:
     from greios.deploy.fingerprint import fingerprint
 
     info = b.inventory.router(router)
     intended = b.render(router, secrets="ref")
     retired = retired_text(b, router)
     plan = plan_router(running, intended, retired=retired,
-                       secret_equal=secret_equal_for(b.store))
+                       secret_equal=secret_equal_for(b.store, applied))
     tunnels: list[TunnelVerify] = []
     intent = b.intents[router]
     for t in intent.tunnels:
@@ -131,7 +150,9 @@ def compute_plans(
     if source.kind == "lab":
         ensure_lab(b.inventory, source, note)
     running = fetch_running(source, routers, parallelism=parallelism)
-    return b, [plan_for(b, r.name, running[r.name]) for r in routers]
+    keys = AppliedKeys(source.state_dir)
+    return b, [plan_for(b, r.name, running[r.name], applied=keys.for_router(r.name))
+               for r in routers]
 
 
 def to_saved(b: Build, entries: list[RouterPlanEntry], source: Source) -> SavedPlan:

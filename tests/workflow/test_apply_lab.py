@@ -84,6 +84,9 @@ def test_plan_apply_verify_converge(project: Path, capsys) -> None:
                     "--detailed-exitcode", "--sites", str(project))
     assert code == 0, out
     assert "Plan: 0 to add, 0 to change, 0 to destroy." in out
+    applied = json.loads((project.parent / ".greios" / "applied-keys.json").read_text())
+    assert set(applied) == {"tokyo-rtr1", "hongkong-rtr1"}
+    assert set(applied["tokyo-rtr1"]) == {"hongkong-rtr1--tokyo-rtr1"}
     # secrets never on disk outside the secrets store / env: plan files, backups names, lock
     for path in (project.parent / ".greios").rglob("*"):
         if path.is_file() and path.suffix in {".plan", ".json", ".lock"}:

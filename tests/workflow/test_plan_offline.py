@@ -127,3 +127,26 @@ def test_offline_dir_missing_router(sites: Path, tmp_path: Path, capsys) -> None
     code, _, err = run(capsys, "plan", "--offline", str(empty), "--sites", str(sites))
     assert code == 1
     assert "cannot read running config" in err
+
+
+def test_type6_keys_write_only_but_rotation_detected(sites: Path, tmp_path: Path) -> None:
+    """Routers storing PSKs as type 6 never show them again: an encrypted key counts as
+    equal, unless the applied-keys record shows greios pushed a different key since."""
+    import re
+
+    from greios.secrets import key_digest
+
+    done = converge(sites, tmp_path / "converged")
+    text = (done / "tokyo-rtr1.cfg").read_text()
+    encrypted = re.sub(r"pre-shared-key \S+", "pre-shared-key 6 FHeQ`dZPNiRbV_gUdgeSEiXAAB",
+                       text)
+    assert encrypted != text
+    b = build(sites)
+    pair = "hongkong-rtr1--tokyo-rtr1"
+    current = key_digest(b.store.psk(pair).reveal())
+    assert plan_for(b, "tokyo-rtr1", encrypted).plan.is_empty
+    assert plan_for(b, "tokyo-rtr1", encrypted, applied={pair: current}).plan.is_empty
+    rotated = plan_for(b, "tokyo-rtr1", encrypted, applied={pair: key_digest("old" * 12)})
+    assert not rotated.plan.is_empty
+    assert [o.header for o in rotated.plan.objects] == ["crypto ikev2 keyring GREIOS-KR"]
+    assert any("pre-shared-key <secret:psk/" in c for c in rotated.plan.commands)
