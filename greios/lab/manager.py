@@ -146,12 +146,6 @@ def pid_alive(pid: int | None) -> bool:
     return True
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def listening(port: int, timeout: float = 0.2) -> bool:
     try:
         with socket.create_connection((HOST, port), timeout=timeout):
@@ -177,11 +171,11 @@ def lab_up(state_dir: Path, specs: list[LabRouterSpec], *, base_port: int = 0,
         rdir = state_dir / "routers" / spec.name
         (rdir / "flash").mkdir(parents=True, exist_ok=True)
         (rdir / "seed.cfg").write_text(spec.seed_config_text)
-        port = base_port + i if base_port else _free_port()
-        routers[spec.name] = {"port": port}
+        routers[spec.name] = {"port": base_port + i if base_port else 0}
     state = {"pid": None, "host": HOST, "username": username, "password": password,
              "routers": routers, "started": time.time()}
     _write_state(state_dir, state)
+    (state_dir / "ports.json").unlink(missing_ok=True)
     log = open(state_dir / "serve.log", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
         [sys.executable, "-m", "greios.lab.serve", "--state", str(state_dir)],
@@ -191,6 +185,24 @@ def lab_up(state_dir: Path, specs: list[LabRouterSpec], *, base_port: int = 0,
     state["pid"] = proc.pid
     _write_state(state_dir, state)
     deadline = time.monotonic() + timeout
+    ports_file = state_dir / "ports.json"
+    while True:  # the child binds (port 0 = kernel's choice) and reports what it got
+        if proc.poll() is not None:
+            raise LabError(f"the lab process exited with code {proc.returncode}; "
+                           f"see {state_dir / 'serve.log'}")
+        with contextlib.suppress(OSError, ValueError):
+            reported = json.loads(ports_file.read_text())
+            if reported.get("pid") == proc.pid:
+                for name, port in reported["ports"].items():
+                    routers[name]["port"] = int(port)
+                _write_state(state_dir, state)
+                break
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGTERM)
+            raise LabError(f"the lab process did not start within {timeout:.0f} s; "
+                           f"see {state_dir / 'serve.log'}")
+        time.sleep(0.02)
     pending = {r["port"] for r in routers.values()}
     while pending:
         if proc.poll() is not None:

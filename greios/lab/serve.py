@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -84,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         persister.save(dev)
         network.add(dev)
         servers.append(LabServer(dev, port=int(spec["port"])).start())
+    # report the ports actually bound (port 0 = the kernel's choice: no race with other
+    # processes between picking a free port and binding it)
+    bound = {name: srv.port for name, srv in zip(data["routers"], servers, strict=True)}
+    tmp = state_dir / "ports.json.tmp"
+    tmp.write_text(json.dumps({"pid": os.getpid(), "ports": bound}))
+    tmp.replace(state_dir / "ports.json")
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
