@@ -210,6 +210,11 @@ def audit(
     plan_file: Path | None = typer.Option(
         None, "--plan", help="Pre-change audit of a saved plan (`greios plan --out FILE`): "
         "findings the plan introduces and resolves, for the change board.", dir_okay=False),
+    live: bool = typer.Option(
+        False, "--live", help="Without PATH: read the inventory routers' running configs "
+        "from the routers (napalm) instead of their snapshots."),
+    lab: bool = typer.Option(
+        False, "--lab", help="Without PATH: read the running configs from `greios lab`."),
 ) -> None:
     """Audit GRE/IPsec running configs: rules, both tunnel ends, IPsec session verdicts.
 
@@ -219,14 +224,18 @@ def audit(
     from greios.audit.report import render, summary_line
     from greios.audit.report.redact import config_secrets, scrub_output, scrub_report
     from greios.commands._common import note
-    from greios.errors import AuditFailedError
+    from greios.errors import AuditFailedError, GreiosError
 
     if plan_file is not None:
         report, texts = _run_plan(plan_file, sites=sites, select=list(select) or None,
                                   ignore=list(ignore))
     else:
+        if (live or lab) and (paths or intended):
+            raise GreiosError("--live/--lab read the inventory routers: give no PATH and no "
+                              "--intended")
+        source = "lab" if lab else ("device" if live else None)
         report, texts = _run(paths or [], sites=sites, intended=intended,
-                             select=list(select) or None, ignore=list(ignore))
+                             select=list(select) or None, ignore=list(ignore), source=source)
     _stamp(report)
     secrets = config_secrets(texts)
     report = scrub_report(report, secrets)
@@ -252,14 +261,17 @@ def audit(
 
 
 def _run(paths: list[Path], *, sites: Path, intended: bool, select: list[str] | None,
-         ignore: list[str]) -> tuple[Any, list[str]]:
+         ignore: list[str], source: str | None = None) -> tuple[Any, list[str]]:
     """Run the engine; returns (AuditReport, config texts seen, for the secret guard)."""
     if intended:
         return _run_intended(sites, select=select, ignore=ignore)
     files = collect_files(paths) if paths else []
     inv = _load_inventory(sites, required=not paths)
-    items = ([(_display(f), read_config(f)) for f in files] if paths
-             else _snapshot_items(inv, sites))
+    if source is not None:
+        items = _live_items(inv, sites, source)
+    else:
+        items = ([(_display(f), read_config(f)) for f in files] if paths
+                 else _snapshot_items(inv, sites))
     from greios.audit.engine import audit_texts
 
     report = audit_texts(items, select=select, ignore=tuple(ignore),
@@ -286,6 +298,19 @@ def _run_intended(sites: Path, *, select: list[str] | None,
     after.title = "greios pre-change audit"
     texts = [t for _, t in before_items] + [t for _, t in after_items]
     return after, texts
+
+
+def _live_items(inv: Any, sites: Path, kind: str) -> list[tuple[str, str]]:
+    """Running configs of every inventory router, from the routers or the lab."""
+    from greios.commands._common import note
+    from greios.sources import Source, ensure_lab, fetch_running, state_dir_for
+
+    src = Source(kind, state_dir_for(sites))  # type: ignore[arg-type]
+    if kind == "lab":
+        ensure_lab(inv, src, note)
+    running = fetch_running(src, inv.routers)
+    return [(f"{r.name} ({'lab' if kind == 'lab' else 'running'})", running[r.name])
+            for r in inv.routers]
 
 
 def _run_plan(plan_file: Path, *, sites: Path, select: list[str] | None,

@@ -169,3 +169,16 @@ def test_json_result_and_missing_credentials(project: Path, capsys, monkeypatch)
     assert code == 1
     assert "GREIOS_USERNAME" in out and "tokyo-rtr1" in out
     assert os.environ.get("GREIOS_USERNAME") is None
+
+
+def test_audit_lab_after_apply_sees_established_pair(project: Path, capsys) -> None:
+    assert cli(capsys, "apply", "--lab", "--site", "tokyo", "--site", "hongkong",
+               "--auto-approve", "--sites", str(project))[0] == 0
+    code, out = cli(capsys, "audit", "--lab", "--format", "json", "--fail-on", "never",
+                    "--sites", str(project))
+    assert code == 0, out
+    body = json.loads(out[out.index("{"):])
+    pair = {(s["device"], s["status"]) for s in body["sessions"]
+            if s["interface"] == "Tunnel100" and s["device"] in ("tokyo-rtr1", "hongkong-rtr1")}
+    assert pair == {("tokyo-rtr1", "IPSEC_SESSION_ESTABLISHED"),
+                    ("hongkong-rtr1", "IPSEC_SESSION_ESTABLISHED")}
