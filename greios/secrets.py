@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from greios.errors import SecretError
+from greios.files import write_private
 from greios.inventory.yamlsrc import display_path
 
 PSK_LENGTH = 40
@@ -114,11 +115,7 @@ class SecretStore:
             return False
         body = "# greios pre-shared keys, one per pair. NEVER commit this file.\n" + \
             yaml.safe_dump({"psk": dict(sorted(self._file.items()))}, sort_keys=False)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(body)
-        self.path.chmod(0o600)
+        write_private(self.path, body)
         self.generated = []
         return True
 
@@ -132,14 +129,6 @@ class SecretStore:
 def resolve_refs(text: str, store: SecretStore) -> str:
     """Replace ``<secret:psk/PAIR>`` references by the secret values (final push only)."""
     return REF_RE.sub(lambda m: store.resolve(m.group(1), m.group(2)), text)
-
-
-def redact_values(text: str, values: list[str]) -> str:
-    """Safety net: replace any known secret value that slipped into ``text``."""
-    for v in sorted(values, key=len, reverse=True):
-        if v:
-            text = text.replace(v, REDACTED)
-    return text
 
 
 def key_digest(value: str) -> str:
@@ -177,7 +166,4 @@ class AppliedKeys:
 
         data = self.load()
         data.setdefault(router, {}).update(digests)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
+        write_private(self.path, json.dumps(data, indent=2, sort_keys=True))

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
 if TYPE_CHECKING:
     from greios.sources import Source
 
@@ -36,13 +34,8 @@ def rewrite_offline_argv(args: list[str]) -> list[str]:
     while i < len(args):
         tok = args[i]
         out.append(tok)
-        if tok == "--offline" and i + 1 < len(args) and not args[i + 1].startswith("-") \
-                and Path(args[i + 1]).is_dir():
+        if tok == "--offline" and i + 1 < len(args) and not args[i + 1].startswith("-"):
             out += ["--offline-dir", args[i + 1]]
             i += 1
         i += 1
     return out
-
-
-def lab_option() -> bool:
-    return typer.Option(False, "--lab", help=LAB_HELP)  # type: ignore[no-any-return]

@@ -25,6 +25,7 @@ def backup(
     and `greios audit .greios/backups/latest`.
     """
     from greios.deploy.backup import save_backup
+    from greios.files import write_private
     from greios.inventory import load_inventory
     from greios.pipeline import select_routers
     from greios.sources import Source, ensure_lab, fetch_running, state_dir_for
@@ -39,9 +40,7 @@ def backup(
     latest.mkdir(parents=True, exist_ok=True)
     for r in routers:
         path = save_backup(source.state_dir, r.name, running[r.name], label="manual")
-        copy = latest / f"{r.name}.cfg"
-        copy.write_text(running[r.name], encoding="utf-8")
-        copy.chmod(0o600)
+        write_private(latest / f"{r.name}.cfg", running[r.name])
         typer.echo(f"{r.name}: {path}")
     note(f"latest copies in {latest}")
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from greios.errors import LabError
+from greios.files import write_private
 from greios.lab.device import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 STATE_FILE = "lab.json"
@@ -123,11 +124,8 @@ def _read_state(state_dir: Path) -> dict[str, Any]:
 
 
 def _write_state(state_dir: Path, data: dict[str, Any]) -> None:
-    path = state_dir / STATE_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.chmod(0o600)  # holds the (lab-only) password
-    tmp.replace(path)
+    # holds the (lab-only) password
+    write_private(state_dir / STATE_FILE, json.dumps(data, indent=2) + "\n")
 
 
 def pid_alive(pid: int | None) -> bool:

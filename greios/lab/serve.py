@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from greios.files import write_private
 from greios.lab.configtree import render_config
 from greios.lab.device import Device
 from greios.lab.faults import faults_from_json
@@ -26,9 +27,8 @@ from greios.lab.server import LabServer
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    # a simulated router's configs and flash hold its keys, like a real router's NVRAM
+    write_private(path, data)
 
 
 class Persister:
