@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -55,10 +56,9 @@ def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool
               note: Callable[[str], None], echo: Echo, allow_unconfirmed: bool = False) -> int:
     from greios.allocate import forget, read_lock, write_lock
     from greios.pipeline import build
-    from greios.plan.present import format_plan
     from greios.planfile import load_plan
     from greios.sources import Source, ensure_lab, state_dir_for, targets
-    from greios.workflow import compute_plans, to_saved
+    from greios.workflow import compute_plans, format_entries, to_saved
 
     if plan_file is not None:
         if site or lab:
@@ -79,13 +79,8 @@ def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool
         b, entries = compute_plans(sites, site, source, note=note, parallelism=parallelism)
         saved = to_saved(b, entries, source)
         if not as_json:
-            for e in entries:
-                text = format_plan(e.router, e.plan, color=sys.stdout.isatty())
-                echo(f"# {e.router} (site {e.site})")
-                echo(text.rsplit("\nPlan: ", 1)[0].rstrip() + "\n")
-        total = [sum(e.plan.counts()[i] for e in entries) for i in range(3)]
-        if not as_json:
-            echo(f"Plan: {total[0]} to add, {total[1]} to change, {total[2]} to destroy.")
+            color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            echo(format_entries(entries, origin=source.describe(), color=color))
         if not any(r.commands for r in saved.routers):
             if as_json:
                 echo(json.dumps({"results": [], "changes": False}, indent=2))
@@ -125,8 +120,9 @@ def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool
     if done:
         lock = read_lock(inv.lock_path)
         write_lock(inv.lock_path, forget(lock, done))
-    code = max((r.exit_code for r in results), default=0)
-    return int(code)
+    from greios.deploy.apply import worst_exit_code
+
+    return int(worst_exit_code(results))
 
 
 def _run(changes: list[RouterChange], tgts: dict[str, Any], saved: SavedPlan, b: Build,

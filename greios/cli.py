@@ -78,21 +78,21 @@ def main(argv: list[str] | None = None) -> int:
         result = app(args=args, standalone_mode=False)
     except GreiosError as exc:
         _print_error(str(exc))
-        return _exit(int(exc.exit_code))
+        return int(exc.exit_code)
     except typer.Exit as exc:
-        return _exit(exc.exit_code)
+        return exc.exit_code
     except typer.Abort:
         sys.stderr.write("aborted\n")
-        return _exit(int(ExitCode.INTERRUPTED))
+        return int(ExitCode.INTERRUPTED)
     except NoArgsIsHelpError as exc:
         exc.show()
-        return _exit(0)
+        return 0
     except ClickException as exc:
         exc.show()
-        return _exit(int(ExitCode.USAGE))
+        return int(ExitCode.USAGE)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        return _exit(int(ExitCode.INTERRUPTED))
+        return int(ExitCode.INTERRUPTED)
     except Exception as exc:
         if os.environ.get("GREIOS_DEBUG"):
             raise
@@ -100,12 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             f"internal error: {type(exc).__name__}: {exc} "
             "(this is a bug in greios; rerun with GREIOS_DEBUG=1 for a traceback)"
         )
-        return _exit(int(ExitCode.INTERNAL))
-    return _exit(result if isinstance(result, int) else 0)
-
-
-def _exit(code: int) -> int:
-    return code
+        return int(ExitCode.INTERNAL)
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

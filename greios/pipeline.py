@@ -81,24 +81,3 @@ def build(sites_dir: Path, *, persist: bool = True, environ: dict[str, str] | No
     return Build(inventory=inv, pairs=pairs, allocation=result, intents=intents, store=store,
                  lock_written=lock_written, secrets_written=secrets_written)
 
-
-def intended_configs(project: Inventory | Path, *, snapshots: bool = True) -> dict[str, str]:
-    """Router name -> running config (snapshot) with greios's intended config merged in.
-
-    Used by the pre-change audit. PSKs are real values here (the audit hashes them and
-    never prints them); the lock file and secrets are not written.
-    """
-    from greios.lab.configtree import apply_lines, parse_config, render_config
-    from greios.secrets import resolve_refs
-    from greios.workflow import plan_for
-
-    root = project.root if isinstance(project, Inventory) else Path(project)
-    b = build(root, persist=False)
-    out: dict[str, str] = {}
-    for r in b.inventory.routers:
-        running = r.snapshot.read_text(encoding="utf-8") if (snapshots and r.snapshot) else ""
-        entry = plan_for(b, r.name, running)
-        tree = parse_config(running)
-        apply_lines(tree, [resolve_refs(c, b.store) for c in entry.plan.commands])
-        out[r.name] = render_config(tree)
-    return out

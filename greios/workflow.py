@@ -12,6 +12,7 @@ from pathlib import Path
 
 from greios.allocate import Allocation
 from greios.intent import build_intents
+from greios.inventory.load import Inventory
 from greios.pipeline import Build
 from greios.plan.remediation import RouterPlan, plan_router
 from greios.planfile import SavedPlan, SavedRouter
@@ -179,18 +180,16 @@ def to_saved(b: Build, entries: list[RouterPlanEntry], source: Source) -> SavedP
 
 def plan_audit_items(
     plan_path: Path, *, note: Callable[[str], None]
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(before, after) config items for the pre-change audit of a saved plan.
+) -> tuple[Inventory, list[tuple[str, str]], list[tuple[str, str]]]:
+    """(inventory, before, after) config items for the pre-change audit of a saved plan.
 
     Every inventory router's running config is read from the plan's source; the plan's
     commands (keys resolved in memory only) are applied to its routers with the lab's IOS
     config semantics. A router whose running config changed since the plan is reported.
     """
     from greios.deploy.fingerprint import fingerprint
-    from greios.lab.configtree import apply_lines, parse_config, render_config
     from greios.pipeline import build
     from greios.planfile import load_plan
-    from greios.secrets import resolve_refs
     from greios.sources import ensure_lab, fetch_running, state_dir_for
 
     saved = load_plan(plan_path)
@@ -213,7 +212,58 @@ def plan_audit_items(
         if fingerprint(text) != entry.running_fingerprint:
             note(f"warning: {r.name}: running config changed since the plan was made "
                  "(apply would refuse it as stale)")
-        tree = parse_config(text)
-        apply_lines(tree, [resolve_refs(c, b.store) for c in entry.commands])
-        after.append((f"{r.name} (after plan)", render_config(tree)))
-    return before, after
+        after.append((f"{r.name} (after plan)", future_config(text, entry.commands, b.store)))
+    return b.inventory, before, after
+
+
+def totals(entries: list[RouterPlanEntry]) -> tuple[int, int, int]:
+    """(add, change, destroy) over every router."""
+    counts = [e.plan.counts() for e in entries]
+    return (sum(c[0] for c in counts), sum(c[1] for c in counts), sum(c[2] for c in counts))
+
+
+def format_entries(entries: list[RouterPlanEntry], *, origin: str, color: bool = False,
+                   commands: bool = False) -> str:
+    """The Terraform-style plan of several routers, with one total line at the end."""
+    from greios.plan.present import format_commands, format_plan
+
+    out: list[str] = []
+    for e in entries:
+        out.append(f"# {e.router} (site {e.site}) - from {origin}")
+        out.append(format_plan(e.router, e.plan, color=color, with_summary=False))
+        if commands and not e.plan.is_empty:
+            out.append("\n  commands:")
+            out.extend(f"    {ln}" for ln in format_commands(e.plan).splitlines())
+        out.append("")
+    add, change, destroy = totals(entries)
+    out.append(f"Plan: {add} to add, {change} to change, {destroy} to destroy.")
+    return "\n".join(out)
+
+
+def future_config(running: str, commands: list[str] | tuple[str, ...], store: SecretStore
+                  ) -> str:
+    """``running`` with ``commands`` applied the way IOS applies config lines (the lab's
+    config engine), secret references resolved in memory only."""
+    from greios.lab.configtree import apply_lines, parse_config, render_config
+    from greios.secrets import resolve_refs
+
+    tree = parse_config(running)
+    apply_lines(tree, [resolve_refs(c, store) for c in commands])
+    return render_config(tree)
+
+
+def intended_configs(sites_dir: Path) -> dict[str, str]:
+    """Router name -> its snapshot with greios's planned change applied.
+
+    Used by the pre-change audit (``greios audit --intended``). PSKs are real values here
+    (the audit hashes them and never prints them); the lock file and secrets are not written.
+    """
+    from greios.pipeline import build
+
+    b = build(sites_dir, persist=False)
+    out: dict[str, str] = {}
+    for r in b.inventory.routers:
+        running = r.snapshot.read_text(encoding="utf-8") if r.snapshot else ""
+        entry = plan_for(b, r.name, running)
+        out[r.name] = future_config(running, entry.plan.commands, b.store)
+    return out

@@ -227,7 +227,7 @@ def audit(
     from greios.errors import AuditFailedError, GreiosError
 
     if plan_file is not None:
-        report, texts = _run_plan(plan_file, sites=sites, select=list(select) or None,
+        report, texts = _run_plan(plan_file, select=list(select) or None,
                                   ignore=list(ignore))
     else:
         if (live or lab) and (paths or intended):
@@ -274,30 +274,40 @@ def _run(paths: list[Path], *, sites: Path, intended: bool, select: list[str] | 
                  else _snapshot_items(inv, sites))
     from greios.audit.engine import audit_texts
 
-    report = audit_texts(items, select=select, ignore=tuple(ignore),
-                         waivers=inv.waivers if inv is not None else None, facts=_facts(inv),
-                         expected_pairs=_expected(inv))
+    report = audit_texts(items, **_engine_kwargs(inv, select, ignore))
     return report, [t for _, t in items]
+
+
+def _engine_kwargs(inv: Any, select: list[str] | None, ignore: list[str]) -> dict[str, Any]:
+    """Rule selection plus what the inventory knows (waivers, facts, expected pairs)."""
+    return {"select": select, "ignore": tuple(ignore),
+            "waivers": inv.waivers if inv is not None else None, "facts": _facts(inv),
+            "expected_pairs": _expected(inv)}
+
+
+def _before_after(inv: Any, before_items: list[tuple[str, str]],
+                  after_items: list[tuple[str, str]], *, select: list[str] | None,
+                  ignore: list[str], title: str) -> tuple[Any, list[str]]:
+    """Audit both states; the "after" report carries what the change introduces/resolves."""
+    from greios.audit.engine import audit_texts, compare_reports
+
+    kwargs = _engine_kwargs(inv, select, ignore)
+    before = audit_texts(before_items, **kwargs)
+    after = audit_texts(after_items, **kwargs)
+    after.change = compare_reports(before, after)
+    after.title = title
+    return after, [t for _, t in before_items] + [t for _, t in after_items]
 
 
 def _run_intended(sites: Path, *, select: list[str] | None,
                   ignore: list[str]) -> tuple[Any, list[str]]:
-    from greios.audit.engine import audit_texts, compare_reports
-    from greios.pipeline import intended_configs
+    from greios.workflow import intended_configs
 
     inv = _load_inventory(sites, required=True)
-    before_items = _snapshot_items(inv, sites)
-    intended = intended_configs(inv)
+    intended = intended_configs(inv.root)
     after_items = [(f"{name} (intended)", text) for name, text in sorted(intended.items())]
-    kwargs: dict[str, Any] = {"select": select, "ignore": tuple(ignore),
-                              "waivers": inv.waivers, "facts": _facts(inv),
-                              "expected_pairs": _expected(inv)}
-    before = audit_texts(before_items, **kwargs)
-    after = audit_texts(after_items, **kwargs)
-    after.change = compare_reports(before, after)
-    after.title = "greios pre-change audit"
-    texts = [t for _, t in before_items] + [t for _, t in after_items]
-    return after, texts
+    return _before_after(inv, _snapshot_items(inv, sites), after_items, select=select,
+                         ignore=ignore, title="greios pre-change audit")
 
 
 def _live_items(inv: Any, sites: Path, kind: str) -> list[tuple[str, str]]:
@@ -313,24 +323,14 @@ def _live_items(inv: Any, sites: Path, kind: str) -> list[tuple[str, str]]:
             for r in inv.routers]
 
 
-def _run_plan(plan_file: Path, *, sites: Path, select: list[str] | None,
+def _run_plan(plan_file: Path, *, select: list[str] | None,
               ignore: list[str]) -> tuple[Any, list[str]]:
-    from greios.audit.engine import audit_texts, compare_reports
     from greios.commands._common import note
-    from greios.inventory import load_inventory
-    from greios.planfile import load_plan
     from greios.workflow import plan_audit_items
 
-    before_items, after_items = plan_audit_items(plan_file, note=note)
-    inv = load_inventory(Path(load_plan(plan_file).sites_dir))
-    kwargs: dict[str, Any] = {"select": select, "ignore": tuple(ignore),
-                              "waivers": inv.waivers, "facts": _facts(inv),
-                              "expected_pairs": _expected(inv)}
-    before = audit_texts(before_items, **kwargs)
-    after = audit_texts(after_items, **kwargs)
-    after.change = compare_reports(before, after)
-    after.title = f"greios pre-change audit of {plan_file.name}"
-    return after, [t for _, t in before_items] + [t for _, t in after_items]
+    inv, before_items, after_items = plan_audit_items(plan_file, note=note)
+    return _before_after(inv, before_items, after_items, select=select, ignore=ignore,
+                         title=f"greios pre-change audit of {plan_file.name}")
 
 
 def register(app: typer.Typer) -> None:

@@ -39,15 +39,12 @@ def plan(
     """
     from greios.commands._source import make_source
     from greios.plan.ownership import redact_line
-    from greios.plan.present import format_plan
     from greios.planfile import save_plan
-    from greios.workflow import compute_plans, to_saved
+    from greios.workflow import compute_plans, format_entries, to_saved, totals
 
     source = make_source(sites, lab, offline, offline_dir)
     b, entries = compute_plans(sites, site, source, note=note, parallelism=parallelism)
-    add = sum(e.plan.counts()[0] for e in entries)
-    change = sum(e.plan.counts()[1] for e in entries)
-    destroy = sum(e.plan.counts()[2] for e in entries)
+    add, change, destroy = totals(entries)
     if as_json:
         body = {
             "format": "greios-plan-json", "version": 1, "source": source.kind,
@@ -73,19 +70,8 @@ def plan(
         }
         typer.echo(json.dumps(body, indent=2))
     else:
-        color = _color()
-        for e in entries:
-            typer.echo(f"# {e.router} (site {e.site}) - from {source.describe()}")
-            text = format_plan(e.router, e.plan, color=color)
-            typer.echo(text.rsplit("\nPlan: ", 1)[0].rstrip())  # one total line at the end
-            if show_commands and not e.plan.is_empty:
-                from greios.plan.present import format_commands
-
-                typer.echo("\n  commands:")
-                typer.echo("".join(f"    {ln}\n" for ln in
-                                   format_commands(e.plan).splitlines()), nl=False)
-            typer.echo("")
-        typer.echo(f"Plan: {add} to add, {change} to change, {destroy} to destroy.")
+        typer.echo(format_entries(entries, origin=source.describe(), color=_color(),
+                                  commands=show_commands))
     if out is not None:
         save_plan(out, to_saved(b, entries, source), forbidden=b.store.known_values())
         note(f"Saved the plan to {out}. Apply exactly this plan with: greios apply {out}")

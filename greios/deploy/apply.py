@@ -14,7 +14,6 @@ only talks to routers through :class:`~greios.deploy.session.DeviceSession`.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -81,7 +80,6 @@ class _Shared:
     state: dict[str, str]
     progress: Callable[[str, str], None] | None
     lock: threading.Lock = field(default_factory=threading.Lock)
-    checks: threading.Lock | None = None  # serialises tunnel checks when set
 
     def say(self, router: str, text: str) -> None:
         log.info("%s: %s", router, text)
@@ -298,7 +296,7 @@ class _Run:
                 if not ev.wait(max(0.0, deadline - time.monotonic())):
                     raise VerifyError(f"{name}: peer {peer} did not commit in time for the "
                                       "tunnel checks")
-        with self.timed("tunnels"), self.shared.checks or contextlib.nullcontext():
+        with self.timed("tunnels"):
             for check in self.change.tunnels:
                 peer_state = self.shared.state.get(check.peer, "committed")
                 if peer_state not in ("committed", "applied", "unchanged"):
@@ -389,22 +387,18 @@ def apply_changes(changes: Sequence[RouterChange], targets: Mapping[str, DeviceT
                   verify_tunnels: bool = True,
                   progress: Callable[[str, str], None] | None = None,
                   allow_unconfirmed: bool = False,
-                  tunnel_wait: float = 30.0,
-                  serial_tunnel_checks: bool = True) -> list[RouterResult]:
+                  tunnel_wait: float = 30.0) -> list[RouterResult]:
     """Apply every change; returns one :class:`RouterResult` per change, in input order.
 
     ``revert_in`` (seconds, 60..7200) arms IOS's revert timer; ``None`` commits without one.
     A router without ``archive`` is refused unless ``allow_unconfirmed``. Routers joined by
     ``pairs`` run in the same batch; each waits for its peers to commit before its tunnel
     checks. Never raises for a device problem: see each result's ``status``/``exit_code``.
-    ``serial_tunnel_checks`` runs the post-commit tunnel checks of one router at a time
-    (a few hundred ms each; the greios lab needs it, see docs/ios-prerequisites.md).
     """
     names = [c.router for c in changes]
     if len(set(names)) != len(names):
         raise GreiosError("apply: a router appears twice in the change list")
-    shared = _Shared({n: threading.Event() for n in names}, {}, progress,
-                     checks=threading.Lock() if serial_tunnel_checks else None)
+    shared = _Shared({n: threading.Event() for n in names}, {}, progress)
     peers: dict[str, set[str]] = {n: set() for n in names}
     for a, b in pairs:
         if a in peers and b in peers:

@@ -41,10 +41,6 @@ class RouterInfo:
     def ipv6_underlay(self) -> bool:
         return self.model.underlay.ipv6
 
-    @property
-    def hostname(self) -> str:
-        return self.name
-
 
 @dataclass
 class Inventory:

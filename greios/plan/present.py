@@ -48,22 +48,25 @@ def summary(plan: RouterPlan) -> str:
     return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
 
 
-def format_plan(router: str, plan: RouterPlan, *, color: bool = False) -> str:
-    """Human plan for one router, ending with the Terraform summary line.
+def format_plan(router: str, plan: RouterPlan, *, color: bool = False,
+                with_summary: bool = True) -> str:
+    """Human plan for one router, ending with the Terraform summary line (unless
+    ``with_summary`` is false: a multi-router plan prints one total line instead).
 
     >>> from greios.plan.remediation import RouterPlan
     >>> print(format_plan("r1", RouterPlan((), (), "", ())))
     r1: no changes, the owned config matches the intended config.
     Plan: 0 to add, 0 to change, 0 to destroy.
     """
+    tail = [summary(plan)] if with_summary else []
     if plan.is_empty:
-        return (
-            f"{router}: no changes, the owned config matches the intended config.\n{summary(plan)}"
-        )
+        return "\n".join(
+            [f"{router}: no changes, the owned config matches the intended config.", *tail])
     out = [f"{router}:"]
     for obj in plan.objects:
         out.extend(format_object(obj, color=color))
-    out.extend(["", summary(plan)])
+    if tail:
+        out.extend(["", *tail])
     return "\n".join(out)
 
 
