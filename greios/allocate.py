@@ -36,6 +36,7 @@ class Allocation:
     tunnel: int
     subnet: str  # e.g. "192.168.0.0/30"
     state: State = "active"
+    cleaned: tuple[str, ...] = ()  # retired pairs: ends whose greios config apply removed
 
     @property
     def network(self) -> ipaddress.IPv4Network:
@@ -73,6 +74,7 @@ class Lock:
                     "tunnel": e.tunnel,
                     "subnet": e.subnet,
                     "state": e.state,
+                    **({"cleaned": list(e.cleaned)} if e.cleaned else {}),
                 }
                 for k, e in sorted(self.entries.items())
             },
@@ -105,7 +107,7 @@ def read_lock(path: Path) -> Lock:
         try:
             if not isinstance(raw, dict):
                 raise ValueError("expected a mapping")
-            extra = set(raw) - {"a", "b", "tunnel", "subnet", "state"}
+            extra = set(raw) - {"a", "b", "tunnel", "subnet", "state", "cleaned"}
             if extra:
                 raise ValueError(f"unknown key(s) {', '.join(sorted(extra))}")
             alloc = Allocation(
@@ -115,6 +117,7 @@ def read_lock(path: Path) -> Lock:
                 tunnel=int(raw["tunnel"]),
                 subnet=str(ipaddress.IPv4Network(str(raw["subnet"]), strict=True)),
                 state="retired" if raw.get("state") == "retired" else "active",
+                cleaned=tuple(sorted(str(x) for x in raw.get("cleaned") or ())),
             )
             if pair_key(alloc.a, alloc.b) != key:
                 raise ValueError(f"key does not match its ends {alloc.a} and {alloc.b}")
@@ -176,7 +179,7 @@ def allocate(
     for key, e in list(entries.items()):
         state: State = "active" if key in wanted else "retired"
         if e.state != state:
-            entries[key] = replace(e, state=state)
+            entries[key] = replace(e, state=state, cleaned=())
 
     used_subnets = {ipaddress.IPv4Network(e.subnet) for e in entries.values()}
     used_numbers: dict[str, set[int]] = {}
@@ -222,6 +225,22 @@ def allocate(
         lock=Lock(entries=entries), active=active, retired=retired, new=new,
         problems=problems, warnings=warnings,
     )
+
+
+def mark_cleaned(lock: Lock, routers: Iterable[str], *, known: Iterable[str]) -> Lock:
+    """Record that ``routers`` no longer carry greios config of their retired pairs, and
+    drop a retired pair once both ends are clean (an end no longer in the inventory,
+    not in ``known``, cannot be cleaned by greios and does not hold the pair back)."""
+    clean, present = set(routers), set(known)
+    entries: dict[str, Allocation] = {}
+    for k, e in lock.entries.items():
+        if e.state == "retired":
+            ends = {e.a, e.b}
+            e = replace(e, cleaned=tuple(sorted(set(e.cleaned) | (ends & clean))))
+            if all(end in e.cleaned or end not in present for end in ends):
+                continue
+        entries[k] = e
+    return Lock(entries=entries)
 
 
 def forget(lock: Lock, keys: Iterable[str]) -> Lock:

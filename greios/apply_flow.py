@@ -54,7 +54,7 @@ def _confirm(echo: Echo) -> bool:
 def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool,
               auto_approve: bool, parallelism: int, revert_in: int, as_json: bool,
               note: Callable[[str], None], echo: Echo, allow_unconfirmed: bool = False) -> int:
-    from greios.allocate import forget, read_lock, write_lock
+    from greios.allocate import mark_cleaned, read_lock, write_lock
     from greios.pipeline import build
     from greios.planfile import load_plan
     from greios.sources import Source, ensure_lab, state_dir_for, targets
@@ -114,12 +114,10 @@ def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool
     for saved_router in saved.routers:
         if saved_router.router in ok:
             record.record(saved_router.router, applied_digests(saved_router.intended, b.store))
-    # pairs that left the inventory: forget them once both ends are clean
-    done = [k for k in saved.retired_pairs
-            if all(end in ok or end not in names for end in k.split("--"))]
-    if done:
-        lock = read_lock(inv.lock_path)
-        write_lock(inv.lock_path, forget(lock, done))
+    # pairs that left the inventory: forgotten once both ends are clean
+    if saved.retired_pairs:
+        write_lock(inv.lock_path, mark_cleaned(read_lock(inv.lock_path), ok,
+                                               known=[r.name for r in inv.routers]))
     from greios.deploy.apply import worst_exit_code
 
     return int(worst_exit_code(results))

@@ -182,3 +182,27 @@ def test_audit_lab_after_apply_sees_established_pair(project: Path, capsys) -> N
             if s["interface"] == "Tunnel100" and s["device"] in ("tokyo-rtr1", "hongkong-rtr1")}
     assert pair == {("tokyo-rtr1", "IPSEC_SESSION_ESTABLISHED"),
                     ("hongkong-rtr1", "IPSEC_SESSION_ESTABLISHED")}
+
+
+def test_retired_pair_forgotten_only_when_both_ends_are_clean(project: Path, capsys) -> None:
+    import yaml
+
+    assert cli(capsys, "apply", "--lab", "--site", "tokyo", "--site", "hongkong",
+               "--auto-approve", "--sites", str(project))[0] == 0
+    proj = yaml.safe_load((project / "greios.yaml").read_text())
+    proj["topology"] = proj["topology"][1:]  # the tokyo <-> hongkong pair leaves
+    (project / "greios.yaml").write_text(yaml.safe_dump(proj, sort_keys=False))
+    key = "hongkong-rtr1--tokyo-rtr1"
+
+    def state() -> str | None:
+        pairs = yaml.safe_load((project / "greios.lock").read_text())["pairs"]
+        return pairs[key]["state"] if key in pairs else None
+
+    assert cli(capsys, "apply", "--lab", "--site", "tokyo", "--auto-approve",
+               "--sites", str(project))[0] == 0
+    assert "Tunnel100" not in running(project, "tokyo-rtr1")
+    assert state() == "retired"  # hongkong still carries its end
+    assert cli(capsys, "apply", "--lab", "--site", "hongkong", "--auto-approve",
+               "--sites", str(project))[0] == 0
+    assert "Tunnel100" not in running(project, "hongkong-rtr1")
+    assert state() is None
