@@ -19,8 +19,8 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from greios import __version__
 from greios.errors import ExitCode, GreiosError
 
-COMMAND_MODULES = ("validate", "render", "mtu", "audit", "lab", "plan", "apply", "backup",
-                   "rollback", "locks")
+COMMAND_MODULES = ("init", "validate", "render", "mtu", "audit", "lab", "plan", "apply",
+                   "backup", "rollback", "recover", "locks")
 
 app = typer.Typer(
     name="greios",

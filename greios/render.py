@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import traceback
 from pathlib import Path
 from typing import Literal
 
@@ -15,21 +17,54 @@ from greios.secrets import REDACTED, Secret
 SecretMode = Literal["redact", "reveal", "ref"]
 
 
-def templates_dir() -> Path:
-    """``$GREIOS_TEMPLATES``, else the project's ``templates/`` next to the package."""
-    env = os.environ.get("GREIOS_TEMPLATES")
-    if env:
-        return Path(env)
+BUILTIN_TEMPLATES = "greios/templates"
+"""Where the build puts the top-level ``templates/`` inside the installed package."""
+
+
+def builtin_templates_dir() -> Path:
+    """The templates that ship with greios.
+
+    An installed wheel or sdist carries them as ``greios/templates/`` (setup.py copies the
+    top-level ``templates/`` there at build time); a source checkout or editable install
+    reads the top-level ``templates/`` itself.
+    """
     here = Path(__file__).resolve().parent
-    for cand in (here.parent / "templates", here / "templates"):
+    for cand in (here / "templates", here.parent / "templates"):
         if (cand / "ios" / "router.j2").is_file():
             return cand
-    raise TemplateError("templates/ios/router.j2 not found (set GREIOS_TEMPLATES)")
+    raise TemplateError(
+        f"greios's own templates are missing (looked in {here / 'templates'} and "
+        f"{here.parent / 'templates'}); reinstall greios"
+    )
 
 
-def _environment(mode: SecretMode) -> jinja2.Environment:
+def template_search_path() -> tuple[Path, ...]:
+    """User template directories from ``$GREIOS_TEMPLATES`` first, then the built-in ones.
+
+    ``GREIOS_TEMPLATES`` holds one or more directories (separated by ``os.pathsep``) laid
+    out like ``templates/`` (``ios/router.j2`` ...); a template found there overrides the
+    built-in one of the same name, and every other template still comes from greios.
+    """
+    user: list[Path] = []
+    for part in os.environ.get("GREIOS_TEMPLATES", "").split(os.pathsep):
+        if not part:
+            continue
+        path = Path(part).expanduser()
+        if not path.is_dir():
+            raise TemplateError(f"GREIOS_TEMPLATES: {part} is not a directory")
+        user.append(path)
+    return (*user, builtin_templates_dir())
+
+
+def templates_dir() -> Path:
+    """The first template directory searched (kept for callers that show it)."""
+    return template_search_path()[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_environment(mode: SecretMode, search: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        loader=jinja2.FileSystemLoader([str(p) for p in search]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -48,6 +83,11 @@ def _environment(mode: SecretMode) -> jinja2.Environment:
 
     env.filters["secret"] = secret
     return env
+
+
+def _environment(mode: SecretMode) -> jinja2.Environment:
+    """One compiled environment per secret mode and template path (templates compile once)."""
+    return _cached_environment(mode, template_search_path())
 
 
 def tidy(text: str) -> str:
@@ -71,6 +111,14 @@ def render_router(intent: RouterIntent, *, secrets: SecretMode = "redact") -> st
         template = _environment(secrets).get_template("ios/router.j2")
         return tidy(template.render(intent=intent))
     except jinja2.TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno}" if isinstance(
-            exc, jinja2.TemplateSyntaxError) else "templates/ios"
-        raise TemplateError(f"{where}: {exc.message or exc}") from None
+        raise TemplateError(f"{_template_location(exc)}: {exc.message or exc}") from None
+
+
+def _template_location(exc: jinja2.TemplateError) -> str:
+    """``file:line`` of the template that failed (jinja2 puts template frames in tracebacks)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    if frames:
+        return f"{frames[-1].filename}:{frames[-1].lineno}"
+    return "templates/ios"
