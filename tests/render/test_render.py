@@ -35,7 +35,10 @@ def test_golden(sites: Path, router: str) -> None:
     revealed = b.render(router, secrets="reveal")
     for key in FIXED_PSKS.values():
         assert key not in text
-    assert "pre-shared-key <redacted>" in text
+    # redacted secrets are IOS comments: a pasted render sets no (publicly known) key
+    assert "! pre-shared-key <redacted>" in text
+    assert not [ln for ln in text.splitlines()
+                if "<redacted>" in ln and not ln.lstrip().startswith("! ")]
     assert "<redacted>" not in revealed
     mine = [k for env, k in FIXED_PSKS.items() if router.split("-")[0].upper() in env]
     assert mine and all(f"pre-shared-key {k}" in revealed for k in mine)
@@ -143,8 +146,12 @@ def test_ikev1_fvrf_static_nat_variants(sites: Path, edit) -> None:
     tk = b.render("tokyo-rtr1")
     assert "crypto isakmp policy 110\n encr aes 256\n hash sha256\n authentication pre-share\n" \
         " group 14\n" in tk
-    assert "crypto keyring GREIOS-KR-INET vrf INET\n  pre-shared-key address 10.111.147.74 key " \
+    assert "crypto keyring GREIOS-KR-INET vrf INET\n  ! pre-shared-key address 10.111.147.74 key " \
         "<redacted>\n" in tk
+    # the front-door VRF lives on the keyring, the identity and the tunnel; `vrf` inside an
+    # ISAKMP profile is the inside VRF and breaks tunnel protection (docs/ios-fidelity.md #2)
+    profile = tk[tk.index("crypto isakmp profile"):].split("!\n")[0]
+    assert "vrf" not in profile.replace("255.255.255.255 INET", "")
     assert "   match identity address 10.111.147.74 255.255.255.255 INET\n" in tk
     assert " set isakmp-profile GREIOS-hongkong-rtr1\n" in tk
     assert " tunnel vrf INET\n" in tk
