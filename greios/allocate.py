@@ -12,20 +12,29 @@ Both ends of a pair use the same tunnel number (the lowest free one on both rout
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 
 from greios.errors import InventoryError
-from greios.inventory.yamlsrc import display_path, load_yaml
+from greios.files import replace_file
+from greios.inventory.yamlsrc import YamlDoc, display_path, load_yaml, read_limited
 from greios.topology import Pair, pair_key
 
 LOCK_VERSION = 1
 State = Literal["active", "retired"]
+MAX_TUNNEL = 2147483647  # IOS: interface Tunnel0 - Tunnel2147483647
+LINK_PREFIXES = (30, 31)
+_ROUTER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$")  # models.NAME_RE
+_ENTRY_KEYS = ("a", "b", "tunnel", "subnet", "state", "cleaned")
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class Allocation:
     state: State = "active"
     cleaned: tuple[str, ...] = ()  # retired pairs: ends whose greios config apply removed
 
-    @property
+    @cached_property
     def network(self) -> ipaddress.IPv4Network:
         return ipaddress.IPv4Network(self.subnet)
 
@@ -63,6 +72,21 @@ class Allocation:
 @dataclass
 class Lock:
     entries: dict[str, Allocation] = field(default_factory=dict)
+    # where it was read from (to locate messages) and a digest of the file as read ("" when
+    # there was none; None when unknown): write_lock refuses to overwrite a lock that
+    # changed on disk since
+    source: YamlDoc | None = field(default=None, compare=False, repr=False)
+    origin: str | None = field(default=None, compare=False, repr=False)
+
+    def where(self, key: str, *fields: str) -> str:
+        """``greios.lock:LINE: pairs.KEY.FIELD`` of an entry (for messages)."""
+        if self.source is None:
+            return f"{LOCK_FILE_NAME}: pairs.{key}{''.join('.' + f for f in fields)}"
+        return self.source.where(("pairs", key, *fields))
+
+    def derive(self, entries: dict[str, Allocation]) -> Lock:
+        """A new lock with ``entries`` that remembers where this one was read from."""
+        return Lock(entries=entries, source=self.source, origin=self.origin)
 
     def to_yaml(self) -> str:
         body = {
@@ -86,58 +110,197 @@ class Lock:
         return header + yaml.safe_dump(body, sort_keys=False, default_flow_style=False)
 
 
+LOCK_FILE_NAME = "greios.lock"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _current_digest(path: Path) -> str:
+    """Digest of the file now ("" when it does not exist)."""
+    try:
+        return _digest(read_limited(path))
+    except ValueError:
+        if not path.exists() and not path.is_symlink():
+            return ""
+        return "unreadable"
+
+
 def read_lock(path: Path) -> Lock:
-    """Read a lock file; a missing file is an empty lock."""
-    if not path.exists():
-        return Lock()
+    """Read and check a lock file; a missing file is an empty lock.
+
+    Every problem is reported with its line (``InventoryError``): the file's structure,
+    each entry's fields (router names, ``0 <= tunnel <= 2147483647``, a /30 or /31 IPv4
+    subnet, state, cleaned ends) and across entries (a tunnel number used twice on one
+    router, overlapping subnets). Checks against the inventory (LANs, underlays) are in
+    :mod:`greios.inventory.checks`.
+    """
+    if not path.exists() and not path.is_symlink():
+        return Lock(origin="")
     doc = load_yaml(path)
     if doc.problems:
         raise InventoryError(doc.problems)
-    data = doc.data or {}
+    shown = display_path(path)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InventoryError(f"{shown}:{doc.line_of(())}: expected a mapping with 'version' "
+                             "and 'pairs' (not a greios lock file)")
+    if not data:
+        raise InventoryError(
+            f"{shown}:1: the lock file is empty: restore it from version control, or delete "
+            "it to allocate every pair afresh (existing tunnels may be renumbered)")
     problems: list[str] = []
-    lock = Lock()
-    if not isinstance(data, dict) or data.get("version") != LOCK_VERSION:
-        raise InventoryError(f"{display_path(path)}:1: unsupported lock file (version "
-                             f"{data.get('version') if isinstance(data, dict) else '?'})")
-    pairs = data.get("pairs") or {}
+    for key in data:
+        if key not in ("version", "pairs"):
+            problems.append(f"{doc.where((key,))}: unknown key '{key}' in the lock file")
+    version = data.get("version")
+    if version != LOCK_VERSION or isinstance(version, bool):
+        where = doc.where(("version",)) if "version" in data else f"{shown}:1: version"
+        raise InventoryError([*problems, f"{where}: unsupported lock file version "
+                              f"{_show(version)} (this greios reads version {LOCK_VERSION})"])
+    pairs = data.get("pairs")
+    if pairs is None:
+        pairs = {}
     if not isinstance(pairs, dict):
-        raise InventoryError(f"{doc.where(('pairs',))}: expected a mapping of pairs")
+        raise InventoryError([*problems, f"{doc.where(('pairs',))}: expected a mapping of "
+                              "pairs (pair key: its allocation)"])
+    lock = Lock(source=doc, origin=doc.digest)
     for key, raw in pairs.items():
-        where = doc.where(("pairs", key))
-        try:
-            if not isinstance(raw, dict):
-                raise ValueError("expected a mapping")
-            extra = set(raw) - {"a", "b", "tunnel", "subnet", "state", "cleaned"}
-            if extra:
-                raise ValueError(f"unknown key(s) {', '.join(sorted(extra))}")
-            alloc = Allocation(
-                key=str(key),
-                a=str(raw["a"]),
-                b=str(raw["b"]),
-                tunnel=int(raw["tunnel"]),
-                subnet=str(ipaddress.IPv4Network(str(raw["subnet"]), strict=True)),
-                state="retired" if raw.get("state") == "retired" else "active",
-                cleaned=tuple(sorted(str(x) for x in raw.get("cleaned") or ())),
-            )
-            if pair_key(alloc.a, alloc.b) != key:
-                raise ValueError(f"key does not match its ends {alloc.a} and {alloc.b}")
-        except (KeyError, ValueError, TypeError) as exc:
-            problems.append(f"{where}: invalid lock entry: {exc}")
-            continue
-        lock.entries[str(key)] = alloc
+        alloc = _entry(doc, str(key), raw, problems)
+        if alloc is not None:
+            lock.entries[str(key)] = alloc
+    problems += _cross_check(lock)
     if problems:
         raise InventoryError(problems)
     return lock
 
 
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _entry(doc: YamlDoc, key: str, raw: Any, problems: list[str]) -> Allocation | None:
+    """One lock entry, or None after appending its problems."""
+    base = ("pairs", key)
+    if not isinstance(raw, dict):
+        problems.append(f"{doc.where(base)}: expected a mapping with a, b, tunnel, subnet, "
+                        "state")
+        return None
+    bad = len(problems)
+
+    def fail(name: str, message: str) -> None:
+        problems.append(f"{doc.where((*base, name))}: {message}")
+
+    for name in raw:
+        if name not in _ENTRY_KEYS:
+            fail(name, f"unknown key '{name}' (a lock entry has {', '.join(_ENTRY_KEYS)})")
+    for name in ("a", "b", "tunnel", "subnet"):
+        if name not in raw:
+            problems.append(f"{doc.where((*base, name))}: required key is missing")
+    ends: list[str] = []
+    for name in ("a", "b"):
+        value = raw.get(name)
+        if name in raw:
+            if not isinstance(value, str) or not _ROUTER_RE.match(value):
+                fail(name, f"{_show(value)} is not a router name")
+            else:
+                ends.append(value)
+    if len(ends) == 2:
+        if ends[0] == ends[1]:
+            fail("b", f"a pair needs two different routers (a and b are both '{ends[0]}')")
+        elif pair_key(*ends) != key:
+            problems.append(f"{doc.where(base)}: the pair key does not match its ends "
+                            f"{ends[0]} and {ends[1]} (expected {pair_key(*ends)})")
+    tunnel = raw.get("tunnel")
+    if "tunnel" in raw and (not isinstance(tunnel, int) or isinstance(tunnel, bool)
+                            or not 0 <= tunnel <= MAX_TUNNEL):
+        fail("tunnel", f"{_show(tunnel)} is not a tunnel number (0-{MAX_TUNNEL})")
+    subnet = raw.get("subnet")
+    net: ipaddress.IPv4Network | None = None
+    if "subnet" in raw:
+        try:
+            if not isinstance(subnet, str):
+                raise ValueError
+            net = ipaddress.IPv4Network(subnet, strict=True)
+        except ValueError:
+            fail("subnet", f"{_show(subnet)} is not an IPv4 subnet (like 192.168.0.0/30)")
+        else:
+            if net.prefixlen not in LINK_PREFIXES:
+                fail("subnet", f"{subnet} is a /{net.prefixlen}: a tunnel link is a /30 or "
+                     "a /31")
+    state = raw.get("state", "active")
+    if state not in ("active", "retired"):
+        fail("state", f"{_show(state)} is not a state (active or retired)")
+    cleaned = raw.get("cleaned") or []
+    if not isinstance(cleaned, list) or not all(isinstance(c, str) for c in cleaned):
+        fail("cleaned", "expected a list of router names")
+        cleaned = []
+    elif len(ends) == 2 and any(c not in ends for c in cleaned):
+        fail("cleaned", "lists a router that is not an end of this pair")
+    if len(problems) > bad or net is None or not isinstance(tunnel, int):
+        return None
+    alloc = Allocation(key=key, a=ends[0], b=ends[1], tunnel=tunnel, subnet=str(net),
+                       state="retired" if state == "retired" else "active",
+                       cleaned=tuple(sorted(set(cleaned))))
+    alloc.__dict__["network"] = net  # cached_property, already parsed
+    return alloc
+
+
+def _cross_check(lock: Lock) -> list[str]:
+    """A tunnel number used twice on one router; overlapping subnets (sort and sweep)."""
+    problems: list[str] = []
+    doc = lock.source
+
+    def line(key: str) -> int:
+        return doc.line_of(("pairs", key)) if doc is not None else 0
+
+    entries = sorted(lock.entries.values(), key=lambda e: line(e.key))
+    numbers: dict[tuple[str, int], str] = {}
+    for e in entries:
+        for end in (e.a, e.b):
+            first = numbers.setdefault((end, e.tunnel), e.key)
+            if first != e.key:
+                problems.append(
+                    f"{lock.where(e.key, 'tunnel')}: Tunnel{e.tunnel} of router '{end}' is "
+                    f"also allocated to pair {first} (line {line(first)}): each pair needs "
+                    "its own tunnel number on both routers")
+    spans = sorted(((int(e.network.network_address), int(e.network.broadcast_address), e)
+                    for e in entries), key=lambda s: (s[0], -s[1]))
+    reach = -1
+    holder: Allocation | None = None
+    for first_ip, last_ip, e in spans:
+        if holder is not None and first_ip <= reach:
+            later, earlier = (e, holder) if line(e.key) >= line(holder.key) else (holder, e)
+            problems.append(
+                f"{lock.where(later.key, 'subnet')}: {later.subnet} overlaps {earlier.subnet} "
+                f"of pair {earlier.key} (line {line(earlier.key)})")
+        if last_ip > reach:
+            reach, holder = last_ip, e
+    return problems
+
+
 def write_lock(path: Path, lock: Lock) -> bool:
-    """Write the lock if its text changed; returns True when written."""
+    """Write the lock if its text changed; returns True when written.
+
+    The previous content is kept in ``<state dir>/file-backups/``. A lock that changed on
+    disk since it was read (another greios run, a git checkout) is never overwritten.
+    """
     text = lock.to_yaml()
-    if path.exists() and path.read_text(encoding="utf-8") == text:
+    current = _current_digest(path)
+    if lock.origin is not None and current != lock.origin:
+        raise InventoryError(
+            f"{display_path(path)}:1: the lock file changed on disk while greios was running "
+            "(another greios process, or a git checkout?); nothing was written: run the "
+            "command again")
+    if current and current == _digest(text.encode("utf-8")):
         return False
-    tmp = path.with_suffix(".lock.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        mode = 0o644
+    replace_file(path, text, mode=mode)
     return True
 
 
@@ -151,13 +314,78 @@ class AllocationResult:
     warnings: list[str]
 
 
-def _free_subnets(
-    pools: Sequence[str], prefix: int, used: set[ipaddress.IPv4Network]
-) -> Iterable[ipaddress.IPv4Network]:
-    for pool in pools:
-        for sub in ipaddress.IPv4Network(pool).subnets(new_prefix=prefix):
-            if not any(sub.overlaps(u) for u in used):
-                yield sub
+class _FreeSubnets:
+    """The lowest free link subnet in pool order, without comparing every candidate with
+    every used subnet: used space is kept as sorted, merged intervals and a candidate that
+    hits one jumps past it."""
+
+    def __init__(self, pools: Sequence[str], prefix: int,
+                 used: Iterable[ipaddress.IPv4Network]) -> None:
+        self.size = 1 << (32 - prefix)
+        self.pools = [n for n in (ipaddress.IPv4Network(p) for p in pools)
+                      if n.prefixlen <= prefix]  # a pool smaller than a link holds none
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for lo, hi in sorted((int(n.network_address), int(n.broadcast_address))
+                             for n in used):
+            if self.ends and lo <= self.ends[-1] + 1:
+                self.ends[-1] = max(self.ends[-1], hi)
+            else:
+                self.starts.append(lo)
+                self.ends.append(hi)
+        self.pool = 0
+        self.cursor = int(self.pools[0].network_address) if self.pools else 0
+
+    def take(self) -> ipaddress.IPv4Network | None:
+        size = self.size
+        while self.pool < len(self.pools):
+            last = int(self.pools[self.pool].broadcast_address)
+            while self.cursor + size - 1 <= last:
+                lo, hi = self.cursor, self.cursor + size - 1
+                j = bisect_right(self.starts, hi) - 1
+                if j >= 0 and self.ends[j] >= lo:  # overlaps used space: jump past it
+                    self.cursor = -(-(self.ends[j] + 1) // size) * size
+                    continue
+                self.cursor = hi + 1
+                k = bisect_right(self.starts, lo)
+                self.starts.insert(k, lo)
+                self.ends.insert(k, hi)
+                return ipaddress.IPv4Network((lo, 32 - (size.bit_length() - 1)))
+            self.pool += 1
+            if self.pool < len(self.pools):
+                self.cursor = int(self.pools[self.pool].network_address)
+        return None
+
+
+class _FreeNumbers:
+    """The lowest tunnel number free on both routers of a pair, in time proportional to the
+    numbers the pair's routers already hold above their lowest free one (per router a
+    "lowest possibly free" mark only moves up)."""
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+        self.used: dict[str, set[int]] = {}
+        self.low: dict[str, int] = {}
+
+    def add(self, router: str, number: int) -> None:
+        self.used.setdefault(router, set()).add(number)
+
+    def _lowest(self, router: str) -> int:
+        n = self.low.get(router, self.lo)
+        used = self.used.get(router)
+        if used:
+            while n in used:
+                n += 1
+        self.low[router] = n
+        return n
+
+    def find(self, a: str, b: str) -> int | None:
+        used_a = self.used.get(a, set())
+        used_b = self.used.get(b, set())
+        n = max(self._lowest(a), self._lowest(b))
+        while n in used_a or n in used_b:
+            n += 1
+        return n if n <= self.hi else None
 
 
 def allocate(
@@ -168,9 +396,14 @@ def allocate(
     link_prefix: int,
     numbers: tuple[int, int],
 ) -> AllocationResult:
-    """Allocate every pair, reusing the lock; pure (the caller writes the lock)."""
+    """Allocate every pair, reusing the lock; pure (the caller writes the lock).
+
+    Each new pair takes the lowest tunnel number of ``numbers`` free on both its routers and
+    the lowest free ``/link_prefix`` of the pools (in pool order); both are indexed, so the
+    cost grows with the number of pairs, not with its square.
+    """
     entries = dict(lock.entries)
-    wanted = {p.key: p for p in pairs}
+    wanted = {p.key for p in pairs}
     problems: list[str] = []
     warnings: list[str] = []
     new: list[str] = []
@@ -181,11 +414,11 @@ def allocate(
         if e.state != state:
             entries[key] = replace(e, state=state, cleaned=())
 
-    used_subnets = {ipaddress.IPv4Network(e.subnet) for e in entries.values()}
-    used_numbers: dict[str, set[int]] = {}
+    lo, hi = numbers
+    free_numbers = _FreeNumbers(lo, hi)
     for e in entries.values():
-        used_numbers.setdefault(e.a, set()).add(e.tunnel)
-        used_numbers.setdefault(e.b, set()).add(e.tunnel)
+        free_numbers.add(e.a, e.tunnel)
+        free_numbers.add(e.b, e.tunnel)
     pool_nets = [ipaddress.IPv4Network(p) for p in pools]
     for e in entries.values():
         if e.state == "active" and not any(e.network.subnet_of(n) for n in pool_nets):
@@ -193,36 +426,32 @@ def allocate(
                 f"pair {e.a} <-> {e.b} keeps {e.subnet} from the lock file, outside the "
                 "current tunnel pools (kept for stability)"
             )
-
-    subnets = iter(_free_subnets(pools, link_prefix, used_subnets))
-    lo, hi = numbers
+    free_subnets = _FreeSubnets(pools, link_prefix, (e.network for e in entries.values()))
     for p in pairs:
         if p.key in entries:
             continue
-        taken = used_numbers.get(p.a, set()) | used_numbers.get(p.b, set())
-        number = next((n for n in range(lo, hi + 1) if n not in taken), None)
+        number = free_numbers.find(p.a, p.b)
         if number is None:
             problems.append(
                 f"tunnel numbers {lo}-{hi} exhausted: no number free on both {p.a} and {p.b}"
             )
             continue
-        subnet: ipaddress.IPv4Network | None = next(subnets, None)
+        subnet = free_subnets.take()
         if subnet is None:
             problems.append(
                 f"tunnel address pools {', '.join(pools)} exhausted: no free /{link_prefix} "
                 f"left for {p.a} <-> {p.b}"
             )
             continue
-        used_subnets.add(subnet)
-        used_numbers.setdefault(p.a, set()).add(number)
-        used_numbers.setdefault(p.b, set()).add(number)
+        free_numbers.add(p.a, number)
+        free_numbers.add(p.b, number)
         entries[p.key] = Allocation(key=p.key, a=p.a, b=p.b, tunnel=number, subnet=str(subnet))
         new.append(p.key)
 
     active = [entries[p.key] for p in pairs if p.key in entries]
     retired = sorted((e for e in entries.values() if e.state == "retired"), key=lambda e: e.key)
     return AllocationResult(
-        lock=Lock(entries=entries), active=active, retired=retired, new=new,
+        lock=lock.derive(entries), active=active, retired=retired, new=new,
         problems=problems, warnings=warnings,
     )
 
@@ -240,11 +469,11 @@ def mark_cleaned(lock: Lock, routers: Iterable[str], *, known: Iterable[str]) ->
             if all(end in e.cleaned or end not in present for end in ends):
                 continue
         entries[k] = e
-    return Lock(entries=entries)
+    return lock.derive(entries)
 
 
 def forget(lock: Lock, keys: Iterable[str]) -> Lock:
     """Drop retired entries (after their config was removed from the routers)."""
     drop = set(keys)
-    return Lock(entries={k: v for k, v in lock.entries.items()
-                         if not (k in drop and v.state == "retired")})
+    return lock.derive({k: v for k, v in lock.entries.items()
+                        if not (k in drop and v.state == "retired")})

@@ -73,6 +73,24 @@ class SecretError(GreiosError):
     default_message = "a secret is missing"
 
 
+class SecretFileError(SecretError):
+    """The secrets file (``sites/.greios-secrets.yaml``) is unreadable or holds something
+    greios would lose by rewriting it. ``problems`` holds every problem, each located as
+    ``file:line: yaml.path: message`` (never a key value)."""
+
+    default_message = "the secrets file is invalid"
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        if len(self.problems) == 1:
+            message = self.problems[0]
+        else:
+            message = f"{len(self.problems)} problems in the secrets file:\n" + "\n".join(
+                f"  {p}" for p in self.problems
+            )
+        super().__init__(message)
+
+
 class TemplateError(GreiosError):
     default_message = "a template failed to render"
 

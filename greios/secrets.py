@@ -13,19 +13,25 @@ import os
 import re
 import secrets as _random
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from greios.errors import SecretError
-from greios.files import write_private
-from greios.inventory.yamlsrc import display_path
+from greios.errors import SecretError, SecretFileError
+from greios.files import replace_file, write_private
+from greios.inventory.yamlsrc import display_path, load_yaml
 
 PSK_LENGTH = 40
+PSK_MIN = 32
+PSK_MAX = 128  # IOS keyring / isakmp key length limit
 REDACTED = "<redacted>"
 _ALPHABET = string.ascii_letters + string.digits
 REF_RE = re.compile(r"<secret:([a-z]+)/([A-Za-z0-9_.-]+(?:--[A-Za-z0-9_.-]+)?)>")
+PAIR_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*--[A-Za-z][A-Za-z0-9_.-]*$")
+ENV_PREFIX = "GREIOS_PSK_"
+_FILE_HEADER = "# greios pre-shared keys, one per pair. NEVER commit this file.\n"
 
 
 def env_name(pair: str) -> str:
@@ -34,11 +40,37 @@ def env_name(pair: str) -> str:
     >>> env_name("hongkong-rtr1--tokyo-rtr1")
     'GREIOS_PSK_HONGKONG_RTR1__TOKYO_RTR1'
     """
-    return "GREIOS_PSK_" + re.sub(r"[^A-Za-z0-9]", "_", pair).upper()
+    return ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", pair).upper()
 
 
 def generate_psk(length: int = PSK_LENGTH) -> str:
     return "".join(_random.choice(_ALPHABET) for _ in range(length))
+
+
+def psk_problem(value: str) -> str | None:
+    """Why IOS cannot take ``value`` as a pre-shared key (None when it can). Never quotes
+    the value.
+
+    >>> psk_problem("x" * 40) is None
+    True
+    >>> psk_problem("short")
+    'is shorter than 32 characters'
+    """
+    if not value:
+        return "is empty"
+    if any(ord(c) > 0x7E for c in value):
+        return "contains a non-ASCII character (IOS keys are printable ASCII)"
+    if any(c.isspace() for c in value):
+        return "contains a space, tab or line break, which IOS cannot take"
+    if any(ord(c) < 0x20 for c in value):
+        return "contains a control character, which IOS cannot take"
+    if "?" in value:
+        return "contains '?', which IOS cannot take"
+    if len(value) < PSK_MIN:
+        return f"is shorter than {PSK_MIN} characters"
+    if len(value) > PSK_MAX:
+        return f"is longer than {PSK_MAX} characters (the IOS limit)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -63,31 +95,79 @@ class Secret:
         return f"<secret:{self.kind}/{self.name}>"
 
 
+def read_secrets_file(path: Path) -> tuple[dict[str, str], str]:
+    """The keys of a secrets file and a digest of its bytes ("" when there is no file).
+
+    Anything greios would lose by rewriting the file (another top-level key, a non-text
+    value) or that IOS cannot take is refused with a located ``SecretFileError``; no
+    message quotes a key value.
+    """
+    if not path.exists() and not path.is_symlink():
+        return {}, ""
+    doc = load_yaml(path, secret=True)
+    if doc.problems:
+        raise SecretFileError(doc.problems)
+    data = doc.data
+    shown = display_path(path)
+    if not isinstance(data, dict):
+        raise SecretFileError(f"{shown}:{doc.line_of(())}: expected 'psk:' with one key per "
+                              "pair (refusing to touch this file)")
+    problems: list[str] = []
+    for key in data:
+        if key != "psk":
+            problems.append(f"{doc.where((key,))}: unknown key '{key}': a greios secrets file "
+                            "holds only 'psk:' (refusing to touch this file)")
+    psk = data.get("psk")
+    if psk is None:
+        psk = {}
+    if not isinstance(psk, dict):
+        raise SecretFileError([*problems, f"{doc.where(('psk',))}: expected a mapping "
+                               "'<pair key>: <key>' (refusing to touch this file)"])
+    out: dict[str, str] = {}
+    for pair, value in psk.items():
+        where = doc.where(("psk", pair))
+        if not PAIR_KEY_RE.match(pair):
+            problems.append(f"{where}: not a pair key (two router names joined by '--')")
+            continue
+        if not isinstance(value, str):
+            problems.append(f"{where}: the pre-shared key must be text (quote it)")
+            continue
+        bad = psk_problem(value)
+        if bad:
+            problems.append(f"{where}: the pre-shared key of pair {pair} {bad}")
+            continue
+        out[pair] = value
+    if problems:
+        raise SecretFileError(problems)
+    return out, doc.digest
+
+
 class SecretStore:
     """PSKs of one inventory."""
 
     def __init__(self, path: Path, *, environ: dict[str, str] | None = None) -> None:
         self.path = path
         self.environ = dict(os.environ) if environ is None else environ
-        self._file: dict[str, str] = self._read()
+        self._file, self._origin = read_secrets_file(path)
         self.generated: list[str] = []
 
-    def _read(self) -> dict[str, str]:
-        if not self.path.exists():
-            return {}
-        try:
-            data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            # never echo file content: it holds secrets
-            raise SecretError(f"{display_path(self.path)}: unreadable secrets file "
-                              f"({type(exc).__name__})") from None
-        psk = data.get("psk", {}) if isinstance(data, dict) else None
-        if not isinstance(psk, dict):
-            raise SecretError(f"{display_path(self.path)}: expected a 'psk:' mapping")
-        return {str(k): str(v) for k, v in psk.items()}
+    def _env_value(self, pair: str) -> str | None:
+        """The key of ``pair`` from its environment variable (None when unset)."""
+        var = env_name(pair)
+        if var not in self.environ:
+            return None
+        value = self.environ[var]
+        bad = "is set but empty (unset it to use the secrets file)" if value == "" \
+            else psk_problem(value)
+        if bad:
+            raise SecretError(f"environment variable {var}: the pre-shared key of pair {pair} "
+                              f"{bad}")
+        return value
 
     def psk(self, pair: str, *, create: bool = True) -> Secret:
-        value = self.environ.get(env_name(pair)) or self._file.get(pair)
+        value = self._env_value(pair)
+        if value is None:
+            value = self._file.get(pair)
         if value is None:
             if not create:
                 raise SecretError(
@@ -97,12 +177,24 @@ class SecretStore:
             value = generate_psk()
             self._file[pair] = value
             self.generated.append(pair)
-        if len(value) < 32:
-            raise SecretError(f"pre-shared key of pair {pair} is shorter than 32 characters")
-        if any(c.isspace() for c in value) or "?" in value:
-            raise SecretError(f"pre-shared key of pair {pair} contains spaces or '?', which "
-                              "IOS cannot take")
         return Secret("psk", pair, value)
+
+    def check(self, pairs: Iterable[str]) -> tuple[list[str], list[str]]:
+        """(problems, warnings) of the environment for these pair keys: a ``GREIOS_PSK_*``
+        variable IOS cannot take is a problem (naming the variable); one that matches no
+        pair is a warning. The file itself was checked when it was read."""
+        problems: list[str] = []
+        names: set[str] = set()
+        for pair in pairs:
+            names.add(env_name(pair))
+            try:
+                self._env_value(pair)
+            except SecretError as exc:
+                problems.append(str(exc))
+        warnings = [f"environment variable {var} matches no pair of the topology (ignored)"
+                    for var in sorted(self.environ)
+                    if var.startswith(ENV_PREFIX) and var not in names]
+        return problems, warnings
 
     def resolve(self, ref_kind: str, name: str) -> str:
         if ref_kind != "psk":
@@ -110,19 +202,33 @@ class SecretStore:
         return self.psk(name, create=False).reveal()
 
     def save(self) -> bool:
-        """Write generated keys; returns True when the file changed."""
+        """Write generated keys; returns True when the file changed.
+
+        Keys another greios run added meanwhile are kept; the previous file is backed up
+        (``<state dir>/file-backups/``) before it is rewritten.
+        """
         if not self.generated:
             return False
-        body = "# greios pre-shared keys, one per pair. NEVER commit this file.\n" + \
-            yaml.safe_dump({"psk": dict(sorted(self._file.items()))}, sort_keys=False)
-        write_private(self.path, body)
+        on_disk, digest = read_secrets_file(self.path)
+        if digest != self._origin:
+            clash = [p for p in self.generated if p in on_disk and on_disk[p] != self._file[p]]
+            if clash:
+                raise SecretError(
+                    f"{display_path(self.path)}: another greios run stored a key for pair "
+                    f"{clash[0]} meanwhile; nothing was written: run the command again")
+        merged = {**on_disk, **{p: self._file[p] for p in self.generated}}
+        body = _FILE_HEADER + yaml.safe_dump({"psk": dict(sorted(merged.items()))},
+                                             sort_keys=False)
+        replace_file(self.path, body, mode=0o600)
+        self._file = merged
+        self._origin = read_secrets_file(self.path)[1]
         self.generated = []
         return True
 
     def known_values(self) -> list[str]:
         """Every PSK value this store knows (for redaction safety nets)."""
         vals = set(self._file.values())
-        vals |= {v for k, v in self.environ.items() if k.startswith("GREIOS_PSK_")}
+        vals |= {v for k, v in self.environ.items() if k.startswith(ENV_PREFIX)}
         return sorted(vals)
 
 

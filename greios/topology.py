@@ -61,7 +61,20 @@ def _resolve(inv: Inventory, ref: str, where: Path_, problems: list[str]) -> lis
 
 
 def expand_topology(inv: Inventory) -> tuple[list[Pair], list[str]]:
-    """Return the pairs and any problems (unknown sites/policies, self pairs, duplicates)."""
+    """Return the pairs and any problems (unknown sites/policies, self pairs, duplicates).
+
+    The pairs of a valid topology are kept on the inventory (``inv.pairs``): expanding it
+    again costs nothing.
+    """
+    if inv.pairs is not None:
+        return list(inv.pairs), []
+    pairs, problems = _expand(inv)
+    if not problems:
+        inv.pairs = list(pairs)
+    return pairs, problems
+
+
+def _expand(inv: Inventory) -> tuple[list[Pair], list[str]]:
     problems: list[str] = []
     pairs: list[Pair] = []
     seen: dict[str, Path_] = {}

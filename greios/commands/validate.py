@@ -13,22 +13,46 @@ def validate(
     sites: Path = typer.Option(Path("sites"), "--sites", "-s", help=SITES_HELP,
                                envvar="GREIOS_SITES"),
 ) -> None:
-    """Validate sites/*.yaml: schema, addresses, overlaps, topology, allocation.
+    """Validate sites/*.yaml: schema, addresses, overlaps, topology, lock file, allocation,
+    pre-shared keys (secrets file and GREIOS_PSK_* variables).
 
-    Reports every problem (file:line: yaml.path: message) and exits 1 when there is any.
-    Nothing is written.
+    Reports every problem (file:line: yaml.path: message, or the variable's name) and exits
+    1 when there is any. Nothing is written.
     """
-    from greios.allocate import allocate, read_lock
-    from greios.inventory import load_inventory
+    from greios.allocate import Lock, allocate
+    from greios.errors import InventoryError, SecretError, SecretFileError
+    from greios.inventory import SECRETS_FILE, load_inventory
+    from greios.secrets import SecretStore
     from greios.topology import expand_topology
 
-    inv = load_inventory(sites)
-    pairs, _ = expand_topology(inv)
+    problems: list[str] = []
+    inv = None
+    try:
+        inv = load_inventory(sites)
+    except InventoryError as exc:
+        if not Path(sites).is_dir():
+            raise
+        problems += exc.problems
+    store = None
+    try:
+        store = SecretStore(Path(sites) / SECRETS_FILE)
+    except SecretFileError as exc:
+        problems += exc.problems
+    except SecretError as exc:
+        problems.append(str(exc))
+    warnings: list[str] = []
+    if inv is not None:
+        pairs, _ = expand_topology(inv)
+        if store is not None:
+            env_problems, warnings = store.check(p.key for p in pairs)
+            problems += env_problems
+    if problems or inv is None:
+        raise InventoryError(problems)
     project = inv.project
-    res = allocate(pairs, read_lock(inv.lock_path), pools=project.tunnels.pools,
+    res = allocate(pairs, inv.lock or Lock(), pools=project.tunnels.pools,
                    link_prefix=project.tunnels.link_prefix,
                    numbers=(project.tunnels.numbers.start, project.tunnels.numbers.end))
-    for w in res.warnings:
+    for w in [*res.warnings, *warnings]:
         note(f"warning: {w}")
     new = f", {len(res.new)} new (not in {inv.lock_path.name} yet)" if res.new else ""
     typer.echo(

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from greios.errors import InventoryError
 from greios.inventory.models import Project, Router, Routing, Site
-from greios.inventory.yamlsrc import Path_, YamlDoc, display_path, load_yaml
+from greios.inventory.yamlsrc import Path_, YamlDoc, display_path, load_yaml, os_reason
+
+if TYPE_CHECKING:
+    from greios.allocate import Lock
+    from greios.topology import Pair
 
 PROJECT_FILE = "greios.yaml"
 LOCK_FILE = "greios.lock"
@@ -53,6 +59,12 @@ class Inventory:
     site_docs: dict[str, YamlDoc] = field(default_factory=dict)
     routers: list[RouterInfo] = field(default_factory=list)
     broken_sites: set[str] = field(default_factory=set)  # site files that failed the schema
+    # filled by the semantic checks (so callers need not read the lock or expand again)
+    lock: Lock | None = None
+    pairs: list[Pair] | None = None
+    _by_name: dict[str, RouterInfo] = field(default_factory=dict, repr=False)
+    _by_site: dict[str, list[RouterInfo]] = field(default_factory=dict, repr=False)
+    _indexed: int = field(default=-1, repr=False)
 
     @property
     def lock_path(self) -> Path:
@@ -66,14 +78,22 @@ class Inventory:
     def waivers(self) -> dict[str, list[str]]:
         return {k: list(v) for k, v in self.project.waivers.items()}
 
-    def router(self, name: str) -> RouterInfo:
+    def _index(self) -> None:
+        if self._indexed == len(self.routers):
+            return
+        self._by_name, self._by_site = {}, {}
         for r in self.routers:
-            if r.name == name:
-                return r
-        raise KeyError(name)
+            self._by_name.setdefault(r.name, r)  # the first one, like a scan would find
+            self._by_site.setdefault(r.site, []).append(r)
+        self._indexed = len(self.routers)
+
+    def router(self, name: str) -> RouterInfo:
+        self._index()
+        return self._by_name[name]
 
     def site_routers(self, site: str) -> list[RouterInfo]:
-        return [r for r in self.routers if r.site == site]
+        self._index()
+        return list(self._by_site.get(site, ()))
 
 
 def _loc_to_path(data: Any, loc: tuple[int | str, ...]) -> Path_:
@@ -149,7 +169,8 @@ def validate_doc(doc: YamlDoc, model: type[M], problems: list[str]) -> M | None:
         problems.extend(doc.problems)
         return None
     if not isinstance(doc.data, dict):
-        problems.append(f"{display_path(doc.file)}:1: expected a mapping at the top level")
+        problems.append(f"{display_path(doc.file)}:{doc.line_of(())}: expected a mapping "
+                        "(key: value lines) at the top level")
         return None
     try:
         return model.model_validate(doc.data)
@@ -161,14 +182,34 @@ def validate_doc(doc: YamlDoc, model: type[M], problems: list[str]) -> M | None:
 
 
 def site_files(root: Path) -> list[Path]:
+    """Every ``*.yaml``/``*.yml`` next to the project file (not hidden, not greios.yaml).
+
+    Entries that are not regular files (a directory named ``x.yaml``, a dangling symlink
+    or a symlink loop) are returned too, so that reading them reports why.
+    """
     return sorted(
         p
         for p in root.iterdir()
-        if p.is_file()
-        and p.suffix in {".yaml", ".yml"}
+        if p.suffix in {".yaml", ".yml"}
         and not p.name.startswith(".")
         and p.name != PROJECT_FILE
     )
+
+
+def _snapshot_path(doc: YamlDoc, index: int, snapshot: str,
+                   problems: list[str]) -> Path | None:
+    """Absolute path of a router's snapshot; a located problem when it cannot be resolved."""
+    where = doc.where(("routers", index, "snapshot"))
+    if "\x00" in snapshot:
+        problems.append(f"{where}: invalid file name")
+        return None
+    try:
+        return (doc.file.parent / snapshot).resolve()
+    except OSError as exc:
+        problems.append(f"{where}: cannot resolve the snapshot path: {os_reason(exc)}")
+    except RuntimeError:  # Python < 3.13: symlink loop
+        problems.append(f"{where}: cannot resolve the snapshot path: symlink loop")
+    return None
 
 
 def load_inventory(root: Path, *, check: bool = True) -> Inventory:
@@ -178,9 +219,15 @@ def load_inventory(root: Path, *, check: bool = True) -> Inventory:
 
     root = Path(root)
     if not root.is_dir():
+        try:
+            root.stat()
+        except OSError as exc:
+            if os.path.lexists(root) or exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+                raise InventoryError(f"{display_path(root)}: cannot open the inventory "
+                                     f"directory: {os_reason(exc)}") from None
         raise InventoryError(f"{display_path(root)}: inventory directory not found")
     project_path = root / PROJECT_FILE
-    if not project_path.is_file():
+    if not os.path.lexists(project_path):
         raise InventoryError(
             f"{display_path(project_path)}: project file not found (every sites/ directory "
             f"needs a {PROJECT_FILE}; see docs/inventory.md)"
@@ -188,6 +235,7 @@ def load_inventory(root: Path, *, check: bool = True) -> Inventory:
     problems: list[str] = []
     project_doc = load_yaml(project_path)
     project = validate_doc(project_doc, Project, problems)
+    unreadable = project_doc.fatal  # a file that did not parse: skip the cross-file checks
 
     sites: dict[str, Site] = {}
     docs: dict[str, YamlDoc] = {}
@@ -197,6 +245,7 @@ def load_inventory(root: Path, *, check: bool = True) -> Inventory:
     broken: set[str] = set()
     for f in files:
         doc = load_yaml(f)
+        unreadable = unreadable or doc.fatal
         site = validate_doc(doc, Site, problems)
         if site is None:
             if isinstance(doc.data, dict) and isinstance(doc.data.get("site"), str):
@@ -219,9 +268,7 @@ def load_inventory(root: Path, *, check: bool = True) -> Inventory:
     for site_name, site in sites.items():
         doc = docs[site_name]
         for i, r in enumerate(site.routers):
-            snap = None
-            if r.snapshot:
-                snap = (doc.file.parent / r.snapshot).resolve()
+            snap = _snapshot_path(doc, i, r.snapshot, problems) if r.snapshot else None
             inv.routers.append(
                 RouterInfo(
                     name=r.name,
@@ -234,7 +281,7 @@ def load_inventory(root: Path, *, check: bool = True) -> Inventory:
                     snapshot=snap,
                 )
             )
-    if check:
+    if check and not unreadable:
         problems.extend(checks.check_inventory(inv))
     if problems:
         raise InventoryError(problems)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,6 +18,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -292,6 +294,34 @@ class Management(Model):
         return v
 
 
+_TUNNEL_IFACE_RE = re.compile(r"^tu(n(n(e(l)?)?)?)?[0-9]", re.IGNORECASE)
+
+
+def _not_tunnel(v: str | None) -> str | None:
+    if v is not None and _TUNNEL_IFACE_RE.match(v):
+        raise ValueError(f"'{v}' is a tunnel interface: greios creates the Tunnel interfaces "
+                         "itself; name the physical interface")
+    return v
+
+
+def _unicast_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why ``ip`` cannot be a tunnel endpoint (None when it can)."""
+    if ip.is_multicast:
+        return "a multicast address"
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_unspecified:
+        return "the unspecified address"
+    if ip.version == 4 and ip == ipaddress.IPv4Address("255.255.255.255"):
+        return "the broadcast address"
+    if ip.version == 4 and ip in _CLASS_E:
+        return "a reserved (class E) address"
+    return None
+
+
+_CLASS_E = ipaddress.IPv4Network("240.0.0.0/4")
+
+
 class Underlay(Model):
     interface: IfaceName
     address: str  # CIDR, IPv4 or IPv6
@@ -299,6 +329,8 @@ class Underlay(Model):
     vrf: IosName | None = None  # front-door VRF
     behind_nat: bool = False
     public_address: str | None = None  # what peers see when behind NAT
+
+    _iface = field_validator("interface")(_not_tunnel)
 
     @field_validator("address")
     @classmethod
@@ -309,20 +341,32 @@ class Underlay(Model):
             iface = ipaddress.ip_interface(v)
         except ValueError:
             raise ValueError(f"'{v}' is not a valid IPv4/IPv6 address with prefix") from None
-        if iface.ip == iface.network.network_address and iface.network.prefixlen < 31 and (
-            iface.version == 4
-        ):
+        net = iface.network
+        if iface.version == 4 and net.prefixlen < 31 and iface.ip == net.network_address:
             raise ValueError(f"'{v}' is the network address of its subnet")
+        if iface.version == 4 and net.prefixlen < 31 and iface.ip == net.broadcast_address:
+            raise ValueError(f"'{v}' is the broadcast address of its subnet")
+        bad = _unicast_problem(iface.ip)
+        if bad:
+            raise ValueError(f"'{v}' is {bad}, not a unicast address a tunnel can use")
         return v
 
     @field_validator("public_address")
     @classmethod
-    def _pub(cls, v: str | None) -> str | None:
+    def _pub(cls, v: str | None, info: ValidationInfo) -> str | None:
         if v is not None:
             try:
-                ipaddress.ip_address(v)
+                ip = ipaddress.ip_address(v)
             except ValueError:
                 raise ValueError(f"'{v}' is not a valid IP address") from None
+            bad = _unicast_problem(ip)
+            if bad:
+                raise ValueError(f"'{v}' is {bad}, not a unicast address a tunnel can use")
+            address = info.data.get("address")  # absent when it failed its own checks
+            if address is not None and ipaddress.ip_interface(address).version != ip.version:
+                raise ValueError(
+                    f"'{v}' is IPv{ip.version} but the underlay address {address} is not: "
+                    "peers reach a router over its underlay's IP version")
         return v
 
     @model_validator(mode="after")
@@ -331,15 +375,20 @@ class Underlay(Model):
             raise ValueError("public_address is only meaningful with behind_nat: true")
         return self
 
-    @property
+    # parsed once per model (the inventory checks and the renderer ask often)
+    @cached_property
+    def iface(self) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
+        return ipaddress.ip_interface(self.address)
+
+    @cached_property
     def ip(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-        return ipaddress.ip_interface(self.address).ip
+        return self.iface.ip
 
-    @property
+    @cached_property
     def ipv6(self) -> bool:
-        return ipaddress.ip_interface(self.address).version == 6
+        return self.iface.version == 6
 
-    @property
+    @cached_property
     def reachable_address(self) -> str:
         """The address peers send to (post-NAT)."""
         return self.public_address or str(self.ip)
@@ -349,6 +398,8 @@ class Lan(Model):
     prefix: str
     interface: IfaceName | None = None
     address: str | None = None
+
+    _iface = field_validator("interface")(_not_tunnel)
 
     @field_validator("prefix")
     @classmethod
