@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -178,6 +179,36 @@ def test_no_secret_in_any_format(capsys: pytest.CaptureFixture[str], configs: Pa
     for secret in (PSK_A, PSK_B, ENABLE, "Adm1n-Pass-tokyo", "Adm1n-Pass-osaka"):
         assert secret not in out and secret not in err, (fmt, secret)
     assert "tokyo" in out
+
+
+@needs_engine
+def test_fixture_crypto_ipsec_sessions(capsys: pytest.CaptureFixture[str],
+                                       ios_fixtures: Path) -> None:
+    """tests/fixtures/ios/ikev1-triangle (see its README.md): SARIF points at the files and
+    lines, the JSON carries the verdicts, no PSK of the three configs leaks."""
+    src = ios_fixtures / "ikev1-triangle"
+    psks = {m.group(1) for f in src.glob("*.cfg")
+            for m in re.finditer(r"pre-shared-key address \S+ key (\S+)", f.read_text())}
+    assert len(psks) == 5
+    code, sarif, _ = run(capsys, str(src), "-f", "sarif", "--fail-on", "never")
+    assert code == 0
+    run_ = json.loads(sarif)["runs"][0]
+    locs = [loc["physicalLocation"] for r in run_["results"] for loc in r["locations"]
+            if "physicalLocation" in loc]
+    uris = {loc["artifactLocation"]["uri"] for loc in locs}
+    assert {u.rsplit("/", 1)[-1] for u in uris} == {"wan-a.cfg", "wan-b.cfg", "wan-c.cfg"}
+    pair006 = [r for r in run_["results"] if r["ruleId"] == "PAIR-006"]
+    assert len(pair006) == 1
+    (loc,) = [x["physicalLocation"] for x in pair006[0]["locations"] if "physicalLocation" in x]
+    assert loc["artifactLocation"]["uri"].endswith("wan-b.cfg")
+    assert loc["region"]["startLine"] == 106  # interface Tunnel21
+    code, js, _ = run(capsys, str(src), "-f", "json", "--fail-on", "error")
+    assert code != 0  # PAIR-006 is an error
+    status = {(s["device"], s["interface"]): s["status"] for s in json.loads(js)["sessions"]}
+    assert list(status.values()).count("IPSEC_SESSION_ESTABLISHED") == 6
+    assert status[("wan-b", "Tunnel21")] == "IPSEC_PHASE2_FAILED"
+    for secret in psks:
+        assert secret not in sarif and secret not in js
 
 
 @needs_engine

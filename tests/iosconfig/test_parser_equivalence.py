@@ -47,6 +47,23 @@ def _same(text: str, source: str | None = None) -> None:
     assert old == new
 
 
+def _in_repo_inputs() -> list[Path]:
+    return (sorted((HERE.parent / "fixtures/ios").rglob("*.cfg")) + sorted(FIXTURES.glob("*.cfg"))
+            + sorted((HERE.parents[1] / "sites/snapshots").glob("*.cfg")))
+
+
+def test_in_repo_configs_parse_identically(make_large_config: Any) -> None:
+    files = _in_repo_inputs()
+    assert len(files) >= 33
+    for f in files:
+        text = f.read_text()
+        _same(text, str(f))
+        _same(text.replace("\n", "\r\n"), str(f))
+        _same(text.replace("\n!\n", "\n!\n\n   \n"), str(f))
+    _same(make_large_config(), "large")
+    _same(make_large_config(vlans=12, access_ports=16, acls=3, aces=25), "large-small")
+
+
 def test_corpus_and_fixtures_parse_identically(corpus_dir: Path) -> None:
     files = sorted(p for p in corpus_dir.rglob("*") if p.is_file() and p.name != "README.md")
     files += sorted(FIXTURES.glob("*.cfg"))

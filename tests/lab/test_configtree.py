@@ -19,8 +19,24 @@ from .conftest import SEED
 
 REPO = Path(__file__).resolve().parents[2]
 
-# Corpus files (../shared/corpus, see its README for sources: batfish/batfish @ cba18733,
-# mpenning/ciscoconfparse2 @ facd3ed9).
+# In-repo fixtures (tests/fixtures/ios, see its README.md).
+FIXTURES = [
+    "routers/branch-classic.cfg",
+    "routers/cloud-edge.cfg",
+    "single-device/isakmp-defaults.cfg",
+    "single-device/crypto-maps.cfg",
+    "single-device/crypto-vrf.cfg",
+    "single-device/ipsec-profiles.cfg",
+    "single-device/transform-sets.cfg",
+    "single-device/crypto-grab-bag.cfg",
+    "single-device/iosxe-crypto-misc.cfg",
+    "ikev1-triangle/wan-a.cfg",
+    "ikev1-triangle/wan-b.cfg",
+    "ikev1-triangle/wan-c.cfg",
+]
+
+# Extra tier: ../shared/corpus (see its README for sources: batfish/batfish @ cba18733,
+# mpenning/ciscoconfparse2 @ facd3ed9), skipped when absent.
 CORPUS = [
     "large/sample_01.ios",
     "large/sample_08.ios",
@@ -44,16 +60,38 @@ def _round_trip(text: str) -> None:
     assert render_config(again) == rendered
 
 
-@pytest.mark.parametrize("name", CORPUS)
-def test_corpus_round_trip(corpus_dir: Path, name: str) -> None:
-    text = (corpus_dir / name).read_text(errors="replace")
-    _round_trip(text)
+def _blocks_survive(text: str) -> None:
     tree = parse_config(text)
     # the interesting blocks survive with their children
     rendered = render_config(tree)
     for line in text.replace("\r\n", "\n").splitlines():
         if line.startswith(("interface ", "crypto isakmp policy")):
             assert line.rstrip() in rendered
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_fixture_round_trip(ios_fixtures: Path, name: str) -> None:
+    text = (ios_fixtures / name).read_text()
+    _round_trip(text)
+    _round_trip(text.replace("\n", "\r\n"))
+    _blocks_survive(text)
+
+
+def test_fixture_blocks_keep_their_children(ios_fixtures: Path) -> None:
+    rendered = render_config(parse_config(
+        (ios_fixtures / "ikev1-triangle/wan-b.cfg").read_text()))
+    assert ("interface Tunnel21\n description VTI to wan-a (wan-a side still shut)\n"
+            " ip address 10.255.12.2 255.255.255.252\n") in rendered
+    # keyring children (indented by two in the file) are re-indented one level
+    assert "crypto keyring KR-A\n local-address 198.51.100.2\n pre-shared-key address" \
+        in rendered
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_corpus_round_trip(corpus_dir: Path, name: str) -> None:
+    text = (corpus_dir / name).read_text(errors="replace")
+    _round_trip(text)
+    _blocks_survive(text)
 
 
 def test_snapshot_round_trip() -> None:
@@ -64,7 +102,20 @@ def test_snapshot_round_trip() -> None:
         _round_trip(snap.read_text())
 
 
-def test_banner_kept_verbatim(corpus_dir: Path) -> None:
+def test_fixture_banners_kept_verbatim(ios_fixtures: Path) -> None:
+    tree = parse_config((ios_fixtures / "routers/branch-classic.cfg").read_text())
+    banners = {n.text: n.body for n in tree.children if n.text.startswith("banner ")}
+    assert list(banners) == ["banner exec ^C", "banner login ^C", "banner motd ^C"]
+    login = banners["banner login ^C"]
+    assert login is not None
+    assert login == ["Authorized users only. This device belongs to Example Corp.",
+                     "Every session is logged; unauthorized use is prosecuted.", "",
+                     "Don't try the default passwords, they don't work here."]
+    # banner text is not config: its lines never become nodes
+    assert not [n for n in tree.children if n.text.startswith(("Authorized", "Change freeze"))]
+
+
+def test_corpus_banner_kept_verbatim(corpus_dir: Path) -> None:
     tree = parse_config((corpus_dir / "large/sample_01.ios").read_text())
     banner = next(n for n in tree.children if n.text.startswith("banner login"))
     assert banner.body is not None and "We don't like you. Go away." in banner.body

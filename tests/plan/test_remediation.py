@@ -277,6 +277,19 @@ def test_doctests() -> None:
         assert result.attempted > 0
 
 
+# In-repo fixtures (tests/fixtures/ios, see its README.md).
+FIXTURES = [
+    "ikev1-triangle/wan-a.cfg",
+    "ikev1-triangle/wan-b.cfg",
+    "single-device/crypto-grab-bag.cfg",
+    "single-device/isakmp-defaults.cfg",
+    "single-device/crypto-vrf.cfg",
+    "gre-eigrp/eigrp-hub.cfg",
+    "routers/branch-classic.cfg",
+    "routers/cloud-edge.cfg",
+]
+
+# Extra tier: ../shared/corpus, skipped when absent.
 SMALL_CORPUS = [
     "batfish-ios-crypto-ipsec/configs/r1",
     "batfish-ios-crypto-ipsec/configs/r2",
@@ -289,11 +302,9 @@ SMALL_CORPUS = [
 ]
 
 
-@pytest.mark.parametrize("name", SMALL_CORPUS)
-def test_corpus_configs_round_trip(corpus_dir: Path, name: str) -> None:
-    """Real configs (sources: ../shared/corpus/README.md): greios objects added next to them,
-    everything else untouched, rollback restores, and a second plan is empty."""
-    running = (corpus_dir / name).read_text(errors="replace")
+def _round_trip(running: str) -> None:
+    """greios objects added next to ``running``, everything else untouched, rollback
+    restores, and a second plan is empty."""
     intended = (CASES / "fresh_router" / "intended.cfg").read_text()
     plan = plan_router(running, intended)
     run, want, empty = parse_config(running), parse_config(intended), parse_config("")
@@ -302,6 +313,28 @@ def test_corpus_configs_round_trip(corpus_dir: Path, name: str) -> None:
         unmanaged_tree(run, want, empty)
     )
     assert canonical(_apply(future, plan.rollback)) == canonical(run)
+    assert plan_router(plan.future, intended).is_empty
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_fixture_configs_round_trip(ios_fixtures: Path, name: str) -> None:
+    _round_trip((ios_fixtures / name).read_text())
+
+
+@pytest.mark.parametrize("name", SMALL_CORPUS)
+def test_corpus_configs_round_trip(corpus_dir: Path, name: str) -> None:
+    """Real configs (sources: ../shared/corpus/README.md)."""
+    _round_trip((corpus_dir / name).read_text(errors="replace"))
+
+
+@pytest.mark.slow
+def test_large_generated_config(large_config_text: str) -> None:
+    intended = (CASES / "fresh_router" / "intended.cfg").read_text()
+    plan = plan_router(large_config_text, intended)
+    assert plan.counts() == (8, 0, 0)
+    # only additions: the switch's own blocks are all still there
+    assert plan.future.count("\ninterface Vlan") == 800
+    assert plan.future.count("\nip access-list extended ACL-") == 40
     assert plan_router(plan.future, intended).is_empty
 
 
