@@ -123,7 +123,7 @@ def split_words(line: str, lineno: int = 0) -> list[Word]:
 
 
 def resolve_words(words: list[Word], version: str | None, *,
-                  for_delete: bool = False) -> Resolved | PathError:
+                  for_delete: bool = False, strict: bool = True) -> Resolved | PathError:
     """Split command words into path and value with the schema of ``version`` (or,
     when unknown or invalid there, of the newest version that accepts them)."""
     texts = [w.text for w in words]
@@ -132,7 +132,7 @@ def resolve_words(words: list[Word], version: str | None, *,
     order += [ver for ver in reversed(VERSIONS) if ver not in order]
     first: Resolved | PathError | None = None
     for ver in order:
-        res = schema(ver).resolve(texts, quoted_last, for_delete=for_delete)
+        res = schema(ver).resolve(texts, quoted_last, for_delete=for_delete, strict=strict)
         if first is None:
             first = res
         if isinstance(res, Resolved) and not res.opaque:

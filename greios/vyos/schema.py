@@ -152,9 +152,11 @@ class Schema:
         self.root = root
 
     def resolve(self, words: Sequence[str], quoted_last: bool = False,
-                *, for_delete: bool = False) -> Resolved | PathError:
+                *, for_delete: bool = False, strict: bool = False) -> Resolved | PathError:
         """Split ``set``/``delete`` words into path and value, or say why VyOS refuses
-        them. ``quoted_last``: the last word was quoted (a value in opaque subtrees)."""
+        them. ``quoted_last``: the last word was quoted. Below opaque nodes a quoted last
+        word is a value; with ``strict`` (text printed by VyOS, which quotes every value)
+        only then, otherwise also when two or more words follow the opaque node."""
         words = tuple(words)
         spec = self.root
         path: list[str] = []
@@ -187,7 +189,7 @@ class Schema:
             elif spec.kind is Kind.FLAG:
                 return PathError("invalid", words, i)
             else:  # OPAQUE
-                return _resolve_opaque(words, i, path, tags, quoted_last)
+                return _resolve_opaque(words, i, path, tags, quoted_last, strict)
             i += 1
         if spec.kind in (Kind.LEAF, Kind.MULTI) and not for_delete:
             return PathError("requires-value", words)
@@ -225,12 +227,12 @@ class Schema:
 
 
 def _resolve_opaque(words: tuple[str, ...], start: int, path: list[str], tags: list[int],
-                    quoted_last: bool) -> Resolved:
+                    quoted_last: bool, strict: bool) -> Resolved:
     rest = list(words[start:])
     # below an opaque node the last word is a value when it was quoted, or when at
     # least two words follow the opaque node ("ssh port 22"); a lone word is a
     # valueless leaf ("options disable-route-autoinstall")
-    if quoted_last or len(rest) >= 2:
+    if quoted_last or (len(rest) >= 2 and not strict):
         value: str | None = rest.pop()
         kind = Kind.LEAF
     else:
