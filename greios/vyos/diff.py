@@ -69,9 +69,6 @@ def _diff_node(old: Node, new: Node, path: Path, deletes: list[Command],
 def _diff_leaf(o: Node, n: Node, here: Path, deletes: list[Command],
                sets: list[Command]) -> None:
     if o.values == n.values:
-        if o.leaf != n.leaf and not n.values:
-            deletes.append(("delete", here, None))
-            sets.append(("set", here, None))
         return
     if not n.values:
         deletes.append(("delete", here, None))

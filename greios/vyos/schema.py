@@ -226,9 +226,24 @@ class Schema:
         return isinstance(self.resolve(words), Resolved)
 
 
+# Tag nodes commonly met inside opaque subtrees (``protocols static route X next-hop Y``,
+# ``system ntp server X``, ``system login user X``); knowing them keeps the curly
+# rendering of configs parsed from set-lines right.
+OPAQUE_TAGS = frozenset({
+    "route", "route6", "next-hop", "interface", "server", "user", "device", "facility",
+    "rule", "name", "neighbor", "public-keys", "shared-network-name", "subnet",
+    "host-name", "listen-address", "vif", "peer", "group",
+})
+
+
 def _resolve_opaque(words: tuple[str, ...], start: int, path: list[str], tags: list[int],
                     quoted_last: bool, strict: bool) -> Resolved:
     rest = list(words[start:])
+    base = len(path)
+    tag_idx = [base + k for k, word in enumerate(rest[:-1]) if word in OPAQUE_TAGS]
+    if not quoted_last and tag_idx and tag_idx[-1] == base + len(rest) - 2:
+        # "... next-hop 10.0.0.1": an empty tag value, not a leaf
+        return Resolved(tuple(path + rest), None, Kind.NODE, (*tags, *tag_idx), opaque=True)
     # below an opaque node the last word is a value when it was quoted, or when at
     # least two words follow the opaque node ("ssh port 22"); a lone word is a
     # valueless leaf ("options disable-route-autoinstall")
@@ -238,7 +253,8 @@ def _resolve_opaque(words: tuple[str, ...], start: int, path: list[str], tags: l
     else:
         value = None
         kind = Kind.FLAG
-    return Resolved(tuple(path + rest), value, kind, tuple(tags), opaque=True)
+    tag_idx = [k for k in tag_idx if k < base + len(rest) - 1]
+    return Resolved(tuple(path + rest), value, kind, (*tags, *tag_idx), opaque=True)
 
 
 # ---------------------------------------------------------------------- definitions

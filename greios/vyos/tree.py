@@ -84,8 +84,11 @@ class Node:
                     list(self.values), self.leaf, self.tag)
 
     def same_as(self, other: Node) -> bool:
-        """Structural equality (values in order, children in any order)."""
-        if (self.leaf, self.values) != (other.leaf, other.values):
+        """Structural equality (values in order, children in any order). A valueless
+        leaf equals an empty node: set-lines cannot tell them apart."""
+        if self.values != other.values:
+            return False
+        if self.leaf != other.leaf and (self.children or other.children):
             return False
         if self.children.keys() != other.children.keys():
             return False
