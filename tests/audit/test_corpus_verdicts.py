@@ -210,6 +210,13 @@ def test_single_device_files_audit(ios_fixtures: Path) -> None:
     assert "SEC-005" in {r for r, _ in p20}
     (t30,) = [s for s in rep.sessions if s.device == "dangling-protection"]
     assert (t30.status, t30.reasons) == (S.MISSING_END_POINT, ["no tunnel destination"])
+    assert ("SEC-018", "iosxe-crypto-misc", "crypto engine compliance shield disable") in hits
+    # keyword-named objects all resolve; the profile without `match identity` is still bound
+    assert not {r for r, d, _ in hits if d in ("keyword-names", "incomplete-profile")
+                and r.startswith("REF-00")}
+    (vti,) = [s for s in rep.sessions if s.device == "incomplete-profile"]
+    assert (vti.status, vti.reasons) == (S.MISSING_END_POINT,
+                                         ["no device in the set owns 203.0.113.90"])
 
 
 # -- extra tier: ../shared/corpus ---------------------------------------------------------
