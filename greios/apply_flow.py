@@ -1,11 +1,23 @@
-"""Glue between plans and the deploy layer: what ``greios apply`` does."""
+"""Glue between plans and the deploy layer: what ``greios apply`` does.
+
+* Every targeted router is first checked for an unfinished change (a commit-confirm revert
+  timer, a killed apply's stale lock): plan and apply refuse (exit 5) and name the
+  ``greios recover`` command.
+* A saved plan is not trusted: its intended config must be what the inventory renders and
+  its commands what greios computes from that and the running config (recomputed under the
+  router lock); otherwise it is refused (exit 4).
+* A tunnel whose peer is not changed by this apply is verified from the applied end and
+  on the peer (read only), or the result says why the pair is not verified.
+* Ctrl-C: see :mod:`greios.deploy.interrupt`.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,30 +25,70 @@ from greios.errors import ExitCode, GreiosError, PlanFileError
 
 if TYPE_CHECKING:
     from greios.deploy.apply import RouterChange, RouterResult
+    from greios.deploy.interrupt import Interrupts
+    from greios.deploy.target import DeviceTarget
     from greios.pipeline import Build
-    from greios.planfile import SavedPlan
     from greios.sources import Source
 
 Echo = Callable[..., None]
 
 
-def _changes(plan: SavedPlan, b: Build) -> list[RouterChange]:
-    from greios.deploy.apply import RouterChange, TunnelCheck
-    from greios.workflow import converged_check
+@dataclass(frozen=True)
+class _Item:
+    """One router to change: the plan's inputs and its (possibly redacted) commands."""
 
-    applied = {r.router for r in plan.routers if r.commands}
+    router: str
+    fingerprint: str
+    intended: str
+    retired: str
+    commands: tuple[str, ...]
+
+
+def _first_difference(plan: Sequence[str], fresh: Sequence[str]) -> str:
+    for i in range(max(len(plan), len(fresh))):
+        a = plan[i] if i < len(plan) else None
+        b = fresh[i] if i < len(fresh) else None
+        if a != b:
+            have = f"'{a.strip()}'" if a is not None else "nothing (the plan ends here)"
+            want = f"'{b.strip()}'" if b is not None else "no more commands"
+            return f"command {i + 1} of the plan is {have}, greios computes {want}"
+    return "the commands differ"
+
+
+def _changes(items: Sequence[_Item], b: Build, state_dir: Path,
+             unverifiable: Mapping[str, str], plan_name: str) -> list[RouterChange]:
+    from greios.deploy.apply import RouterChange, TunnelCheck
+    from greios.planfile import PlanMismatchError
+    from greios.secrets import AppliedKeys
+    from greios.workflow import converged_check, recompute_commands, redacted, tunnel_checks
+
+    applied = {i.router for i in items}
+    keys = AppliedKeys(state_dir)
     out: list[RouterChange] = []
-    for r in plan.routers:
-        if not r.commands:
-            continue
-        peers_in = [t for t in r.tunnels if t["peer"] in applied]
+    for item in items:
+        def recompute(running: str, item: _Item = item) -> str:
+            fresh = recompute_commands(b, item.router, item.intended, item.retired, running,
+                                       keys.for_router(item.router))
+            if redacted(fresh) != redacted(item.commands):
+                raise PlanMismatchError(
+                    f"{item.router}: refused: {plan_name}'s commands are not what greios "
+                    f"computes from the plan's intended config and this running config "
+                    f"({_first_difference(redacted(item.commands), redacted(fresh))}); "
+                    "was the plan file edited? re-run plan")
+            return "\n".join(fresh) + "\nend\n"
+
+        checks = tuple(
+            TunnelCheck(t.interface, t.peer, t.peer_address, t.ping_size,
+                        peer_interface=t.peer_interface, peer_in_apply=t.peer in applied,
+                        unverified="" if t.peer in applied else unverifiable.get(t.peer, ""))
+            for t in tunnel_checks(b, item.router))
         out.append(RouterChange(
-            router=r.router,
-            commands="\n".join(r.commands) + "\nend\n",
-            expected_fingerprint=r.running_fingerprint,
-            converged=converged_check(r.intended, r.retired, b.store),
-            tunnels=tuple(TunnelCheck(t["interface"], t["peer"], t["peer_address"],
-                                      int(t["ping_size"])) for t in peers_in),
+            router=item.router,
+            commands="\n".join(item.commands) + "\nend\n",
+            expected_fingerprint=item.fingerprint,
+            converged=converged_check(item.intended, item.retired, b.store),
+            tunnels=checks,
+            recompute=recompute,
         ))
     return out
 
@@ -54,34 +106,36 @@ def _confirm(echo: Echo) -> bool:
 def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool,
               auto_approve: bool, parallelism: int, revert_in: int, as_json: bool,
               note: Callable[[str], None], echo: Echo, allow_unconfirmed: bool = False) -> int:
-    from greios.allocate import mark_cleaned, read_lock, write_lock
-    from greios.pipeline import build
-    from greios.planfile import load_plan
-    from greios.sources import Source, ensure_lab, state_dir_for, targets
-    from greios.workflow import compute_plans, format_entries, to_saved
+    from greios.deploy.interrupt import Interrupts
+
+    with Interrupts(what="apply") as intr:
+        return _apply(intr, plan_file=plan_file, site=site, sites=sites, lab=lab,
+                      auto_approve=auto_approve, parallelism=parallelism,
+                      revert_in=revert_in, as_json=as_json, note=note, echo=echo,
+                      allow_unconfirmed=allow_unconfirmed)
+
+
+def _apply(intr: Interrupts, *, plan_file: Path | None, site: list[str], sites: Path,
+           lab: bool, auto_approve: bool, parallelism: int, revert_in: int, as_json: bool,
+           note: Callable[[str], None], echo: Echo, allow_unconfirmed: bool) -> int:
+    from greios.sources import Source, state_dir_for
 
     if plan_file is not None:
         if site or lab:
             raise GreiosError("a saved plan is applied exactly: --site/--lab cannot be "
                               "combined with a plan file")
-        saved = load_plan(plan_file)
-        sites_dir = Path(saved.sites_dir)
-        if saved.source == "offline":
-            raise PlanFileError(f"{plan_file}: this plan was made from offline snapshots; "
-                                "plan against the routers (or --lab) to apply")
-        source = Source(saved.source, state_dir_for(sites_dir))  # type: ignore[arg-type]
-        b = build(sites_dir)
-        if source.kind == "lab":
-            ensure_lab(b.inventory, source, note)
+        b, source, items, unverifiable = _from_saved(plan_file, note, parallelism)
     else:
-        sites_dir = sites
+        from greios.workflow import format_entries
+
         source = Source("lab" if lab else "device", state_dir_for(sites))
-        b, entries = compute_plans(sites, site, source, note=note, parallelism=parallelism)
-        saved = to_saved(b, entries, source)
+        b, items, unverifiable, planned = _from_inventory(sites, site, source, note,
+                                                          parallelism)
         if not as_json:
             color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-            echo(format_entries(entries, origin=source.describe(), color=color))
-        if not any(r.commands for r in saved.routers):
+            echo(format_entries(planned.entries, origin=source.describe(), color=color,
+                                also=planned.also_changes()))
+        if not items:
             if as_json:
                 echo(json.dumps({"results": [], "changes": False}, indent=2))
             else:
@@ -90,78 +144,202 @@ def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool
         if not auto_approve and not _confirm(echo):
             echo("\nApply cancelled.")
             return int(ExitCode.INTERRUPTED)
-
-    inv = b.inventory
-    names = {r.router for r in saved.routers}
-    unknown = names - {r.name for r in inv.routers}
-    if unknown:
-        raise PlanFileError(f"the plan names routers that are no longer in the inventory: "
-                            f"{', '.join(sorted(unknown))}")
-    changes = _changes(saved, b)
-    if not changes:
+    if not items:
         echo("No changes to apply.")
         return 0
-    tgts = targets(source, [inv.router(c.router) for c in changes])
-    results = _run(changes, tgts, saved, b, source, parallelism, revert_in, as_json, echo,
+    plan_name = str(plan_file) if plan_file is not None else "the plan"
+    changes = _changes(items, b, source.state_dir, unverifiable, plan_name)
+    results = _run(intr, changes, b, source, parallelism, revert_in, as_json, echo,
                    allow_unconfirmed)
-
-    # remember which key version each router now holds (type-6 routers hide it)
-    from greios.secrets import AppliedKeys
-    from greios.workflow import applied_digests
-
-    ok = {r.router for r in results if r.status in ("applied", "unchanged")}
-    record = AppliedKeys(source.state_dir)
-    for saved_router in saved.routers:
-        if saved_router.router in ok:
-            record.record(saved_router.router, applied_digests(saved_router.intended, b.store))
-    # pairs that left the inventory: forgotten once both ends are clean
-    if saved.retired_pairs:
-        write_lock(inv.lock_path, mark_cleaned(read_lock(inv.lock_path), ok,
-                                               known=[r.name for r in inv.routers]))
+    _record(results, items, b, source)
+    if intr.interrupted:
+        count = {s: sum(r.status == s for r in results)
+                 for s in ("applied", "rolled-back", "interrupted")}
+        others = len(results) - sum(count.values())
+        echo(f"Interrupted (Ctrl-C): {count['applied']} applied, {count['rolled-back']} "
+             f"rolled back, {count['interrupted']} stopped before changing anything"
+             + (f", {others} other (see the table)" if others else "")
+             + ("; locks released." if any(r.exit_code == ExitCode.ROLLBACK_FAILED
+                                          for r in results)
+                else "; no router was left with a pending commit; locks released."),
+             err=True)
+        return int(ExitCode.INTERRUPTED)
     from greios.deploy.apply import worst_exit_code
 
     return int(worst_exit_code(results))
 
 
-def _run(changes: list[RouterChange], tgts: dict[str, Any], saved: SavedPlan, b: Build,
-         source: Source, parallelism: int, revert_in: int, as_json: bool,
-         echo: Echo, allow_unconfirmed: bool) -> list[RouterResult]:
+def _from_inventory(sites: Path, site: list[str], source: Source, note: Callable[[str], None],
+                    parallelism: int) -> tuple[Build, list[_Item], dict[str, str], Any]:
+    from greios.workflow import compute_plans
+
+    planned = compute_plans(sites, site, source, note=note, parallelism=parallelism)
+    items = [_Item(e.router, e.running_fingerprint, e.intended, e.retired, e.plan.commands)
+             for e in planned.entries if e.plan.commands]
+    return planned.build, items, planned.unverifiable(), planned
+
+
+def _from_saved(plan_file: Path, note: Callable[[str], None], parallelism: int
+                ) -> tuple[Build, Source, list[_Item], dict[str, str]]:
+    """Load a saved plan and check it against the inventory and the routers, before any
+    change: unknown routers (exit 1), intended config or commands that are not what greios
+    computes (exit 4), unfinished changes (exit 5)."""
+    from greios.deploy.fingerprint import fingerprint
+    from greios.pipeline import build
+    from greios.planfile import PlanMismatchError, load_plan
+    from greios.secrets import AppliedKeys
+    from greios.sources import Source, ensure_lab, state_dir_for
+    from greios.workflow import (
+        plan_for,
+        read_and_check,
+        recompute_commands,
+        redacted,
+        retired_text,
+    )
+
+    saved = load_plan(plan_file)
+    sites_dir = Path(saved.sites_dir)
+    if saved.source == "offline":
+        raise PlanFileError(f"{plan_file}: this plan was made from offline snapshots; "
+                            "plan against the routers (or --lab) to apply")
+    source = Source(saved.source, state_dir_for(sites_dir))
+    b = build(sites_dir)
+    inv = b.inventory
+    unknown = {r.router for r in saved.routers} - {r.name for r in inv.routers}
+    if unknown:
+        raise PlanFileError(f"{plan_file}: the plan names routers that are not in the "
+                            f"inventory {inv.root}: {', '.join(sorted(unknown))}")
+    problems: list[str] = []
+    for r in saved.routers:
+        if r.intended != b.render(r.router, secrets="ref") or \
+                r.retired != retired_text(b, r.router):
+            problems.append(f"{r.router}: the plan's intended config is not what the "
+                            "inventory renders now")
+    if problems:
+        raise PlanMismatchError(f"{plan_file}: refused: the inventory changed since the plan "
+                                "was made, or the plan file was edited; re-run plan:\n"
+                                + "\n".join(f"  {p}" for p in problems))
+    if source.kind == "lab":
+        ensure_lab(inv, source, note)
+    running, peer_running = read_and_check(b, [inv.router(r.router) for r in saved.routers],
+                                           source, note=note, parallelism=parallelism)
+    keys = AppliedKeys(source.state_dir)
+    items: list[_Item] = []
+    for r in saved.routers:
+        text = running[r.router]
+        if fingerprint(text) == r.running_fingerprint:  # a stale router is refused later
+            fresh = recompute_commands(b, r.router, r.intended, r.retired, text,
+                                       keys.for_router(r.router))
+            if redacted(fresh) != tuple(r.commands):
+                problems.append(f"{r.router}: "
+                                f"{_first_difference(r.commands, redacted(fresh))}")
+        if r.commands:
+            items.append(_Item(r.router, r.running_fingerprint, r.intended, r.retired,
+                               r.commands))
+    if problems:
+        raise PlanMismatchError(f"{plan_file}: refused: its commands are not what greios "
+                                "computes from the plan's intended config and the routers' "
+                                "running configs (was the plan file edited?); nothing was "
+                                "applied; re-run plan:\n" + "\n".join(f"  {p}" for p in problems))
+    unverifiable: dict[str, str] = {}
+    changed = {i.router for i in items}
+    reads: dict[str, str | GreiosError] = {**running, **peer_running}
+    for name, got in reads.items():
+        if name in changed:
+            continue
+        if isinstance(got, GreiosError):
+            unverifiable[name] = f"{name}'s running config could not be read ({got})"
+            continue
+        entry = plan_for(b, name, got, applied=keys.for_router(name))
+        if not entry.plan.is_empty:
+            add, change, destroy = entry.plan.counts()
+            unverifiable[name] = (f"{name} is not in this apply and needs its own change "
+                                  f"({add} to add, {change} to change, {destroy} to destroy)"
+                                  f": plan and apply --site {entry.site} too")
+    return b, source, items, unverifiable
+
+
+def _peer_targets(changes: Sequence[RouterChange], b: Build, source: Source
+                  ) -> dict[str, DeviceTarget]:
+    """Read-only connection details of peers outside the apply (skipped when unknown)."""
+    from greios.sources import targets
+
+    applied = {c.router for c in changes}
+    out: dict[str, DeviceTarget] = {}
+    for peer in sorted({t.peer for c in changes for t in c.tunnels} - applied):
+        try:
+            out.update(targets(source, [b.inventory.router(peer)]))
+        except GreiosError:
+            continue  # e.g. its credential variables are not set: reported as not read
+    return out
+
+
+def _record(results: Sequence[RouterResult], items: Sequence[_Item], b: Build,
+            source: Source) -> None:
+    """Remember the key versions applied (type-6 routers hide them) and retired pairs."""
+    from greios.allocate import mark_cleaned, read_lock, write_lock
+    from greios.secrets import AppliedKeys
+    from greios.workflow import applied_digests
+
+    inv = b.inventory
+    ok = {r.router for r in results if r.status in ("applied", "unchanged")}
+    record = AppliedKeys(source.state_dir)
+    for item in items:
+        if item.router in ok:
+            record.record(item.router, applied_digests(item.intended, b.store))
+    chosen = {i.router for i in items}
+    if any(a.a in chosen or a.b in chosen for a in b.allocation.retired):
+        write_lock(inv.lock_path, mark_cleaned(read_lock(inv.lock_path), ok,
+                                               known=[r.name for r in inv.routers]))
+
+
+def _run(intr: Interrupts, changes: list[RouterChange], b: Build, source: Source,
+         parallelism: int, revert_in: int, as_json: bool, echo: Echo,
+         allow_unconfirmed: bool) -> list[RouterResult]:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from greios.deploy.apply import apply_changes
     from greios.secrets import resolve_refs
+    from greios.sources import targets
 
     console = Console(stderr=True, highlight=False)
-    pairs = [(p[0], p[1]) for p in saved.pairs]
+    chosen = {c.router for c in changes}
+    pairs = [(a.a, a.b) for a in b.active if a.a in chosen and a.b in chosen]
+    tgts = targets(source, [b.inventory.router(c.router) for c in changes])
+    peer_tgts = _peer_targets(changes, b, source)
 
     def progress(router: str, phase: str) -> None:
         if not as_json:
-            console.print(f"  {router}: {phase}")
+            console.print(f"  {router}: {phase}", markup=False)
 
     if not as_json:
         console.print(f"\nApplying to {len(changes)} router(s) via {source.describe()} ...")
-    results = apply_changes(
-        changes, tgts, state_dir=source.state_dir,
-        resolve=lambda text: resolve_refs(text, b.store), parallelism=parallelism,
-        revert_in=revert_in, pairs=pairs, progress=progress,
-        allow_unconfirmed=allow_unconfirmed,
-    )
+    with intr.pushing() as cancel:
+        results = apply_changes(
+            changes, tgts, state_dir=source.state_dir,
+            resolve=lambda text: resolve_refs(text, b.store), parallelism=parallelism,
+            revert_in=revert_in, pairs=pairs, progress=progress,
+            allow_unconfirmed=allow_unconfirmed, cancel=cancel, peer_targets=peer_tgts,
+        )
     if as_json:
-        echo(json.dumps({"changes": True, "results": [
+        echo(json.dumps({"changes": True, "interrupted": intr.interrupted, "results": [
             {"router": r.router, "status": r.status, "message": r.message,
-             "exit_code": int(r.exit_code), "seconds": round(r.seconds, 2),
+             "notes": r.notes, "exit_code": int(r.exit_code), "seconds": round(r.seconds, 2),
              "backup": str(r.backup) if r.backup else None}
             for r in results]}, indent=2))
         return results
     table = Table(title="Apply result")
     for col in ("router", "status", "seconds", "message"):
         table.add_column(col)
-    style = {"applied": "green", "unchanged": "green", "rolled-back": "yellow"}
+    style = {"applied": "green", "unchanged": "green", "rolled-back": "yellow",
+             "interrupted": "yellow"}
     for r in results:
         table.add_row(r.router, f"[{style.get(r.status, 'red')}]{r.status}[/]",
-                      f"{r.seconds:.1f}", r.message)
+                      f"{r.seconds:.1f}", escape(r.message))
     Console(highlight=False).print(table)
-    failed = [r for r in results if r.status not in ("applied", "unchanged")]
-    echo(f"Apply complete: {len(results) - len(failed)} succeeded, {len(failed)} failed.")
+    if not intr.interrupted:
+        failed = [r for r in results if r.status not in ("applied", "unchanged")]
+        echo(f"Apply complete: {len(results) - len(failed)} succeeded, {len(failed)} failed.")
     return results

@@ -17,6 +17,7 @@ from greios.inventory.load import Inventory, RouterInfo
 from greios.inventory.yamlsrc import display_path
 
 if TYPE_CHECKING:
+    from greios.deploy.recover import Unfinished
     from greios.deploy.target import DeviceTarget
 
 SourceKind = Literal["device", "lab", "offline"]
@@ -50,21 +51,33 @@ def device_target(r: RouterInfo, environ: Mapping[str, str] | None = None) -> De
 
     env = os.environ if environ is None else environ
     m = r.model.management
+    where = display_path(r.file)
 
     def need(var: str, what: str) -> str:
         value = env.get(var)
-        if not value:
-            field = f"management.{what}_env"
+        field = f"management.{what}_env"
+        if value is None:
             raise SecretError(f"{r.name}: environment variable {var} ({what}, named by "
-                              f"{field} in {display_path(r.file)}) is not set")
+                              f"{field} in {where}) is not set")
+        if not value:
+            raise SecretError(f"{r.name}: environment variable {var} ({what}, named by "
+                              f"{field} in {where}) is set but empty")
         return value
 
     user = need(m.username_env, "username")
     password = need(m.password_env, "password")
     enable = need(m.enable_secret_env, "enable_secret") if m.enable_secret_env else None
+    creds = f"{m.username_env} / {m.password_env}"
+    fields = "management.username_env / management.password_env"
+    if m.enable_secret_env:
+        creds += f" / {m.enable_secret_env}"
+        fields += " / management.enable_secret_env"
     return DeviceTarget(name=r.name, host=m.host, port=m.port, username=user, password=password,
                         enable_secret=enable, optional_args=dict(m.optional_args),
-                        timeout=m.timeout)
+                        timeout=m.timeout,
+                        address_hint=f"management.host and management.port in {where}",
+                        credentials_hint=f"the environment variables {creds}, named by "
+                                         f"{fields} in {where}")
 
 
 def lab_targets(source: Source, routers: Sequence[RouterInfo]) -> dict[str, DeviceTarget]:
@@ -77,8 +90,13 @@ def lab_targets(source: Source, routers: Sequence[RouterInfo]) -> dict[str, Devi
         c = conns.get(r.name)
         if c is None:
             raise LabError(f"the lab has no router '{r.name}' (run: greios lab up)")
-        out[r.name] = DeviceTarget(name=r.name, host=c.host, port=c.port, username=c.username,
-                                   password=c.password, timeout=30)
+        state = display_path(source.lab_dir / "lab.json")
+        out[r.name] = DeviceTarget(
+            name=r.name, host=c.host, port=c.port, username=c.username, password=c.password,
+            timeout=30,
+            address_hint=f"the lab's port in {state} (greios lab status; greios lab down, "
+                         "then greios lab up)",
+            credentials_hint=f"the lab credentials in {state} and the lab's faults.json")
     return out
 
 
@@ -91,24 +109,22 @@ def targets(source: Source, routers: Sequence[RouterInfo]) -> dict[str, DeviceTa
 
 
 def ensure_lab(inv: Inventory, source: Source, note: Callable[[str], None]) -> None:
-    """Start the lab (one simulated router per inventory router) unless it already runs."""
+    """Start the lab (one simulated router per inventory router) unless it already runs.
+
+    Atomic (an flock in the lab state directory): concurrent commands share one lab.
+    """
     from greios.lab import manager
 
-    try:
-        running = manager.lab_status(source.lab_dir).alive
-    except manager.LabNotRunningError:
-        running = False
-    if running:
-        missing = [r.name for r in inv.routers
-                   if r.name not in manager.lab_connections(source.lab_dir)]
-        if missing:
-            raise LabError(f"the running lab lacks {', '.join(missing)}: run greios lab down, "
-                           "then greios lab up")
+    started, conns = manager.ensure_running(source.lab_dir,
+                                            lambda: manager.inventory_specs(inv))
+    if started:
+        note("note: no lab was running; started one (greios lab up): "
+             f"{len(conns)} simulated routers on 127.0.0.1 (stop with: greios lab down)")
         return
-    note("note: no lab running; starting one (greios lab up) ...")
-    conns = manager.lab_up(source.lab_dir, manager.inventory_specs(inv))
-    note(f"note: lab up: {len(conns)} simulated routers on 127.0.0.1 "
-         f"(stop with: greios lab down)")
+    missing = [r.name for r in inv.routers if r.name not in conns]
+    if missing:
+        raise LabError(f"the running lab lacks {', '.join(missing)}: run greios lab down, "
+                       "then greios lab up")
 
 
 def _read_offline(source: Source, r: RouterInfo) -> str:
@@ -126,25 +142,53 @@ def _read_offline(source: Source, r: RouterInfo) -> str:
                                ) from None
 
 
-def fetch_running(source: Source, routers: Sequence[RouterInfo], *,
-                  parallelism: int = 10) -> dict[str, str]:
-    """Running config of every router; every failure is collected, then raised together."""
+@dataclass(frozen=True)
+class RouterRead:
+    """One router's running config, and what an earlier greios run left on it."""
+
+    running: str
+    unfinished: Unfinished | None = None
+
+
+def read_routers(source: Source, routers: Sequence[RouterInfo], *, parallelism: int = 10,
+                 check: Sequence[str] = ()) -> dict[str, RouterRead | GreiosError]:
+    """Running config of every router (or the error reading it), in parallel.
+
+    For the routers named in ``check`` the same session also reads the commit-confirm
+    revert timer and the local router lock (:func:`greios.deploy.recover.unfinished`).
+    """
     if source.kind == "offline":
-        return {r.name: _read_offline(source, r) for r in routers}
+        out: dict[str, RouterRead | GreiosError] = {}
+        for r in routers:
+            try:
+                out[r.name] = RouterRead(_read_offline(source, r))
+            except GreiosError as exc:
+                out[r.name] = exc
+        return out
+    from greios.deploy.recover import unfinished
     from greios.deploy.session import DeviceSession
 
-    tgts = targets(source, routers)
+    wanted = set(check)
 
-    def one(r: RouterInfo) -> tuple[str, str | GreiosError]:
+    def one(r: RouterInfo) -> tuple[str, RouterRead | GreiosError]:
         try:
-            with DeviceSession(tgts[r.name]) as s:
-                return r.name, s.get_running()
+            target = targets(source, [r])[r.name]
+            with DeviceSession(target) as s:
+                running = s.get_running()
+                left = unfinished(s, source.state_dir) if r.name in wanted else None
+                return r.name, RouterRead(running, left)
         except GreiosError as exc:
             return r.name, exc
 
-    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(routers) or 1))) as pool:
-        results = list(pool.map(one, routers))
-    errors = [e for _, e in results if isinstance(e, GreiosError)]
+    if not routers:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(routers)))) as pool:
+        return dict(pool.map(one, routers))
+
+
+def raise_read_errors(results: Mapping[str, RouterRead | GreiosError]) -> dict[str, RouterRead]:
+    """Every read, or one error naming every router that could not be read."""
+    errors = [e for e in results.values() if isinstance(e, GreiosError)]
     if errors:
         if len(errors) == 1:
             raise errors[0]
@@ -153,4 +197,11 @@ def fetch_running(source: Source, routers: Sequence[RouterInfo], *,
                                      f"{len(errors)} routers:"] + [f"  {e}" for e in errors]))
         err.exit_code = worst.exit_code
         raise err
-    return {name: text for name, text in results if isinstance(text, str)}
+    return {n: r for n, r in results.items() if isinstance(r, RouterRead)}
+
+
+def fetch_running(source: Source, routers: Sequence[RouterInfo], *,
+                  parallelism: int = 10) -> dict[str, str]:
+    """Running config of every router; every failure is collected, then raised together."""
+    reads = raise_read_errors(read_routers(source, routers, parallelism=parallelism))
+    return {name: r.running for name, r in reads.items()}

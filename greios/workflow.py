@@ -6,19 +6,26 @@ Pure: texts and models in, models out. Fetching running configs lives in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from greios.allocate import Allocation
+from greios.errors import GreiosError, LockHeldError
 from greios.intent import build_intents
 from greios.inventory.load import Inventory
+from greios.inventory.yamlsrc import display_path
 from greios.pipeline import Build
 from greios.plan.remediation import RouterPlan, plan_router
 from greios.planfile import SavedPlan, SavedRouter
 from greios.render import render_router
 from greios.secrets import REF_RE, AppliedKeys, SecretStore, key_digest
 from greios.sources import Source
+
+if TYPE_CHECKING:
+    from greios.deploy.recover import Unfinished
+    from greios.inventory.load import RouterInfo
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class TunnelVerify:
     peer: str
     peer_address: str
     ping_size: int
+    peer_interface: str = ""
 
 
 @dataclass
@@ -106,17 +114,38 @@ def plan_for(b: Build, router: str, running: str, *,
     retired = retired_text(b, router)
     plan = plan_router(running, intended, retired=retired,
                        secret_equal=secret_equal_for(b.store, applied))
+    return RouterPlanEntry(router=router, site=info.site,
+                           running_fingerprint=fingerprint(running), intended=intended,
+                           retired=retired, plan=plan, tunnels=tunnel_checks(b, router))
+
+
+def tunnel_checks(b: Build, router: str) -> list[TunnelVerify]:
+    """What to verify after applying ``router``: each tunnel, its peer and DF ping size."""
     tunnels: list[TunnelVerify] = []
-    intent = b.intents[router]
-    for t in intent.tunnels:
+    for t in b.intents[router].tunnels:
         alloc = next(a for a in b.active if a.key == t.pair)
+        peer_if = f"Tunnel{t.number}"
+        if t.peer in b.intents:
+            peer_if = next((f"Tunnel{p.number}" for p in b.intents[t.peer].tunnels
+                            if p.pair == t.pair), peer_if)
         tunnels.append(TunnelVerify(
             interface=f"Tunnel{t.number}", peer=t.peer,
             peer_address=str(alloc.address_of(t.peer)), ping_size=t.ip_mtu,
+            peer_interface=peer_if,
         ))
-    return RouterPlanEntry(router=router, site=info.site,
-                           running_fingerprint=fingerprint(running), intended=intended,
-                           retired=retired, plan=plan, tunnels=tunnels)
+    return tunnels
+
+
+def peers_of(b: Build, routers: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    """Routers outside ``routers`` that share a tunnel with one of them:
+    peer -> [(router, its tunnel interface)]."""
+    chosen = set(routers)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for r in routers:
+        for t in b.intents[r].tunnels:
+            if t.peer not in chosen:
+                out.setdefault(t.peer, []).append((r, f"Tunnel{t.number}"))
+    return out
 
 
 def converged_check(intended: str, retired: str, store: SecretStore) -> Callable[[str], str | None]:
@@ -134,13 +163,131 @@ def converged_check(intended: str, retired: str, store: SecretStore) -> Callable
     return check
 
 
+@dataclass
+class Planned:
+    """The plans of the selected routers, and of their peers outside the selection."""
+
+    build: Build
+    entries: list[RouterPlanEntry]
+    peers: dict[str, RouterPlanEntry] = field(default_factory=dict)
+    peer_links: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    peer_errors: dict[str, str] = field(default_factory=dict)
+    #: secret values seen in the running configs (a saved plan must never hold them)
+    running_secrets: set[str] = field(default_factory=set)
+
+    def also_changes(self) -> list[str]:
+        """"also changes: PEER (peer of TunnelN on ROUTER; ...)" for each peer outside the
+        selection whose own plan is not empty while a selected router changes."""
+        changed = {e.router for e in self.entries if not e.plan.is_empty}
+        out: list[str] = []
+        for peer, links in self.peer_links.items():
+            entry = self.peers.get(peer)
+            via = [(r, i) for r, i in links if r in changed]
+            if entry is None or entry.plan.is_empty or not via:
+                continue
+            add, change, destroy = entry.plan.counts()
+            of = ", ".join(f"{i} on {r}" for r, i in via)
+            out.append(f"also changes: {peer} (peer of {of}; {add} to add, {change} to "
+                       f"change, {destroy} to destroy) - not in this plan: add --site "
+                       f"{entry.site} to change both ends together")
+        return out
+
+    def unverifiable(self) -> dict[str, str]:
+        """peer -> why a pair with it cannot be verified when only the other end changes."""
+        out = dict(self.peer_errors)
+        for peer, entry in self.peers.items():
+            if not entry.plan.is_empty:
+                add, change, destroy = entry.plan.counts()
+                out[peer] = (f"{peer} is not in this apply and needs its own change "
+                             f"({add} to add, {change} to change, {destroy} to destroy): "
+                             f"apply --site {entry.site} too")
+        return out
+
+
+class UnfinishedChangeError(LockHeldError):
+    """A targeted router carries an unfinished change (revert timer, stale lock)."""
+
+    default_message = "a router has an unfinished change: run greios recover"
+
+
+def recover_hint(source: Source, inv: Inventory, routers: Sequence[str]) -> str:
+    """The exact ``greios recover`` command for ``routers``."""
+    args = ["greios", "recover"]
+    if source.kind == "lab":
+        args.append("--lab")
+    if Path("sites").resolve() != inv.root.resolve():
+        args += ["--sites", display_path(inv.root)]
+    sites: list[str] = []
+    for name in routers:
+        site = inv.router(name).site
+        whole = all(r.name in routers for r in inv.site_routers(site))
+        ref = site if whole else f"{site}/{name}"
+        if ref not in sites:
+            sites.append(ref)
+    for ref in sites:
+        args += ["--site", ref]
+    return " ".join(args)
+
+
+def check_unfinished(found: Sequence[Unfinished], source: Source, inv: Inventory,
+                     note: Callable[[str], None]) -> None:
+    """Raise (exit 5) when a router has a revert timer running or a killed run's lock;
+    a live lock alone (another greios busy on the router) is only a warning."""
+    for u in found:
+        if u.lock is not None and not u.blocking:
+            note(f"warning: {u.describe()}")
+    blocking = [u for u in found if u.blocking]
+    if not blocking:
+        return
+    live = all(u.lock is not None and not u.lock.stale for u in blocking)
+    lines = [f"{len(blocking)} router(s) have an unfinished change: what they run now is not "
+             "what they will keep, so greios stops here"]
+    lines += [f"  {u.describe()}" for u in blocking]
+    if live:
+        lines.append("  another greios run is changing them: wait for it to finish, "
+                     "then plan again")
+    else:
+        lines.append("  resolve with: " + recover_hint(source, inv, [u.router for u in blocking])
+                     + "   (rolls back; --confirm keeps a change that reached the intended "
+                     "config)")
+    raise UnfinishedChangeError("\n".join(lines))
+
+
+def read_and_check(b: Build, routers: Sequence[RouterInfo], source: Source, *,
+                   note: Callable[[str], None], parallelism: int = 10
+                   ) -> tuple[dict[str, str], dict[str, str | GreiosError]]:
+    """Running configs of ``routers`` (failures raised, unfinished changes refused) and of
+    their peers outside the selection (failures kept per peer)."""
+    from greios.sources import raise_read_errors, read_routers
+
+    names = [r.name for r in routers]
+    links = peers_of(b, names)
+    peer_infos = [b.inventory.router(p) for p in links]
+    reads = read_routers(source, [*routers, *peer_infos], parallelism=parallelism,
+                         check=names if source.kind != "offline" else ())
+    mine = raise_read_errors({n: reads[n] for n in names})
+    check_unfinished([r.unfinished for r in mine.values() if r.unfinished is not None],
+                     source, b.inventory, note)
+    peers: dict[str, str | GreiosError] = {}
+    for p in links:
+        got = reads[p]
+        peers[p] = got if isinstance(got, GreiosError) else got.running
+    return {n: r.running for n, r in mine.items()}, peers
+
+
 def compute_plans(
     sites_dir: Path, site_filter: list[str], source: Source, *,
     note: Callable[[str], None], parallelism: int = 10,
-) -> tuple[Build, list[RouterPlanEntry]]:
-    """Load, allocate (writing the lock), fetch running configs and plan every router."""
+) -> Planned:
+    """Load, allocate (writing the lock), fetch running configs and plan every router.
+
+    Refuses (exit 5) when a selected router has an unfinished change. Peers of the selected
+    routers outside the selection are read and planned too (never changed): their plans say
+    which other routers a change implies.
+    """
+    from greios.audit.report.redact import config_secrets
     from greios.pipeline import build
-    from greios.sources import ensure_lab, fetch_running
+    from greios.sources import ensure_lab
 
     b = build(sites_dir)
     if b.lock_written:
@@ -150,30 +297,64 @@ def compute_plans(
     routers = b.routers(site_filter)
     if source.kind == "lab":
         ensure_lab(b.inventory, source, note)
-    running = fetch_running(source, routers, parallelism=parallelism)
+    running, peer_running = read_and_check(b, routers, source, note=note,
+                                           parallelism=parallelism)
     keys = AppliedKeys(source.state_dir)
-    return b, [plan_for(b, r.name, running[r.name], applied=keys.for_router(r.name))
-               for r in routers]
+    planned = Planned(b, [plan_for(b, r.name, running[r.name], applied=keys.for_router(r.name))
+                          for r in routers],
+                      peer_links=peers_of(b, [r.name for r in routers]))
+    planned.running_secrets = config_secrets(running.values())
+    for peer, text in peer_running.items():
+        if isinstance(text, str):
+            planned.peers[peer] = plan_for(b, peer, text, applied=keys.for_router(peer))
+        else:
+            planned.peer_errors[peer] = f"{peer}'s running config could not be read ({text})"
+    return planned
+
+
+def recompute_commands(b: Build, router: str, intended: str, retired: str, running: str,
+                       applied: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The commands greios computes from a saved plan's inputs and the running config."""
+    return plan_router(running, intended, retired=retired,
+                       secret_equal=secret_equal_for(b.store, applied)).commands
+
+
+def redacted(commands: Sequence[str]) -> tuple[str, ...]:
+    """Commands as a plan file holds them: no key value, current or old, ever."""
+    from greios.plan.ownership import redact_line
+
+    return tuple(c if REF_RE.search(c) else redact_line(c) for c in commands)
 
 
 def to_saved(b: Build, entries: list[RouterPlanEntry], source: Source) -> SavedPlan:
-    from dataclasses import asdict
+    """The plan file's content. Key material from the running config (rollback lines, old
+    values, a removed key) is redacted: only ``<secret:psk/..>`` references remain."""
+    from greios.plan.ownership import redact_line
+    from greios.planfile import SavedLine, SavedObject, SavedTunnel
 
     routers = [
         SavedRouter(
             router=e.router, site=e.site, running_fingerprint=e.running_fingerprint,
-            commands=list(e.plan.commands), rollback=list(e.plan.rollback),
-            intended=e.intended, retired=e.retired, counts=list(e.plan.counts()),
-            objects=[asdict(o) for o in e.plan.objects],
-            tunnels=[asdict(t) for t in e.tunnels],
+            commands=redacted(e.plan.commands), rollback=redacted(e.plan.rollback),
+            intended=e.intended, retired=e.retired, counts=e.plan.counts(),
+            objects=tuple(SavedObject(
+                action=o.action, header=redact_line(o.header), kind=o.kind,
+                lines=tuple(SavedLine(sign=lc.sign, text=redact_line(lc.text),
+                                      old=redact_line(lc.old) if lc.old else None)
+                            for lc in o.lines))
+                for o in e.plan.objects),
+            tunnels=tuple(SavedTunnel(interface=t.interface, peer=t.peer,
+                                      peer_address=t.peer_address, ping_size=t.ping_size,
+                                      peer_interface=t.peer_interface)
+                          for t in e.tunnels),
         )
         for e in entries
     ]
     chosen = {e.router for e in entries}
-    pairs = [[a.a, a.b] for a in b.active if a.a in chosen or a.b in chosen]
-    retired = [a.key for a in b.allocation.retired if a.a in chosen or a.b in chosen]
+    pairs = tuple((a.a, a.b) for a in b.active if a.a in chosen or a.b in chosen)
+    retired = tuple(a.key for a in b.allocation.retired if a.a in chosen or a.b in chosen)
     return SavedPlan(source=source.kind, sites_dir=str(b.inventory.root.resolve()),
-                     routers=routers, pairs=pairs, retired_pairs=retired,
+                     routers=tuple(routers), pairs=pairs, retired_pairs=retired,
                      offline_dir=str(source.offline_dir.resolve()) if source.offline_dir
                      else None)
 
@@ -194,7 +375,7 @@ def plan_audit_items(
 
     saved = load_plan(plan_path)
     b = build(Path(saved.sites_dir), persist=False)
-    source = Source(saved.source, state_dir_for(b.inventory.root),  # type: ignore[arg-type]
+    source = Source(saved.source, state_dir_for(b.inventory.root),
                     Path(saved.offline_dir) if saved.offline_dir else None)
     if source.kind == "lab":
         ensure_lab(b.inventory, source, note)
@@ -209,10 +390,19 @@ def plan_audit_items(
         if entry is None or not entry.commands:
             after.append((f"{r.name} (after plan)", text))
             continue
+        commands: Sequence[str] = entry.commands
         if fingerprint(text) != entry.running_fingerprint:
             note(f"warning: {r.name}: running config changed since the plan was made "
                  "(apply would refuse it as stale)")
-        after.append((f"{r.name} (after plan)", future_config(text, entry.commands, b.store)))
+        else:  # what apply would push: recomputed from the plan's inputs, keys resolvable
+            fresh = recompute_commands(b, r.name, entry.intended, entry.retired, text,
+                                       AppliedKeys(source.state_dir).for_router(r.name))
+            if redacted(fresh) != tuple(entry.commands):
+                note(f"warning: {r.name}: the plan's commands differ from what its inputs "
+                     "give (edited plan file?); apply would refuse it")
+            else:
+                commands = fresh
+        after.append((f"{r.name} (after plan)", future_config(text, commands, b.store)))
     return b.inventory, before, after
 
 
@@ -223,8 +413,9 @@ def totals(entries: list[RouterPlanEntry]) -> tuple[int, int, int]:
 
 
 def format_entries(entries: list[RouterPlanEntry], *, origin: str, color: bool = False,
-                   commands: bool = False) -> str:
-    """The Terraform-style plan of several routers, with one total line at the end."""
+                   commands: bool = False, also: Sequence[str] = ()) -> str:
+    """The Terraform-style plan of several routers, the peers outside the selection that
+    change too (``also``), and one total line at the end."""
     from greios.plan.present import format_commands, format_plan
 
     out: list[str] = []
@@ -235,13 +426,15 @@ def format_entries(entries: list[RouterPlanEntry], *, origin: str, color: bool =
             out.append("\n  commands:")
             out.extend(f"    {ln}" for ln in format_commands(e.plan).splitlines())
         out.append("")
+    out.extend(also)
+    if also:
+        out.append("")
     add, change, destroy = totals(entries)
     out.append(f"Plan: {add} to add, {change} to change, {destroy} to destroy.")
     return "\n".join(out)
 
 
-def future_config(running: str, commands: list[str] | tuple[str, ...], store: SecretStore
-                  ) -> str:
+def future_config(running: str, commands: Sequence[str], store: SecretStore) -> str:
     """``running`` with ``commands`` applied the way IOS applies config lines (the lab's
     config engine), secret references resolved in memory only."""
     from greios.lab.configtree import apply_lines, parse_config, render_config

@@ -1,4 +1,4 @@
-"""`greios lab up|status|down`: simulated IOS routers for every inventory router."""
+"""`greios lab up|status|down|reset`: simulated IOS routers for every inventory router."""
 
 from __future__ import annotations
 
@@ -56,5 +56,27 @@ def register(app: typer.Typer) -> None:
 
         stopped = lab_down(state or default_state_dir(sites))
         typer.echo("lab stopped" if stopped else "lab was not running")
+
+    @lab.command("reset")
+    def reset(router: list[str] = typer.Argument(
+                  None, help="Router(s) to reset [default: every router of the lab]."),
+              sites: Path = _SITES, state: Path | None = _STATE,
+              prepare: bool = typer.Option(
+                  True, "--prepare/--no-prepare",
+                  help="Add `ip scp server enable` and an `archive` block when missing."),
+              ) -> None:
+        """Reload routers from their inventory snapshots (running, startup and flash).
+
+        A running lab reloads them in place (same ports); a stopped one starts from them
+        at the next `lab up`. Use it after adding or editing a `snapshot:` file.
+        """
+        from greios.inventory import load_project
+        from greios.lab.manager import default_state_dir, inventory_specs, lab_reset
+
+        project = load_project(sites)
+        state_dir = state or default_state_dir(sites)
+        done = lab_reset(state_dir, inventory_specs(project, prepare=prepare),
+                         routers=list(router or []))
+        typer.echo(f"lab reset: {', '.join(done)} reloaded from the snapshots")
 
     app.add_typer(lab, name="lab")

@@ -35,7 +35,9 @@ def plan(
     Only what greios owns is touched: its tunnels, GREIOS-* crypto objects and the routing
     lines it renders (plus the ones of pairs that left the inventory). Running configs come
     from the routers (napalm; credentials from the env vars named in the inventory), from
-    the lab (--lab) or from snapshots (--offline [DIR]).
+    the lab (--lab) or from snapshots (--offline [DIR]). Peers outside --site whose config
+    the change implies are named ("also changes: ..."). A router with a pending
+    commit-confirm or a killed apply's lock stops the plan (exit 5; see `greios recover`).
     """
     from greios.commands._source import make_source
     from greios.plan.ownership import redact_line
@@ -43,8 +45,10 @@ def plan(
     from greios.workflow import compute_plans, format_entries, to_saved, totals
 
     source = make_source(sites, lab, offline, offline_dir)
-    b, entries = compute_plans(sites, site, source, note=note, parallelism=parallelism)
+    planned = compute_plans(sites, site, source, note=note, parallelism=parallelism)
+    b, entries = planned.build, planned.entries
     add, change, destroy = totals(entries)
+    also = planned.also_changes()
     if as_json:
         body = {
             "format": "greios-plan-json", "version": 1, "source": source.kind,
@@ -67,14 +71,17 @@ def plan(
                 for e in entries
             ],
             "summary": {"add": add, "change": change, "destroy": destroy},
+            "also_changes": also,
         }
         typer.echo(json.dumps(body, indent=2))
     else:
         typer.echo(format_entries(entries, origin=source.describe(), color=_color(),
-                                  commands=show_commands))
+                                  commands=show_commands, also=also))
     if out is not None:
-        save_plan(out, to_saved(b, entries, source), forbidden=b.store.known_values())
-        note(f"Saved the plan to {out}. Apply exactly this plan with: greios apply {out}")
+        save_plan(out, to_saved(b, entries, source),
+                  forbidden=[*b.store.known_values(), *planned.running_secrets])
+        note(f"Saved the plan to {out} (mode 0600). Apply exactly this plan with: "
+             f"greios apply {out}")
     if detailed_exitcode and (add or change or destroy):
         return 2
     return 0

@@ -2,10 +2,13 @@
 
 A lock is a small JSON document (``id``, ``router``, ``pid``, ``host``, ``user``,
 ``operation``, ``created``) created atomically with ``O_CREAT | O_EXCL``, so two greios
-processes (or two threads) can never both hold the same router. A lock whose ``pid`` is
-not running on this host is *stale*: :func:`list_locks` says so and
-:func:`remove_lock` clears it (``greios locks --remove ROUTER``). greios never breaks a
-lock on its own.
+processes (or two threads) can never both hold the same router. While an apply runs, the
+lock is also its journal (:meth:`RouterLock.journal`): the ``phase`` it reached
+(``committed`` = a revert timer may be running), whether napalm added
+``file prompt quiet`` and the pre-apply backup. A lock whose ``pid`` is not running on
+this host is *stale*: the apply was killed. ``greios recover`` reads the journal, confirms
+or rolls back what the apply left and removes the lock; :func:`remove_lock`
+(``greios locks --remove ROUTER``) only deletes it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import json
 import os
 import re
 import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +29,8 @@ from types import TracebackType
 from greios.errors import GreiosError, LockHeldError
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+#: journal phases after which the router may differ from its backup
+UNFINISHED_PHASES = frozenset({"committing", "committed", "confirming", "rolling-back"})
 
 
 class LockError(GreiosError):
@@ -44,10 +50,18 @@ class LockInfo:
     created: str
     path: Path
     stale: bool = False
+    phase: str = ""  # journal: how far the operation got ("" = not recorded)
+    file_prompt_added: bool = False  # journal: napalm may have added 'file prompt quiet'
+    backup: str = ""  # journal: the backup taken before the change
 
     def describe(self) -> str:
         return (f"{self.user}@{self.host} pid {self.pid} since {self.created} "
                 f"(lock id {self.id})")
+
+    @property
+    def unfinished(self) -> bool:
+        """The journal shows the operation may have changed the router."""
+        return self.phase in UNFINISHED_PHASES or self.file_prompt_added
 
 
 def _check_router(router: str) -> str:
@@ -90,8 +104,11 @@ def _read(path: Path) -> LockInfo:
         info = LockInfo(id=str(data["id"]), router=str(data["router"]), pid=int(data["pid"]),
                         host=str(data["host"]), user=str(data["user"]),
                         operation=str(data.get("operation", "")),
-                        created=str(data["created"]), path=path)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+                        created=str(data["created"]), path=path,
+                        phase=str(data.get("phase", "")),
+                        file_prompt_added=data.get("file_prompt_added") is True,
+                        backup=str(data.get("backup", "")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LockError(f"{path}: unreadable lock file ({type(exc).__name__}); "
                         "remove it by hand if no greios process is running") from None
     stale = info.host == socket.gethostname() and not pid_alive(info.pid)
@@ -130,9 +147,11 @@ def remove_lock(state_dir: Path, router_or_id: str) -> LockInfo:
 def held_message(info: LockInfo) -> str:
     msg = f"router {info.router} is locked by {info.describe()}"
     if info.stale:
-        msg += f"; that process is gone: run: greios locks --remove {info.router}"
+        msg += "; that process is gone (killed mid-change?): run: greios recover"
     else:
-        msg += f"; if that process is gone run: greios locks --remove {info.router}"
+        msg += (f" ({info.operation}{', ' + info.phase if info.phase else ''} in progress); "
+                f"wait for it to finish (a hung process or one on another host: greios locks "
+                f"--remove {info.router} --force)")
     return msg
 
 
@@ -169,10 +188,22 @@ class RouterLock:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(body, fh, indent=2)
             fh.write("\n")
+        self._body: dict[str, object] = body
         self.info = LockInfo(id=lock_id, router=self.router, pid=os.getpid(),
                              host=str(body["host"]), user=str(body["user"]),
                              operation=self.operation, created=created, path=self.path)
         return self.info
+
+    def journal(self, **fields: str | bool) -> None:
+        """Record how far the operation got (``phase``, ``file_prompt_added``, ``backup``)
+        in the lock file, atomically, so a killed process leaves it for ``greios recover``.
+        """
+        if self.info is None:
+            return
+        self._body.update(fields)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps(self._body, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(self.path)
 
     def release(self) -> None:
         if self.info is None:

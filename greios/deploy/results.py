@@ -11,7 +11,7 @@ from typing import Literal
 from greios.errors import ExitCode
 
 Status = Literal["applied", "unchanged", "failed", "rolled-back", "stale", "locked",
-                 "unreachable", "skipped"]
+                 "unreachable", "skipped", "interrupted", "refused", "confirmed", "clean"]
 
 
 @dataclass

@@ -102,6 +102,21 @@ class PingResult:
 
 
 @dataclass(frozen=True)
+class PendingCommit:
+    """A change waiting for ``configure confirm`` (``show archive config rollback timer``)."""
+
+    router: str
+    user: str
+    timer: str = ""  # "5 min"
+    configured: str = ""  # when the timer was started (router clock)
+
+    def describe(self) -> str:
+        when = f", started {self.configured}" if self.configured else ""
+        timer = f"revert timer {self.timer}" if self.timer else "revert timer"
+        return f"commit-confirm pending (user {self.user!r}, {timer}{when})"
+
+
+@dataclass(frozen=True)
 class InterfaceState:
     name: str
     is_up: bool
@@ -112,6 +127,8 @@ class InterfaceState:
 _SUCCESS = re.compile(r"Success rate is (\d+) percent \((\d+)/(\d+)\)")
 _DIR_OF = re.compile(r"Directory of (\S+?:)/")
 _USER = re.compile(r"^User: (.*?)\s*$", re.M)
+_TIMER = re.compile(r"^Timer value: (.*?)\s*$", re.M)
+_CONFIGURED = re.compile(r"^Time configured\s*: (.*?)\s*$", re.M)
 _FREE = re.compile(r"(\d+) bytes free")
 _PRIV = re.compile(r"privilege level is (\d+)", re.I)
 _INVALID = "Invalid input detected"
@@ -225,8 +242,14 @@ class DeviceSession:
         if isinstance(exc, GreiosError):
             return exc
         if isinstance(exc, (mx.NetmikoAuthenticationException, AuthenticationException)):
-            return DeviceAuthError(f"{who}: the device rejected the credentials of user "
-                                   f"{self.target.username!r}")
+            hint = self.target.credentials_hint
+            return DeviceAuthError(f"{who}: authentication failed: the device rejected the "
+                                   f"credentials of user {self.target.username!r}"
+                                   + (f" (check {hint})" if hint else ""))
+        if opening:
+            kind = _connect_kind(exc)
+            if kind is not None:
+                return self._connect_error(kind)
         if isinstance(exc, mx.ReadTimeout | socket.timeout | TimeoutError):
             if self._channel_closed():
                 return DeviceConnectError(f"{who}: connection lost during {op} (the router "
@@ -263,6 +286,22 @@ class DeviceSession:
             return DeviceError(f"{who}: {op} failed: {self._scrub(_first_line(str(exc)))}")
         return DeviceError(f"{who}: {op} failed ({type(exc).__name__}: "
                            f"{self._scrub(_first_line(str(exc)))})")
+
+    def _connect_error(self, kind: str) -> GreiosError:
+        t = self.target
+        args = self.optional_args()
+        where = f"{t.host} port {t.port}"
+        hint = f"; check {t.address_hint}" if t.address_hint else ""
+        if kind == "refused":
+            return DeviceConnectError(f"{self.name}: cannot connect to {where}: connection "
+                                      f"refused (nothing listens on that port{hint})")
+        if kind == "timeout":
+            return DeviceTimeoutError(f"{self.name}: cannot connect to {where}: TCP connect "
+                                      f"timed out after {args['conn_timeout']} s (no answer: "
+                                      f"wrong address, router down or filtered{hint})")
+        return DeviceConnectError(f"{self.name}: cannot connect to {where}: no SSH banner "
+                                  f"(the port accepts TCP connections but no SSH server "
+                                  f"greeted within {args['banner_timeout']} s{hint})")
 
     def _channel_closed(self) -> bool:
         conn = getattr(self._driver, "device", None)
@@ -315,8 +354,9 @@ class DeviceSession:
         cfg = self._call("reading the running config", self.driver.get_config,
                          retrieve="running")
         self._running = str(cfg["running"])
-        if "auto_file_prompt" not in self.target.optional_args:
-            # configured on the router: never toggle it (napalm would remove it on close)
+        if "auto_file_prompt" not in self.target.optional_args and not self.toggled_file_prompt:
+            # configured on the router: never toggle it (napalm would remove it on close);
+            # once napalm added it itself, leave napalm in charge of removing it
             self.driver.auto_file_prompt = not _has_global(self._running, "file prompt quiet")
         return self._running
 
@@ -372,6 +412,44 @@ class DeviceSession:
                                     free, inline, tuple(notes), pending)
         return self._preflight
 
+    def pending(self) -> PendingCommit | None:
+        """The change waiting for ``configure confirm`` on the router, if any."""
+        out = self.send("show archive config rollback timer", "reading the revert timer")
+        m = _USER.search(out)
+        if m is None:  # "%No Rollback Confirmed Change pending", archive off, or no command
+            return None
+        timer = _TIMER.search(out)
+        when = _CONFIGURED.search(out)
+        return PendingCommit(self.name, m.group(1), timer.group(1) if timer else "",
+                             when.group(1) if when else "")
+
+    def get_startup(self) -> str:
+        cfg = self._call("reading the startup config", self.driver.get_config,
+                         retrieve="startup")
+        return str(cfg["startup"])
+
+    @property
+    def toggled_file_prompt(self) -> bool:
+        """True while napalm has added ``file prompt quiet`` (it removes it on close)."""
+        return bool(getattr(self._driver, "prompt_quiet_changed", False))
+
+    def drop_file_prompt_quiet(self) -> bool:
+        """Remove ``file prompt quiet`` that napalm (not the operator) added, from the
+        running config and, when it got there, the startup config. Returns True if found."""
+        op = "removing napalm's 'file prompt quiet'"
+        running = self.get_running()
+        found = _has_global(running, "file prompt quiet")
+        if found:
+            self._call(op, self.driver.device.send_config_set, ["no file prompt quiet"])
+        drv = self.driver
+        drv.prompt_quiet_changed = False  # nothing left for napalm's close() to undo
+        drv.prompt_quiet_configured = None
+        if _has_global(self.get_startup(), "file prompt quiet"):
+            self._call(op, drv.device.save_config)
+            found = True
+        self.get_running()
+        return found
+
     def compare(self) -> str:
         return str(self._call("compare", self.driver.compare_config))
 
@@ -425,6 +503,8 @@ class DeviceSession:
                                  f"got {revert_in}")
         self.rejected = []
         self._call("commit", self.driver.commit_config, revert_in=revert_in)
+        if revert_in is None and self.toggled_file_prompt:
+            self.drop_file_prompt_quiet()  # napalm already wrote it to startup-config
 
     def confirm(self) -> None:
         """Confirm the pending commit (``configure confirm`` + ``write mem``).
@@ -445,14 +525,30 @@ class DeviceSession:
         if "%" in out:
             raise CommitError(f"{self.name}: configure confirm failed: "
                               f"{self._scrub(_first_line(out))}")
+        if self.toggled_file_prompt:
+            # napalm added 'file prompt quiet' for the commit and would only remove it from
+            # the running config on close: drop it before 'write memory' (napalm#1033)
+            self._call(op, self.driver.device.send_config_set, ["no file prompt quiet"])
+            self.driver.prompt_quiet_changed = False
+            self.driver.prompt_quiet_configured = None
         self._call(op, self.driver.device.save_config)
 
-    def rollback(self) -> None:
-        """Undo the last commit (``configure revert now`` if a commit is pending)."""
+    def rollback(self, *, drop_file_prompt: bool | None = None) -> None:
+        """Undo the last commit (``configure revert now`` if a commit is pending).
+
+        napalm adds ``file prompt quiet`` *before* arming the revert timer, so the config
+        IOS reverts to holds it. ``drop_file_prompt`` (default: the preflight found no
+        ``file prompt quiet``, i.e. napalm added it) removes it again afterwards.
+        """
+        if drop_file_prompt is None:
+            drop_file_prompt = self._preflight is not None and \
+                not self._preflight.file_prompt_quiet
         if self._running is None:
             self.get_running()  # also decides whether napalm may toggle 'file prompt quiet'
         try:
             self._call("rollback", self.driver.rollback)
+            if drop_file_prompt:
+                self.drop_file_prompt_quiet()
         except RollbackError:
             raise
         except GreiosError as exc:
@@ -474,6 +570,35 @@ class DeviceSession:
 
     def pending_commit(self) -> bool:
         return bool(self._call("show archive", self.driver.has_pending_commit))
+
+
+def _connect_kind(exc: BaseException) -> str | None:
+    """"refused", "timeout" (TCP connect), "banner" (no SSH greeting) or None (other)."""
+    from paramiko.ssh_exception import NoValidConnectionsError, SSHException
+
+    chain: list[BaseException] = []
+    inner: BaseException | None = exc
+    while inner is not None and len(chain) < 20:
+        chain.append(inner)
+        inner = inner.__cause__ or inner.__context__
+    for e in chain:
+        if isinstance(e, SSHException) and "banner" in str(e).lower():
+            return "banner"
+    for e in chain:
+        if isinstance(e, NoValidConnectionsError):
+            errors = list(e.errors.values())
+            if errors and all(isinstance(x, ConnectionRefusedError) for x in errors):
+                return "refused"
+            if any(isinstance(x, socket.timeout | TimeoutError) for x in errors):
+                return "timeout"
+        if isinstance(e, ConnectionRefusedError):
+            return "refused"
+    tcp_failed = any("tcp connection to device failed" in str(e).lower() for e in chain)
+    if tcp_failed and any(isinstance(e, socket.timeout | TimeoutError) for e in chain):
+        return "timeout"
+    if any("refused" in str(e).lower() for e in chain):
+        return "refused"
+    return None
 
 
 def _hard_close(driver: Any) -> None:

@@ -23,6 +23,11 @@ class DeviceTarget:
     enable_secret: str | None = field(default=None, repr=False)
     optional_args: Mapping[str, object] = field(default_factory=dict)
     timeout: int = 60
+    #: where the address comes from, for connection errors
+    #: (e.g. "management.host / management.port in sites/tokyo.yaml")
+    address_hint: str = ""
+    #: where the credentials come from, for authentication errors
+    credentials_hint: str = ""
 
     def secrets(self) -> list[str]:
         """The credential values (for log scrubbing)."""

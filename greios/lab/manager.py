@@ -3,7 +3,9 @@
 State directory layout (default ``.greios/lab/`` next to the sites directory)::
 
     lab.json                 pid, credentials, routers {name: {"port": N}}
+    .lab.lock                flock held while the lab is started, stopped or reset
     faults.json              optional per-router faults (greios.lab.faults), re-read live
+    reset.json / reset.done  a `lab reset` request to the running process and its answer
     serve.log                the background process's stderr
     routers/<name>/seed.cfg      config the router started from
     routers/<name>/running.cfg   persisted after every change (a restart resumes from it)
@@ -11,13 +13,17 @@ State directory layout (default ``.greios/lab/`` next to the sites directory)::
     routers/<name>/flash/<file>
 
 ``lab_up`` starts ``python -m greios.lab.serve --state DIR`` and returns once every router
-accepts TCP connections; ``lab_down`` stops exactly the recorded pid. Connection details
-for deploys in lab mode come from :func:`lab_connections`, never from site YAML.
+accepts TCP connections; ``lab_down`` stops exactly the recorded pid. Starting, stopping and
+resetting hold an exclusive ``flock`` on ``.lab.lock`` in the state directory, so two
+commands that auto-start the lab at once (:func:`ensure_running`) end up with ONE lab
+process: the second waits for the first and uses its lab. Connection details for deploys
+in lab mode come from :func:`lab_connections`, never from site YAML.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -25,6 +31,8 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +42,9 @@ from greios.files import write_private
 from greios.lab.device import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 STATE_FILE = "lab.json"
+LOCK_FILE = ".lab.lock"
+RESET_FILE = "reset.json"
+RESET_DONE = "reset.done"
 HOST = "127.0.0.1"
 
 LAB_PREPARE = """ip scp server enable
@@ -152,23 +163,80 @@ def listening(port: int, timeout: float = 0.2) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def state_lock(state_dir: Path, timeout: float = 90.0) -> Iterator[None]:
+    """Hold the exclusive ``flock`` of the lab state directory (start/stop/reset).
+
+    The kernel drops the lock when its holder dies, so a killed command never blocks the
+    next one.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LabError(f"another greios command has been starting or stopping "
+                                   f"the lab in {state_dir} for {timeout:.0f} s; try again "
+                                   "later") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _running_pid(state_dir: Path) -> int | None:
+    with contextlib.suppress(LabNotRunningError):
+        pid = _read_state(state_dir).get("pid")
+        if isinstance(pid, int) and pid_alive(pid):
+            return pid
+    return None
+
+
 def lab_up(state_dir: Path, specs: list[LabRouterSpec], *, base_port: int = 0,
            timeout: float = 30.0, username: str = DEFAULT_USERNAME,
            password: str = DEFAULT_PASSWORD) -> dict[str, LabConnection]:
-    """Start the lab process (or resume it from ``state_dir``) and wait for every port."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(LabNotRunningError):
-        old = _read_state(state_dir)
-        if pid_alive(old.get("pid")):
-            raise LabAlreadyRunningError(f"the lab is already running (pid {old['pid']}, "
+    """Start the lab process (or resume it from ``state_dir``) and wait for every port.
+
+    Raises :class:`LabAlreadyRunningError` when a lab already serves ``state_dir``.
+    """
+    with state_lock(state_dir):
+        pid = _running_pid(state_dir)
+        if pid is not None:
+            raise LabAlreadyRunningError(f"the lab is already running (pid {pid}, "
                                          f"state {state_dir})")
+        return _start(state_dir, specs, base_port=base_port, timeout=timeout,
+                      username=username, password=password)
+
+
+def ensure_running(state_dir: Path, specs: Callable[[], Sequence[LabRouterSpec]], *,
+                   timeout: float = 30.0) -> tuple[bool, dict[str, LabConnection]]:
+    """Start the lab unless one already serves ``state_dir``; ``(started, connections)``.
+
+    Atomic: concurrent callers serialise on the state directory's flock, so exactly one
+    of them starts the process and every caller gets the same lab.
+    """
+    with state_lock(state_dir):
+        if _running_pid(state_dir) is not None:
+            return False, lab_connections(state_dir)
+        return True, _start(state_dir, list(specs()), timeout=timeout)
+
+
+def _start(state_dir: Path, specs: list[LabRouterSpec], *, base_port: int = 0,
+           timeout: float = 30.0, username: str = DEFAULT_USERNAME,
+           password: str = DEFAULT_PASSWORD) -> dict[str, LabConnection]:
+    state_dir.mkdir(parents=True, exist_ok=True)
     if not specs:
         raise LabError("no routers to serve: the inventory declares none")
     routers: dict[str, dict[str, int]] = {}
     for i, spec in enumerate(specs):
         rdir = state_dir / "routers" / spec.name
         (rdir / "flash").mkdir(parents=True, exist_ok=True)
-        (rdir / "seed.cfg").write_text(spec.seed_config_text)
+        write_private(rdir / "seed.cfg", spec.seed_config_text)
         routers[spec.name] = {"port": base_port + i if base_port else 0}
     state = {"pid": None, "host": HOST, "username": username, "password": password,
              "routers": routers, "started": time.time()}
@@ -220,9 +288,20 @@ def lab_up(state_dir: Path, specs: list[LabRouterSpec], *, base_port: int = 0,
 def lab_connections(state_dir: Path) -> dict[str, LabConnection]:
     """``{router: LabConnection(host, port, username, password)}`` from ``lab.json``."""
     data = _read_state(state_dir)
-    return {name: LabConnection(data.get("host", HOST), int(r["port"]), data["username"],
-                                data["password"])
-            for name, r in data["routers"].items()}
+    try:
+        out = {name: LabConnection(data.get("host", HOST), int(r["port"]), data["username"],
+                                   data["password"])
+               for name, r in data["routers"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise LabError(f"{state_dir / STATE_FILE}: unreadable lab state "
+                       f"({type(exc).__name__}); run: greios lab down, then greios lab up"
+                       ) from None
+    starting = sorted(name for name, c in out.items() if c.port <= 0)
+    if starting:
+        raise LabError(f"the lab in {state_dir} has no port yet for {', '.join(starting)} "
+                       "(it is starting or its start failed: see serve.log; "
+                       "greios lab status)")
+    return out
 
 
 def lab_status(state_dir: Path) -> LabStatus:
@@ -236,6 +315,11 @@ def lab_status(state_dir: Path) -> LabStatus:
 
 def lab_down(state_dir: Path, timeout: float = 10.0) -> bool:
     """Stop the recorded lab process. Returns False when it was not running."""
+    with state_lock(state_dir):
+        return _down(state_dir, timeout)
+
+
+def _down(state_dir: Path, timeout: float) -> bool:
     data = _read_state(state_dir)
     pid = data.get("pid")
     if not pid_alive(pid):
@@ -264,3 +348,65 @@ def set_faults(state_dir: Path, faults: dict[str, dict[str, Any]]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(faults, indent=2) + "\n")
     tmp.replace(path)
+
+
+def lab_reset(state_dir: Path, specs: Sequence[LabRouterSpec], *,
+              routers: Sequence[str] = (), timeout: float = 15.0) -> list[str]:
+    """Reload routers from their snapshots (``specs``); all of them when ``routers`` is empty.
+
+    The router's running and startup config become the (prepared) snapshot again, its
+    flash is emptied and a pending revert timer is dropped. A running lab reloads them in
+    place (same ports, the other routers untouched); a stopped lab starts from them on the
+    next ``lab up``. Returns the routers reset.
+    """
+    by_name = {s.name: s for s in specs}
+    with state_lock(state_dir):
+        data = _read_state(state_dir)
+        served = list(data.get("routers", {}))
+        names = list(routers) or served
+        unknown = [n for n in names if n not in served]
+        if unknown:
+            raise LabError(f"the lab has no router {', '.join(unknown)} (it serves "
+                           f"{', '.join(served) or 'none'}); to add routers: greios lab down, "
+                           "then greios lab up")
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            raise LabError(f"{', '.join(missing)}: not in the inventory any more, so there is "
+                           "no snapshot to reset to")
+        for name in names:
+            rdir = state_dir / "routers" / name
+            (rdir / "flash").mkdir(parents=True, exist_ok=True)
+            write_private(rdir / "seed.cfg", by_name[name].seed_config_text)
+        pid = data.get("pid")
+        if isinstance(pid, int) and pid_alive(pid):
+            _reset_live(state_dir, names, pid, timeout)
+            return names
+        for name in names:  # stopped: the next start reads seed.cfg
+            rdir = state_dir / "routers" / name
+            for cfg in ("running.cfg", "startup.cfg"):
+                (rdir / cfg).unlink(missing_ok=True)
+            for f in (rdir / "flash").iterdir():
+                if f.is_file():
+                    f.unlink()
+        return names
+
+
+def _reset_live(state_dir: Path, names: list[str], pid: int, timeout: float) -> None:
+    request = str(uuid.uuid4())
+    done = state_dir / RESET_DONE
+    write_private(state_dir / RESET_FILE, json.dumps({"id": request, "routers": names}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            answer = json.loads(done.read_text())
+            if answer.get("id") == request:
+                if answer.get("error"):
+                    raise LabError(f"lab reset failed: {answer['error']}; see "
+                                   f"{state_dir / 'serve.log'}")
+                return
+        if not pid_alive(pid):
+            raise LabError(f"the lab process (pid {pid}) stopped during the reset; see "
+                           f"{state_dir / 'serve.log'}")
+        time.sleep(0.05)
+    raise LabError(f"the lab process (pid {pid}) did not answer the reset within "
+                   f"{timeout:.0f} s; see {state_dir / 'serve.log'}")

@@ -2,7 +2,9 @@
 
 Serves every router listed in ``DIR/lab.json`` on its port, seeded from the persisted
 ``running.cfg`` (or ``seed.cfg`` on first start), persists every change, re-reads
-``faults.json`` when it changes, and exits cleanly on SIGTERM/SIGINT.
+``faults.json`` when it changes, reloads routers from ``seed.cfg`` when ``reset.json``
+asks for it (``greios lab reset``; answered in ``reset.done``), and exits cleanly on
+SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 from greios.files import write_private
-from greios.lab.configtree import render_config
+from greios.lab.configtree import parse_config, render_config
 from greios.lab.device import Device
 from greios.lab.faults import faults_from_json
 from greios.lab.flash import FlashFile
@@ -54,6 +56,18 @@ class Persister:
         dev.on_change = self.save
         return dev
 
+    def reset(self, dev: Device) -> None:
+        """Back to ``seed.cfg``: running and startup config, empty flash, no revert timer."""
+        seed = (self.rdir / "seed.cfg").read_text()
+        with dev.lock:
+            dev.cancel_revert()
+            dev.running = parse_config(seed)
+            dev.startup = render_config(dev.running)
+            dev.flash.files.clear()
+            dev.history.clear()
+            dev.archive_count = 0
+            dev.changed("lab-reset")  # persists (and deletes the flash files)
+
     def save(self, dev: Device) -> None:
         _atomic_write(self.rdir / "running.cfg", render_config(dev.running).encode())
         _atomic_write(self.rdir / "startup.cfg", dev.startup.encode())
@@ -78,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     data = json.loads((state_dir / "lab.json").read_text())
     network = LabNetwork()
     servers: list[LabServer] = []
+    persisters: dict[str, Persister] = {}
     for name, spec in data["routers"].items():
-        persister = Persister(state_dir / "routers" / name)
+        persister = persisters[name] = Persister(state_dir / "routers" / name)
         dev = persister.load({"username": data["username"], "password": data["password"],
                               "time_scale": args.time_scale, "name": name})
         persister.save(dev)
@@ -99,18 +114,50 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     faults_path = state_dir / "faults.json"
+    reset_path = state_dir / "reset.json"
     seen: float | None = None
-    while not stop.wait(0.5):
-        try:
-            mtime = faults_path.stat().st_mtime
-        except FileNotFoundError:
-            mtime = None
+    handled: str | None = _request_id(reset_path)  # an old request is not replayed
+    while not stop.wait(0.2):
+        mtime = _mtime(faults_path)
         if mtime != seen:
             seen = mtime
             _apply_faults(network, faults_path if mtime is not None else None)
+        request = _request_id(reset_path)
+        if request is not None and request != handled:
+            handled = request
+            _reset(state_dir, network, persisters, reset_path, request)
     for srv in servers:
         srv.stop()
     return 0
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
+def _request_id(path: Path) -> str | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    rid = data.get("id") if isinstance(data, dict) else None
+    return rid if isinstance(rid, str) else None
+
+
+def _reset(state_dir: Path, network: LabNetwork, persisters: dict[str, Persister],
+           path: Path, request: str) -> None:
+    error = ""
+    try:
+        names = json.loads(path.read_text())["routers"]
+        for name in names:
+            persisters[name].reset(network.devices[name])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        sys.stderr.write(f"reset.json ignored: {error}\n")
+    write_private(state_dir / "reset.done", json.dumps({"id": request, "error": error}))
 
 
 def _apply_faults(network: LabNetwork, path: Path | None) -> None:
