@@ -190,6 +190,11 @@ class Planned:
             out.append(f"also changes: {peer} (peer of {of}; {add} to add, {change} to "
                        f"change, {destroy} to destroy) - not in this plan: add --site "
                        f"{entry.site} to change both ends together")
+        for peer, error in self.peer_errors.items():
+            via = [(r, i) for r, i in self.peer_links.get(peer, []) if r in changed]
+            if via:
+                of = ", ".join(f"{i} on {r}" for r, i in via)
+                out.append(f"may also change: {peer} (peer of {of}): {error}")
         return out
 
     def unverifiable(self) -> dict[str, str]:

@@ -109,8 +109,13 @@ def recover_router(target: DeviceTarget, state_dir: Path, *, action: Action,
     if stale is not None and not stale.stale:
         return done("locked", f"{name}: greios {stale.operation} in progress "
                     f"({stale.describe()}); wait for it to finish", ExitCode.LOCK_HELD)
+    journal = b""
     if stale is not None:  # its process is gone (checked on this host): take over
-        say(f"removing the stale lock of pid {stale.pid}")
+        say(f"taking over the stale lock of pid {stale.pid}")
+        try:
+            journal = stale.path.read_bytes()
+        except OSError:
+            journal = b""
         stale.path.unlink(missing_ok=True)
     lock = RouterLock(state_dir, name, "recover")
     try:
@@ -121,9 +126,11 @@ def recover_router(target: DeviceTarget, state_dir: Path, *, action: Action,
     if stale is not None:
         lock.journal(phase="recovering", file_prompt_added=added, backup=stale.backup)
     session = DeviceSession(target)
+    resolved = False
     try:
         session.open()
         status, message = _resolve(session, stale, action, converged, say)
+        resolved = True
         if stale is not None:
             message += f"; stale lock of pid {stale.pid} removed"
         return done(status, f"{name}: {message}", ExitCode.OK)
@@ -140,6 +147,19 @@ def recover_router(target: DeviceTarget, state_dir: Path, *, action: Action,
     finally:
         session.close()
         lock.release()
+        if not resolved and journal:  # keep the killed run's journal for the next recover
+            _restore_journal(lock.path, journal)
+
+
+def _restore_journal(path: Path, data: bytes) -> None:
+    import os
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError:  # someone took the router meanwhile: their lock wins
+        return
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def _resolve(session: DeviceSession, stale: LockInfo | None, action: Action,

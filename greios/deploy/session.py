@@ -10,12 +10,29 @@ from the log records napalm/netmiko/paramiko emit while a session is open.
 from __future__ import annotations
 
 import contextlib
-import re
 import socket
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from greios.deploy.devinfo import (
+    CONFIGURED_RE,
+    DIR_OF_RE,
+    FREE_RE,
+    PRIV_RE,
+    SUCCESS_RE,
+    TIMER_RE,
+    USER_RE,
+    InterfaceState,
+    PendingCommit,
+    PingResult,
+    Preflight,
+    PreflightError,
+    TransferError,
+    connect_kind,
+    first_line,
+    rejected_lines,
+)
 from greios.deploy.logscrub import SCRUBBER, scrub_text
 from greios.deploy.target import DeviceTarget
 from greios.errors import (
@@ -24,140 +41,12 @@ from greios.errors import (
     DeviceConnectError,
     DeviceError,
     DeviceTimeoutError,
-    ExitCode,
     GreiosError,
     RollbackError,
 )
 
-
-class PreflightError(DeviceError):
-    """A prerequisite for a safe apply is missing on the router; nothing was changed."""
-
-    exit_code = ExitCode.COMMIT_FAILED
-    default_message = "the router is missing a prerequisite for a safe apply"
-
-
-class TransferError(DeviceError):
-    """The candidate file could not be copied to the router; nothing was changed."""
-
-    exit_code = ExitCode.COMMIT_FAILED
-    default_message = "could not copy the change to the router"
-
-
-@dataclass(frozen=True)
-class Preflight:
-    """What the router offers for a safe apply (see docs/ios-prerequisites.md)."""
-
-    router: str
-    archive: bool  # `show archive` works: commit-confirm (revert timer) is possible
-    archive_path: str | None
-    archive_write_memory: bool
-    scp_server: bool  # `ip scp server enable`
-    file_prompt_quiet: bool
-    privilege: int | None  # login privilege (`show privilege`); None = unknown
-    flash_free: int | None  # bytes free on the file system napalm uses
-    inline_transfer: bool  # the transfer greios will use (TCL inline instead of SCP)
-    notes: tuple[str, ...] = ()
-    pending_user: str | None = None  # a change already waiting for `configure confirm`
-
-    @property
-    def commit_confirm(self) -> bool:
-        return self.archive
-
-    def refusal(self, *, need_confirm: bool, min_free: int = 0) -> str | None:
-        """One-line reason a safe apply is impossible (None when it can go ahead)."""
-        if self.pending_user is not None:
-            return (f"{self.router}: a configuration change by {self.pending_user!r} is "
-                    "still waiting for 'configure confirm' (revert timer running); confirm "
-                    "or revert it first")
-        if need_confirm and not self.archive:
-            return (f"{self.router}: commit-confirm needs the IOS archive: configure "
-                    "'archive' with 'path flash:archive' and 'write-memory' "
-                    "(see docs/ios-prerequisites.md)")
-        if self.privilege is not None and self.privilege < 15 and self.inline_transfer is False:
-            return (f"{self.router}: the login user has privilege {self.privilege}; SCP needs "
-                    "privilege 15 (or set optional_args inline_transfer)")
-        if self.flash_free is not None and self.flash_free < min_free:
-            return (f"{self.router}: flash has only {self.flash_free} bytes free, "
-                    f"{min_free} needed for the candidate and rollback files")
-        return None
-
-
-@dataclass(frozen=True)
-class PingResult:
-    destination: str
-    size: int
-    df: bool
-    sent: int
-    received: int
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error and self.sent > 0 and self.received == self.sent
-
-    @property
-    def success_rate(self) -> int:
-        return 0 if self.sent == 0 else round(100 * self.received / self.sent)
-
-
-@dataclass(frozen=True)
-class PendingCommit:
-    """A change waiting for ``configure confirm`` (``show archive config rollback timer``)."""
-
-    router: str
-    user: str
-    timer: str = ""  # "5 min"
-    configured: str = ""  # when the timer was started (router clock)
-
-    def describe(self) -> str:
-        when = f", started {self.configured}" if self.configured else ""
-        timer = f"revert timer {self.timer}" if self.timer else "revert timer"
-        return f"commit-confirm pending (user {self.user!r}, {timer}{when})"
-
-
-@dataclass(frozen=True)
-class InterfaceState:
-    name: str
-    is_up: bool
-    is_enabled: bool
-    mtu: int | None = None
-
-
-_SUCCESS = re.compile(r"Success rate is (\d+) percent \((\d+)/(\d+)\)")
-_DIR_OF = re.compile(r"Directory of (\S+?:)/")
-_USER = re.compile(r"^User: (.*?)\s*$", re.M)
-_TIMER = re.compile(r"^Timer value: (.*?)\s*$", re.M)
-_CONFIGURED = re.compile(r"^Time configured\s*: (.*?)\s*$", re.M)
-_FREE = re.compile(r"(\d+) bytes free")
-_PRIV = re.compile(r"privilege level is (\d+)", re.I)
-_INVALID = "Invalid input detected"
-
-
-def _first_line(text: str) -> str:
-    for line in str(text).splitlines():
-        if line.strip():
-            return line.strip()[:200]
-    return ""
-
-
-def rejected_lines(output: str) -> list[str]:
-    """The config lines IOS marked with a caret + ``% Invalid input detected``.
-
-    >>> rejected_lines("tunnel mode bogus\\n         ^\\n% Invalid input detected at '^' marker.")
-    ['tunnel mode bogus']
-    """
-    lines = output.splitlines()
-    out: list[str] = []
-    for i, line in enumerate(lines):
-        if _INVALID not in line:
-            continue
-        j = i - 1
-        if j >= 0 and lines[j].strip() == "^":
-            j -= 1
-        if j >= 0 and lines[j].strip():
-            out.append(lines[j].strip())
-    return out
+__all__ = ["DeviceSession", "InterfaceState", "PendingCommit", "PingResult", "Preflight",
+           "PreflightError", "TransferError", "rejected_lines"]
 
 
 @dataclass
@@ -247,7 +136,7 @@ class DeviceSession:
                                    f"credentials of user {self.target.username!r}"
                                    + (f" (check {hint})" if hint else ""))
         if opening:
-            kind = _connect_kind(exc)
+            kind = connect_kind(exc)
             if kind is not None:
                 return self._connect_error(kind)
         if isinstance(exc, mx.ReadTimeout | socket.timeout | TimeoutError):
@@ -274,18 +163,18 @@ class DeviceSession:
                 self.rejected = [self._scrub(b) for b in bad]
                 return CommitError(f"{who}: the device rejected the line "
                                    f"'{self.rejected[0]}'; napalm rolled back")
-            return CommitError(f"{who}: {op} failed: {self._scrub(_first_line(text))}")
+            return CommitError(f"{who}: {op} failed: {self._scrub(first_line(text))}")
         if isinstance(exc, nx.CommitConfirmException):
-            return PreflightError(f"{who}: {op} failed: {self._scrub(_first_line(str(exc)))}")
+            return PreflightError(f"{who}: {op} failed: {self._scrub(first_line(str(exc)))}")
         if isinstance(exc, nx.CommandErrorException):
-            return TransferError(f"{who}: {op} failed: {self._scrub(_first_line(str(exc)))}")
+            return TransferError(f"{who}: {op} failed: {self._scrub(first_line(str(exc)))}")
         if isinstance(exc, OSError):
             return DeviceConnectError(f"{who}: connection error during {op} "
                                       f"({self._reason(exc)})")
         if isinstance(exc, ValueError):
-            return DeviceError(f"{who}: {op} failed: {self._scrub(_first_line(str(exc)))}")
+            return DeviceError(f"{who}: {op} failed: {self._scrub(first_line(str(exc)))}")
         return DeviceError(f"{who}: {op} failed ({type(exc).__name__}: "
-                           f"{self._scrub(_first_line(str(exc)))})")
+                           f"{self._scrub(first_line(str(exc)))})")
 
     def _connect_error(self, kind: str) -> GreiosError:
         t = self.target
@@ -325,7 +214,7 @@ class DeviceSession:
             return "connection refused"
         if "tcp connection to device failed" in text:
             return "TCP connection failed"
-        return self._scrub(_first_line(str(exc))) or type(exc).__name__
+        return self._scrub(first_line(str(exc))) or type(exc).__name__
 
     def _call(self, op: str, fn: Any, *args: Any, opening: bool = False, **kw: Any) -> Any:
         try:
@@ -375,23 +264,23 @@ class DeviceSession:
         pending: str | None = None
         if archive:
             timer = self.send("show archive config rollback timer", "preflight (show archive)")
-            um = _USER.search(timer)
+            um = USER_RE.search(timer)
             pending = um.group(1) if um else None
         path, write_mem = _archive_block(running)
         scp = any(line.strip() == "ip scp server enable" for line in running.splitlines())
         quiet = _has_global(running, "file prompt quiet")
         priv_out = self.send("show privilege", "preflight (show privilege)")
-        m = _PRIV.search(priv_out)
+        m = PRIV_RE.search(priv_out)
         privilege: int | None = int(m.group(1)) if m else None
         if privilege is None and not self.target.enable_secret:
             privilege = 15  # logged straight into '#' without an enable secret
             notes.append("login privilege assumed 15 ('show privilege' not available)")
         dir_out = self.send("dir", "preflight (dir)")
-        fs = _DIR_OF.search(dir_out)
+        fs = DIR_OF_RE.search(dir_out)
         if fs and "dest_file_system" not in self.target.optional_args:
             # what napalm's own auto-detection would find (saves its `dir` + `dir fs:`)
             self.driver._dest_file_system = fs.group(1)
-        fm = _FREE.search(dir_out)
+        fm = FREE_RE.search(dir_out)
         free = int(fm.group(1)) if fm else None
         forced = self.target.optional_args.get("inline_transfer")
         if forced is not None:
@@ -415,11 +304,11 @@ class DeviceSession:
     def pending(self) -> PendingCommit | None:
         """The change waiting for ``configure confirm`` on the router, if any."""
         out = self.send("show archive config rollback timer", "reading the revert timer")
-        m = _USER.search(out)
+        m = USER_RE.search(out)
         if m is None:  # "%No Rollback Confirmed Change pending", archive off, or no command
             return None
-        timer = _TIMER.search(out)
-        when = _CONFIGURED.search(out)
+        timer = TIMER_RE.search(out)
+        when = CONFIGURED_RE.search(out)
         return PendingCommit(self.name, m.group(1), timer.group(1) if timer else "",
                              when.group(1) if when else "")
 
@@ -469,9 +358,9 @@ class DeviceSession:
         cmd = f"ping {dest} size {int(size)}" + (" df-bit" if df else "") + \
             f" repeat {int(count)} timeout 2" + (f" source {source}" if source else "")
         out = self.send(cmd, f"ping {dest}", read_timeout=max(10.0, 2.0 * count + 5))
-        m = _SUCCESS.search(out)
+        m = SUCCESS_RE.search(out)
         if m is None:
-            return PingResult(dest, size, df, count, 0, error=self._scrub(_first_line(out)))
+            return PingResult(dest, size, df, count, 0, error=self._scrub(first_line(out)))
         return PingResult(dest, size, df, int(m.group(3)), int(m.group(2)))
 
     # ------------------------------------------------------------------ changes
@@ -514,7 +403,7 @@ class DeviceSession:
         """
         op = "confirming the commit"
         out = self.send("show archive config rollback timer", op)
-        m = _USER.search(out)
+        m = USER_RE.search(out)
         if m is None:
             raise CommitError(f"{self.name}: no commit is pending confirmation (did the "
                               "revert timer expire?)")
@@ -524,7 +413,7 @@ class DeviceSession:
         out = self.send("configure confirm", op)
         if "%" in out:
             raise CommitError(f"{self.name}: configure confirm failed: "
-                              f"{self._scrub(_first_line(out))}")
+                              f"{self._scrub(first_line(out))}")
         if self.toggled_file_prompt:
             # napalm added 'file prompt quiet' for the commit and would only remove it from
             # the running config on close: drop it before 'write memory' (napalm#1033)
@@ -570,35 +459,6 @@ class DeviceSession:
 
     def pending_commit(self) -> bool:
         return bool(self._call("show archive", self.driver.has_pending_commit))
-
-
-def _connect_kind(exc: BaseException) -> str | None:
-    """"refused", "timeout" (TCP connect), "banner" (no SSH greeting) or None (other)."""
-    from paramiko.ssh_exception import NoValidConnectionsError, SSHException
-
-    chain: list[BaseException] = []
-    inner: BaseException | None = exc
-    while inner is not None and len(chain) < 20:
-        chain.append(inner)
-        inner = inner.__cause__ or inner.__context__
-    for e in chain:
-        if isinstance(e, SSHException) and "banner" in str(e).lower():
-            return "banner"
-    for e in chain:
-        if isinstance(e, NoValidConnectionsError):
-            errors = list(e.errors.values())
-            if errors and all(isinstance(x, ConnectionRefusedError) for x in errors):
-                return "refused"
-            if any(isinstance(x, socket.timeout | TimeoutError) for x in errors):
-                return "timeout"
-        if isinstance(e, ConnectionRefusedError):
-            return "refused"
-    tcp_failed = any("tcp connection to device failed" in str(e).lower() for e in chain)
-    if tcp_failed and any(isinstance(e, socket.timeout | TimeoutError) for e in chain):
-        return "timeout"
-    if any("refused" in str(e).lower() for e in chain):
-        return "refused"
-    return None
 
 
 def _hard_close(driver: Any) -> None:
