@@ -7,6 +7,7 @@ report writers are imported inside the command.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from enum import Enum
@@ -76,6 +77,44 @@ def collect_files(paths: list[Path]) -> list[Path]:
                 seen.add(key)
                 out.append(f)
     return out
+
+
+_IOS_ANCHOR = re.compile(
+    r"^(?:hostname \S|interface [A-Za-z][A-Za-z-]*\s?\d|version \d|router [a-z]|crypto "
+    r"[a-z]|ip (?:route|vrf|access-list|domain|name-server) |line (?:con|vty|aux) |vlan \d|"
+    r"(?:username|aaa|snmp-server|ntp|logging|service|access-list|boot) \S|end\s*$)")
+_IOS_COMMAND = re.compile(r"^(?:no )?[a-z][a-z0-9-]*(?: |$)")
+_IOS_PREAMBLE = re.compile(r"^(?:Building configuration|Current configuration|Last "
+                           r"configuration change|NVRAM config|\S+#\s*show )")
+
+
+def holds_ios_config(text: str) -> bool:
+    """Whether ``text`` looks like an IOS configuration: at least one structural line
+    (``hostname``, ``interface X0``, ``crypto ...``, ``router ...``, ``version N``, ``end``)
+    and mostly command lines at the top level (a README, a YAML file or an empty file
+    are not)."""
+    top = 0
+    commands = 0
+    anchored = False
+    for line in text.splitlines():
+        if not line.strip() or line[0] in " \t!" or _IOS_PREAMBLE.match(line):
+            continue
+        top += 1
+        if _IOS_COMMAND.match(line):
+            commands += 1
+            anchored = anchored or bool(_IOS_ANCHOR.match(line))
+    return anchored and commands >= 0.6 * top
+
+
+def refuse_non_configs(items: list[tuple[str, str]]) -> None:
+    """Refuse input files that hold no IOS configuration (``--allow-empty`` skips this)."""
+    empty = [name for name, text in items if not holds_ios_config(text)]
+    if empty:
+        more = f" (and {len(empty) - 1} more file(s))" if len(empty) > 1 else ""
+        raise _config_error(
+            f"{empty[0]}: holds no IOS configuration (no hostname, interface, crypto or "
+            f"router lines){more}; give running configs, or --allow-empty to audit such "
+            "input anyway")
 
 
 def read_config(path: Path) -> str:
@@ -215,6 +254,10 @@ def audit(
         "from the routers (napalm) instead of their snapshots."),
     lab: bool = typer.Option(
         False, "--lab", help="Without PATH: read the running configs from `greios lab`."),
+    allow_empty: bool = typer.Option(
+        False, "--allow-empty", help="Audit PATH files even when one holds no IOS "
+        "configuration (by default such input is refused with exit 1, so a CI gate pointed "
+        "at the wrong file fails)."),
 ) -> None:
     """Audit GRE/IPsec running configs: rules, both tunnel ends, IPsec session verdicts.
 
@@ -235,7 +278,8 @@ def audit(
                               "--intended")
         source = "lab" if lab else ("device" if live else None)
         report, texts = _run(paths or [], sites=sites, intended=intended,
-                             select=list(select) or None, ignore=list(ignore), source=source)
+                             select=list(select) or None, ignore=list(ignore), source=source,
+                             allow_empty=allow_empty)
     _stamp(report)
     secrets = config_secrets(texts)
     report = scrub_report(report, secrets)
@@ -261,7 +305,8 @@ def audit(
 
 
 def _run(paths: list[Path], *, sites: Path, intended: bool, select: list[str] | None,
-         ignore: list[str], source: str | None = None) -> tuple[Any, list[str]]:
+         ignore: list[str], source: str | None = None,
+         allow_empty: bool = False) -> tuple[Any, list[str]]:
     """Run the engine; returns (AuditReport, config texts seen, for the secret guard)."""
     if intended:
         return _run_intended(sites, select=select, ignore=ignore)
@@ -272,6 +317,8 @@ def _run(paths: list[Path], *, sites: Path, intended: bool, select: list[str] | 
     else:
         items = ([(_display(f), read_config(f)) for f in files] if paths
                  else _snapshot_items(inv, sites))
+        if paths and not allow_empty:
+            refuse_non_configs(items)
     from greios.audit.engine import audit_texts
 
     report = audit_texts(items, **_engine_kwargs(inv, select, ignore))

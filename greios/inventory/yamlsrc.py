@@ -139,9 +139,12 @@ def os_reason(exc: OSError) -> str:
     return reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
 
 
-def read_limited(file: Path, limit: int = MAX_BYTES) -> bytes:
-    """Bytes of a regular file of at most ``limit`` bytes; ``ValueError`` with a short
-    reason otherwise (never blocks on a FIFO or reads a device)."""
+def read_limited(file: Path, limit: int | None = None) -> bytes:
+    """Bytes of a regular file of at most ``limit`` (default :data:`MAX_BYTES`) bytes;
+    ``ValueError`` with a short reason otherwise (never blocks on a FIFO or reads a
+    device)."""
+    if limit is None:
+        limit = MAX_BYTES
     try:
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:

@@ -1,0 +1,73 @@
+"""`greios audit` refuses input that holds no IOS configuration (issue #11, item 13): a CI
+gate pointed at the wrong file must fail, not report "No findings"."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from greios.cli import main
+from greios.commands.audit import holds_ios_config
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "tests" / "audit" / "fixtures" / "v2-site-a.cfg"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["audit", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/audit.md", "sites/tokyo.yaml",
+                                  "pyproject.toml", "greios/cli.py", "empty.cfg",
+                                  "comments.cfg", "plan.txt"])
+def test_non_config_input_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./sites inventory
+    if name == "empty.cfg":
+        path = tmp_path / name
+        path.write_text("")
+    elif name == "comments.cfg":
+        path = tmp_path / name
+        path.write_text("!\n! nothing here\n!\n")
+    elif name == "plan.txt":
+        path = tmp_path / name
+        path.write_text("tokyo-rtr1: no changes.\nPlan: 0 to add, 0 to change, 0 to destroy.\n")
+    else:
+        path = tmp_path / Path(name).name
+        shutil.copy(REPO / name, path)
+    code, out, err = run(capsys, str(path))
+    assert code == 1, (out, err)
+    assert f"error: {path.name}: holds no IOS configuration" in err  # cwd-relative
+    assert "--allow-empty" in err
+    assert "No findings" not in out
+    code, out, err = run(capsys, str(path), "--allow-empty", "--fail-on", "never")
+    assert code == 0, err
+
+
+def test_one_non_config_among_configs_is_refused(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(CONFIG, tmp_path / "a.cfg")
+    (tmp_path / "notes.txt").write_text("Remember to rotate the keys.\nAsk Bob.\n")
+    code, _, err = run(capsys, str(tmp_path))
+    assert code == 1
+    assert "notes.txt: holds no IOS configuration" in err
+
+
+def test_real_configs_are_accepted(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, str(CONFIG), "--fail-on", "never")
+    assert code == 0, err
+    for f in [*(REPO / "tests" / "audit" / "fixtures").glob("*.cfg"),
+              *(REPO / "sites" / "snapshots").glob("*.cfg")]:
+        assert holds_ios_config(f.read_text()), f
+    show_run = "router#show running-config\nBuilding configuration...\n\nCurrent configuration " \
+               ": 120 bytes\n!\nversion 17.9\nhostname r1\n!\ninterface GigabitEthernet 1/0\n" \
+               " no shutdown\n!\nend\n"
+    assert holds_ios_config(show_run)
