@@ -205,17 +205,37 @@ def build_intents(
     """Intent of every router. ``crypto_of`` maps pair key -> crypto policy name."""
     intents = {r.name: RouterIntent(router=r) for r in inv.routers}
     project = inv.project
+    # per router once, not per pair (a hub is in thousands of pairs)
+    routers = {r.name: r for r in inv.routers}
+    reachable: dict[str, str] = {}
+    ipv6: dict[str, bool] = {}
+    mtus: dict[tuple[object, ...], tuple[int, int]] = {}
+
+    def address(r: RouterInfo) -> str:
+        got = reachable.get(r.name)
+        if got is None:
+            got = reachable[r.name] = r.model.underlay.reachable_address
+        return got
+
+    def is_v6(r: RouterInfo) -> bool:
+        got = ipv6.get(r.name)
+        if got is None:
+            got = ipv6[r.name] = r.model.underlay.ipv6
+        return got
 
     for alloc in allocations:
         policy_name = crypto_of[alloc.key]
         policy = project.crypto_policies[policy_name]
-        ra, rb = inv.router(alloc.a), inv.router(alloc.b)
-        ip_mtu, mss = tunnel_mtu(inv, ra, rb, policy)
+        ra, rb = routers[alloc.a], routers[alloc.b]
+        mtu_key = (policy_name, min(ra.underlay_mtu, rb.underlay_mtu),
+                   ra.behind_nat or rb.behind_nat, is_v6(ra))
+        if mtu_key not in mtus:
+            mtus[mtu_key] = tunnel_mtu(inv, ra, rb, policy)
+        ip_mtu, mss = mtus[mtu_key]
         psk = store.psk(alloc.key)
         for me, peer in ((ra, rb), (rb, ra)):
             it = intents[me.name]
             u = me.model.underlay
-            pu = peer.model.underlay
             fvrf = u.vrf
             if policy.ike_version == 2:
                 suite = obj_name(policy_name.upper())
@@ -263,9 +283,9 @@ def build_intents(
                 transform_set=ts_name,
                 keyring=keyring,
                 fvrf=fvrf,
-                remote_address=pu.reachable_address,
-                remote_ipv6=pu.ipv6,
-                local_identity=u.reachable_address,
+                remote_address=address(peer),
+                remote_ipv6=is_v6(peer),
+                local_identity=address(me),
                 psk=psk,
                 pfs=policy.ipsec.pfs,
                 ike_lifetime=None if policy.ike.lifetime == DEFAULT_IKE_LIFETIME
@@ -283,8 +303,8 @@ def build_intents(
                 ip_mtu=ip_mtu,
                 tcp_mss=mss,
                 source=u.interface,
-                destination=pu.reachable_address,
-                ipv6_underlay=u.ipv6,
+                destination=address(peer),
+                ipv6_underlay=is_v6(me),
                 fvrf=fvrf,
                 ipsec_profile=obj_name(peer.name),
                 peer=peer.name,
@@ -309,14 +329,18 @@ def build_intents(
 def _routing(inv: Inventory, allocations: list[Allocation],
              intents: dict[str, RouterIntent]) -> None:
     # OSPF: tunnel subnets and LAN prefixes as network statements
+    of_router: dict[str, list[Allocation]] = {}  # each router's pairs, in allocation order
+    for alloc in allocations:
+        of_router.setdefault(alloc.a, []).append(alloc)
+        if alloc.b != alloc.a:
+            of_router.setdefault(alloc.b, []).append(alloc)
     for it in intents.values():
         r = it.router
         if r.routing.protocol != "ospf" or not it.tunnels:
             continue
         nets: list[tuple[str, str]] = []
-        for alloc in allocations:
-            if r.name in (alloc.a, alloc.b):
-                nets.append((str(alloc.network.network_address), _wildcard(alloc.network)))
+        for alloc in of_router.get(r.name, ()):
+            nets.append((str(alloc.network.network_address), _wildcard(alloc.network)))
         for lan in r.model.lan:
             net = ipaddress.ip_network(lan.prefix)
             if isinstance(net, ipaddress.IPv4Network):
@@ -324,6 +348,7 @@ def _routing(inv: Inventory, allocations: list[Allocation],
         it.ospf = OspfIntent(r.routing.ospf.process_id, r.routing.ospf.area, tuple(nets))
 
     # static: every remote LAN via the first hop of the shortest tunnel path (BFS)
+    routers = {r.name: r for r in inv.routers}
     adj: dict[str, list[tuple[str, Allocation]]] = {}
     for alloc in allocations:
         adj.setdefault(alloc.a, []).append((alloc.b, alloc))
@@ -346,7 +371,7 @@ def _routing(inv: Inventory, allocations: list[Allocation],
         for dest in sorted(first_hop):
             alloc = first_hop[dest]
             nh = alloc.address_of(alloc.peer_of(r.name))
-            for lan in inv.router(dest).model.lan:
+            for lan in routers[dest].model.lan:
                 net = ipaddress.ip_network(lan.prefix)
                 if isinstance(net, ipaddress.IPv4Network):
                     it.static_routes.append(StaticRoute(

@@ -25,12 +25,14 @@ folded into the verdict (Batfish's corpus test treats those sessions as establis
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
+from typing import TypeVar
 
 from greios.audit.ikedefaults import IKEV2_DEFAULT_PROPOSAL
 from greios.audit.model import SessionStatus
-from greios.iosconfig.addr import in_net, is_ipv4
+from greios.iosconfig.addr import NetIndex, in_net, ip_int, is_ipv4
 from greios.iosconfig.model import (
     Acl,
     DeviceConfig,
@@ -38,12 +40,15 @@ from greios.iosconfig.model import (
     Ikev2Profile,
     Ikev2Proposal,
     Interface,
+    IsakmpKey,
     IsakmpProfile,
+    KeyringKey,
     TransformSet,
 )
 from greios.iosconfig.secrets import Psk
 
 S = SessionStatus
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -159,13 +164,43 @@ def _v1_profile(ep: Endpoint, peer: str) -> IsakmpProfile | None:
     if ep.isakmp_profile is not None:
         return ep.isakmp_profile
     cfg = ep.device
-    for name in sorted(cfg.isakmp_profiles):
+    ip = ip_int(peer)
+    if ip is None:  # not a canonical address: the plain scan decides (and fails) as before
+        names: list[str] = sorted(cfg.isakmp_profiles)
+    else:  # only profiles with an identity network containing the peer can match
+        names, index = cfg.memo("v1-profiles", lambda: _profile_index(
+            cfg.isakmp_profiles, lambda p: [n for n, _ in p.identities]))
+        names = [names[i] for i in sorted({i for hit in index.containing(ip) for i in hit})]
+    for name in names:
         p = cfg.isakmp_profiles[name]
         if p.local_address and _resolve_addr(cfg, p.local_address) != ep.local:
             continue
         if any(in_net(peer, n) and (v or None) == ep.fvrf for n, v in p.identities):
             return p
     return None
+
+
+def _profile_index(profiles: Mapping[str, P], nets: Callable[[P], Iterable[IPv4Network]]
+                   ) -> tuple[list[str], NetIndex[int]]:
+    """Profile names sorted, and network -> positions of the profiles that name it."""
+    names = sorted(profiles)
+    return names, NetIndex((n, i) for i, name in enumerate(names) for n in nets(profiles[name]))
+
+
+def _best_key(keys: Sequence[KeyringKey] | Sequence[IsakmpKey], peer: str, memo_key: str,
+              cfg: DeviceConfig) -> tuple[int, Psk] | None:
+    """(prefix length, PSK) of the first key of the longest network containing ``peer``."""
+    ip = ip_int(peer)
+    if ip is None:
+        best: tuple[int, Psk] | None = None
+        for k in keys:
+            if k.network is not None and in_net(peer, k.network) and (
+                    best is None or k.network.prefixlen > best[0]):
+                best = (k.network.prefixlen, k.psk)
+        return best
+    index = cfg.memo(memo_key, lambda: NetIndex(
+        (k.network, (k.network.prefixlen, k.psk)) for k in keys if k.network is not None))
+    return next((hit[0] for hit in index.containing(ip)), None)
 
 
 def ikev1_key(ep: Endpoint, peer: str) -> Psk | None:
@@ -180,15 +215,11 @@ def ikev1_key(ep: Endpoint, peer: str) -> Psk | None:
     for r in rings:
         if r.local_address and _resolve_addr(cfg, r.local_address) != ep.local:
             continue
-        for k in r.keys:
-            if k.network is not None and in_net(peer, k.network) and (
-                    best is None or k.network.prefixlen > best[0]):
-                best = (k.network.prefixlen, k.psk)
+        found = _best_key(r.keys, peer, f"keyring:{r.name}", cfg)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = found
     if best is None and prof is None and ep.fvrf is None:
-        for gk in cfg.isakmp_keys:
-            if gk.network is not None and in_net(peer, gk.network) and (
-                    best is None or gk.network.prefixlen > best[0]):
-                best = (gk.network.prefixlen, gk.psk)
+        best = _best_key(cfg.isakmp_keys, peer, "isakmp-keys", cfg)
     return best[1] if best else None
 
 
@@ -254,7 +285,14 @@ def _fvrf_ok(match: str | None, fvrf: str | None) -> bool:
 def select_v2_profile(ep: Endpoint, remote_identity: str | None) -> Ikev2Profile | None:
     """Responder-side profile selection by match identity remote / fvrf / local address."""
     cfg = ep.device
-    for name in sorted(cfg.ikev2_profiles):
+    ip = ip_int(remote_identity) if remote_identity is not None else None
+    if ip is None:  # not a canonical address: the plain scan decides as before
+        names: list[str] = sorted(cfg.ikev2_profiles)
+    else:  # only profiles whose `match identity remote` contains the identity can match
+        names, index = cfg.memo("v2-profiles", lambda: _profile_index(
+            cfg.ikev2_profiles, lambda p: p.match_remote))
+        names = [names[i] for i in sorted({i for hit in index.containing(ip) for i in hit})]
+    for name in names:
         p = cfg.ikev2_profiles[name]
         if not _fvrf_ok(p.match_fvrf, ep.fvrf):
             continue
@@ -273,18 +311,24 @@ def _v2_identity(ep: Endpoint) -> str | None:
 
 
 def v2_peer(cfg: DeviceConfig, prof: Ikev2Profile | None, addr: str | None) -> Ikev2Peer | None:
+    """The keyring peer for ``addr``: the first peer of the longest network containing it."""
     if prof is None or prof.keyring is None or addr is None:
         return None
     ring = cfg.ikev2_keyrings.get(prof.keyring)
     if ring is None:
         return None
-    best: Ikev2Peer | None = None
-    for peer in ring.peers:
-        if peer.network is not None and in_net(addr, peer.network) and (
-                best is None or best.network is None
-                or peer.network.prefixlen > best.network.prefixlen):
-            best = peer
-    return best
+    ip = ip_int(addr)
+    if ip is None:  # not a canonical address: the plain scan decides as before
+        best: Ikev2Peer | None = None
+        for peer in ring.peers:
+            if peer.network is not None and in_net(addr, peer.network) and (
+                    best is None or best.network is None
+                    or peer.network.prefixlen > best.network.prefixlen):
+                best = peer
+        return best
+    index = cfg.memo(f"v2-peers:{ring.name}", lambda: NetIndex(
+        (p.network, p) for p in ring.peers if p.network is not None))
+    return next((hit[0] for hit in index.containing(ip)), None)
 
 
 def _ikev2(a: Endpoint, b: Endpoint, v: Verdict) -> bool:

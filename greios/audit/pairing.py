@@ -62,17 +62,17 @@ def _responder(owners: dict[str, list[tuple[DeviceConfig, Interface]]], me: Devi
             continue
         if prefer_map and _map_answers(cfg, owner, src):
             return cfg, owner.name, "crypto-map", notes
+        from_dst = _tunnels_from(cfg).get(dst)
         half: Interface | None = None
-        for t in cfg.tunnels:
-            if cfg.tunnel_source_address(t) != dst or t.tunnel is None:
-                continue
-            if t.shutdown:
-                if t.tunnel.destination == src:
+        if from_dst is not None:
+            # in interface order: the first active mirror wins; shut-down mirrors before it
+            # leave a note; else the first active tunnel from dst is the half mirror
+            for t in from_dst.mirrors.get(src, ()):
+                if t.shutdown:
                     notes.append(f"{cfg.hostname} {t.name} mirrors this tunnel but is shut down")
-                continue
-            if t.tunnel.destination == src:
+                    continue
                 return cfg, t.name, "tunnel", notes
-            half = half or t
+            half = from_dst.first_active
         if _map_answers(cfg, owner, src):
             return cfg, owner.name, "crypto-map", notes
         if half is not None:
@@ -81,6 +81,32 @@ def _responder(owners: dict[str, list[tuple[DeviceConfig, Interface]]], me: Devi
                      f"map for {src}")
         return cfg, None, "tunnel", notes
     return None, None, "tunnel", [*notes, f"no device in the set owns {dst}"]
+
+
+@dataclass
+class _FromSource:
+    """The tunnels of one device sourced from one address (in interface order)."""
+
+    mirrors: dict[str | None, list[Interface]]  # by destination
+    first_active: Interface | None = None
+
+
+def _tunnels_from(cfg: DeviceConfig) -> dict[str | None, _FromSource]:
+    """Source address -> its tunnels, computed once per config (a hub has thousands of
+    tunnels from one address: pairing each spoke must not scan them all)."""
+
+    def make() -> dict[str | None, _FromSource]:
+        out: dict[str | None, _FromSource] = {}
+        for t in cfg.tunnels:
+            if t.tunnel is None:
+                continue
+            entry = out.setdefault(cfg.tunnel_source_address(t), _FromSource({}))
+            entry.mirrors.setdefault(t.tunnel.destination, []).append(t)
+            if not t.shutdown and entry.first_active is None:
+                entry.first_active = t
+        return out
+
+    return cfg.memo("pairing:tunnels-from", make)
 
 
 def _gre_over_map(cfg: DeviceConfig, local: str | None, peer: str) -> bool:
@@ -117,13 +143,17 @@ def find_links(configs: Sequence[DeviceConfig], expected: Expected = ()) -> list
                     links[(cfg.hostname, itf.name, p)] = Link(
                         cfg.hostname, itf.name, peer_cfg.hostname if peer_cfg else None,
                         peer_if, "crypto-map", local, p, tuple(notes))
+    by_if: dict[tuple[str, str], list[tuple[str, str, str | None]]] = {}
+    for k in links:
+        by_if.setdefault((k[0], k[1]), []).append(k)
     for (da, ia), (db, ib) in expected:
         for (x, xi), (y, yi) in (((da, ia), (db, ib)), ((db, ib), (da, ia))):
             cx, cy = by_name.get(x), by_name.get(y)
             if cx is None or xi not in cx.interfaces:
                 continue
-            for key in [k for k in links if k[0] == x and k[1] == xi]:
-                del links[key]
+            for key in by_if.pop((x, xi), ()):
+                links.pop(key, None)
+            by_if[(x, xi)] = [(x, xi, None)]
             itf = cx.interfaces[xi]
             loc = cx.tunnel_source_address(itf) if itf.tunnel else (
                 str(itf.address.ip) if itf.address else None)

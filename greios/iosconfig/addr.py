@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 ANY = IPv4Network("0.0.0.0/0")
 
@@ -111,3 +115,29 @@ def in_net(address: str | None, network: IPv4Network) -> bool:
     if address is None or not is_ipv4(address):
         return False
     return IPv4Address(address) in network
+
+
+class NetIndex(Generic[T]):
+    """IPv4 networks -> values, for "which networks contain this address" in O(distinct
+    prefix lengths) instead of a scan over every network (a hub has thousands of keyring
+    peers, profiles and ``network`` statements)."""
+
+    __slots__ = ("_by", "_lens")
+
+    def __init__(self, items: Iterable[tuple[IPv4Network, T]] = ()) -> None:
+        self._by: dict[tuple[int, int], list[T]] = {}
+        for net, value in items:
+            key = (int(net.network_address), net.prefixlen)
+            self._by.setdefault(key, []).append(value)
+        self._lens = sorted({plen for _, plen in self._by}, reverse=True)
+
+    def __bool__(self) -> bool:
+        return bool(self._by)
+
+    def containing(self, ip: int) -> Iterator[list[T]]:
+        """Values of each network that contains address ``ip`` (an int), longest prefix
+        first; within one network in insertion order."""
+        for plen in self._lens:
+            got = self._by.get((ip & ((0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF), plen))
+            if got is not None:
+                yield got

@@ -7,15 +7,16 @@ object keeps the 1-based ``line`` of its header in the source file. PSKs are onl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from greios.iosconfig.secrets import Psk
 
 ANY_NET = IPv4Network("0.0.0.0/0")
+M = TypeVar("M")
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +366,14 @@ class DeviceConfig:
         if got is None:
             got = self._memo["tunnels"] = tuple(i for i in self.interfaces.values()
                                                 if i.tunnel is not None)
+        return got
+
+    def memo(self, key: str, make: Callable[[], M]) -> M:
+        """A derived value (index) computed once per config by ``make``."""
+        try:
+            got: M = self._memo[key]
+        except KeyError:
+            got = self._memo[key] = make()
         return got
 
     def tunnel_source_address(self, itf: Interface) -> str | None:

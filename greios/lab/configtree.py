@@ -14,8 +14,10 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from greios.lab.grammar import (
     EXIT_WORDS,
@@ -220,12 +222,163 @@ def _insert_top(root: Node, node: Node) -> None:
     root.children.append(node)
 
 
+@lru_cache(maxsize=1 << 16)
 def _rank(text: str) -> int:
     best, best_len = 50, -1
     for prefix, rank in _ORDER:
         if text.startswith(prefix) and len(prefix) > best_len:
             best, best_len = rank, len(prefix)
     return best
+
+
+@lru_cache(maxsize=1 << 16)
+def _rule(mode: str, text: str) -> Rule | None:
+    """:func:`~greios.lab.grammar.find_rule`, remembered (the grammar is fixed data)."""
+    return find_rule(mode, text)
+
+
+#: a parent gets an index (batch mode) once it holds this many children
+_INDEX_MIN = 16
+
+
+class _Index:
+    """The children of one node by text, by (rule, key) and (lazily) sorted by text, so a
+    batch of lines (``apply_lines``) does not scan every child per line: a hub's running
+    config has thousands of top-level blocks and keyring peers."""
+
+    def __init__(self, node: Node, mode: str) -> None:
+        self.node = node  # keeps the node alive while its id() keys the index
+        self.mode = mode
+        self.by_text: dict[str, list[Node]] = {}
+        self.by_key: dict[tuple[int, str], list[Node]] = {}
+        self.negations: list[Node] = []
+        self._sorted: list[str] | None = None
+        for child in node.children:
+            self.add(child)
+
+    def _key(self, text: str) -> tuple[int, str] | None:
+        rule = _rule(self.mode, text)
+        if rule is None or rule.key_regex is None:
+            return None
+        return (id(rule), rule.key_of(text))
+
+    def add(self, child: Node) -> None:
+        same = self.by_text.setdefault(child.text, [])
+        same.append(child)
+        if len(same) == 1 and self._sorted is not None:
+            insort(self._sorted, child.text)
+        key = self._key(child.text)
+        if key is not None:
+            self.by_key.setdefault(key, []).append(child)
+        if child.text.startswith("no "):
+            self.negations.append(child)
+
+    def discard(self, child: Node) -> None:
+        text = child.text
+        rest = [c for c in self.by_text.get(text, ()) if c is not child]
+        if rest:
+            self.by_text[text] = rest
+        else:
+            self.by_text.pop(text, None)
+            if self._sorted is not None:
+                i = bisect_left(self._sorted, text)
+                if i < len(self._sorted) and self._sorted[i] == text:
+                    del self._sorted[i]
+        key = self._key(text)
+        if key is not None:
+            others = [c for c in self.by_key.get(key, ()) if c is not child]
+            if others:
+                self.by_key[key] = others
+            else:
+                self.by_key.pop(key, None)
+        if text.startswith("no "):
+            self.negations = [c for c in self.negations if c is not child]
+
+    def starting_with(self, prefix: str) -> list[Node]:
+        if self._sorted is None:
+            self._sorted = sorted(self.by_text)
+        out: list[Node] = []
+        for i in range(bisect_left(self._sorted, prefix), len(self._sorted)):
+            if not self._sorted[i].startswith(prefix):
+                break
+            out.extend(self.by_text[self._sorted[i]])
+        return out
+
+    def in_order(self, found: list[Node]) -> list[Node]:
+        """``found`` (children, no repeats) in the node's child order."""
+        if len(found) < 2:
+            return found
+        ids = {id(c) for c in found}
+        return [c for c in self.node.children if id(c) in ids]
+
+
+class _Ranks:
+    """Runs of equal :func:`_rank` among the top-level children, so :func:`_insert_top`'s
+    position is found per run instead of per child."""
+
+    def __init__(self, children: list[Node]) -> None:
+        self.runs: list[list[int]] = []  # [rank, count] in child order
+        for c in children:
+            r = _rank(c.text)
+            if self.runs and self.runs[-1][0] == r:
+                self.runs[-1][1] += 1
+            else:
+                self.runs.append([r, 1])
+
+    def insert(self, rank: int) -> int:
+        """Where :func:`_insert_top` puts a node of ``rank``; records it there."""
+        pos = 0
+        same: tuple[int, int] | None = None  # (run, end position) of the last run of rank
+        greater: tuple[int, int] | None = None  # (run, start) of the first run above rank
+        for i, (r, n) in enumerate(self.runs):
+            if r == rank:
+                same = (i, pos + n)
+            elif r > rank and greater is None:
+                greater = (i, pos)
+            pos += n
+        if same is not None:
+            self.runs[same[0]][1] += 1
+            return same[1]
+        if greater is not None:
+            self.runs.insert(greater[0], [rank, 1])
+            return greater[1]
+        self.runs.append([rank, 1])
+        return pos
+
+    def remove(self, at: int) -> None:
+        pos = 0
+        for i, run in enumerate(self.runs):
+            if at < pos + run[1]:
+                run[1] -= 1
+                if not run[1]:
+                    del self.runs[i]
+                    if 0 < i < len(self.runs) and self.runs[i - 1][0] == self.runs[i][0]:
+                        self.runs[i - 1][1] += self.runs.pop(i)[1]
+                return
+            pos += run[1]
+
+    def add_at(self, at: int, rank: int) -> None:
+        """Record a node of ``rank`` inserted at position ``at`` (not by :meth:`insert`)."""
+        pos = 0
+        for i, run in enumerate(self.runs):
+            if at <= pos + run[1] and run[0] == rank and at >= pos:
+                run[1] += 1
+                return
+            if at < pos + run[1]:
+                if at > pos:  # split the run
+                    tail = run[1] - (at - pos)
+                    run[1] = at - pos
+                    self.runs[i + 1:i + 1] = [[rank, 1], [run[0], tail]]
+                elif i > 0 and self.runs[i - 1][0] == rank:
+                    self.runs[i - 1][1] += 1
+                else:
+                    self.runs.insert(i, [rank, 1])
+                return
+            pos += run[1]
+        if self.runs and self.runs[-1][0] == rank:
+            self.runs[-1][1] += 1
+        else:
+            self.runs.append([rank, 1])
 
 
 @dataclass
@@ -239,15 +392,23 @@ class ConfigApplier:
 
     ``reject`` is an optional predicate (fault injection) that makes a line fail like an
     unknown command. The applier only edits ``root``; the caller holds the device lock.
+
+    ``indexed`` (used by :func:`apply_lines`, one batch under one lock) keeps indexes of
+    large nodes' children for the applier's lifetime, so a batch costs time linear in its
+    size; only the applier may change ``root`` meanwhile. Results are the same either way.
     """
 
-    def __init__(self, root: Node, reject: Iterable[re.Pattern[str]] = ()) -> None:
+    def __init__(self, root: Node, reject: Iterable[re.Pattern[str]] = (), *,
+                 indexed: bool = False) -> None:
         self.root = root
         self.stack: list[_Frame] = [_Frame(root, "global")]
         self.reject = list(reject)
         self.banner: Node | None = None
         self.banner_delim = ""
         self.changed = False
+        self.indexed = indexed
+        self._indexes: dict[int, _Index] = {}
+        self._ranks: _Ranks | None = None
 
     @property
     def mode(self) -> str:
@@ -288,12 +449,15 @@ class ConfigApplier:
             self._apply_no(line.split(" ", 1)[1])
             return True
         for depth in range(len(self.stack) - 1, -1, -1):
-            rule = find_rule(self.stack[depth].mode, line)
+            rule = self._find_rule(self.stack[depth].mode, line)
             if rule is not None:
                 del self.stack[depth + 1:]
                 self._add(self.stack[depth], rule, line)
                 return True
         raise ConfigLineError(line, self._error_position(line))
+
+    def _find_rule(self, mode: str, line: str) -> Rule | None:
+        return _rule(mode, line) if self.indexed else find_rule(mode, line)
 
     def _error_position(self, line: str) -> int:
         words = line.split(" ")
@@ -301,50 +465,117 @@ class ConfigApplier:
             return len(words[0]) + 1
         return 0
 
+    # -- child bookkeeping (indexes kept in step in indexed mode) --------------------------
+
+    def _index(self, node: Node, mode: str) -> _Index | None:
+        """The index of a large node's children (indexed mode only)."""
+        if not self.indexed:
+            return None
+        idx = self._indexes.get(id(node))
+        if idx is not None and idx.node is node and idx.mode == mode:
+            return idx
+        if idx is None and len(node.children) < _INDEX_MIN:
+            return None
+        idx = self._indexes[id(node)] = _Index(node, mode)
+        return idx
+
+    def _known(self, node: Node) -> _Index | None:
+        idx = self._indexes.get(id(node))
+        return idx if idx is not None and idx.node is node else None
+
+    def _top_ranks(self) -> _Ranks:
+        if self._ranks is None:
+            self._ranks = _Ranks(self.root.children)
+        return self._ranks
+
+    def _place(self, parent: Node, child: Node, at: int | None = None) -> None:
+        """Add ``child`` to ``parent`` (top level: at its rank; else at ``at`` or last)."""
+        if parent is self.root and at is None:
+            if not self.indexed:
+                _insert_top(parent, child)
+                return
+            parent.children.insert(self._top_ranks().insert(_rank(child.text)), child)
+        elif at is not None:
+            parent.children.insert(at, child)
+            if parent is self.root and self._ranks is not None:
+                self._ranks.add_at(at, _rank(child.text))
+        else:
+            parent.children.append(child)
+        if (idx := self._known(parent)) is not None:
+            idx.add(child)
+
+    def _drop(self, parent: Node, child: Node) -> None:
+        """``parent.children.remove(child)`` (the first equal child goes, as with list.remove)."""
+        at = parent.children.index(child)
+        gone = parent.children.pop(at)
+        if (idx := self._known(parent)) is not None:
+            idx.discard(gone)
+        if parent is self.root and self._ranks is not None:
+            self._ranks.remove(at)
+
+    def _retext(self, parent: Node, child: Node, text: str) -> None:
+        idx = self._known(parent)
+        if idx is not None:
+            idx.discard(child)
+        if parent is self.root and self._ranks is not None and _rank(text) != _rank(child.text):
+            at = next(i for i, c in enumerate(parent.children) if c is child)
+            self._ranks.remove(at)
+            self._ranks.add_at(at, _rank(text))
+        child.text = text
+        if idx is not None:
+            idx.add(child)
+
+    # -- lines -----------------------------------------------------------------------------
+
     def _add(self, frame: _Frame, rule: Rule, line: str) -> None:
         node = frame.node
         key = rule.key_of(line)
+        idx = self._index(node, frame.mode)
         # a positive line removes a stored negation of itself (`no ip address`)
-        for child in list(node.children):
+        for child in list(node.children if idx is None else idx.in_order(idx.negations)):
             if child.text.startswith("no ") and line.startswith(child.text[3:]):
-                node.children.remove(child)
+                self._drop(node, child)
                 self.changed = True
         existing = None
-        for child in node.children:
-            child_rule = find_rule(frame.mode, child.text)
-            if child.text == line or (child_rule is rule and rule.key_regex is not None
-                                      and rule.key_of(child.text) == key):
-                existing = child
-                break
+        if idx is None:
+            for child in node.children:
+                child_rule = self._find_rule(frame.mode, child.text)
+                if child.text == line or (child_rule is rule and rule.key_regex is not None
+                                          and rule.key_of(child.text) == key):
+                    existing = child
+                    break
+        else:
+            found = list(idx.by_text.get(line, ()))
+            if rule.key_regex is not None:
+                found += [c for c in idx.by_key.get((id(rule), key), ())
+                          if all(c is not f for f in found)]
+            existing = next(iter(idx.in_order(found)), None)
         if rule.opens:
             if existing is None:
                 existing = Node(line)
-                self._insert(node, existing)
+                self._place(node, existing)
                 self.changed = True
             elif existing.text != line:
-                existing.text = line
+                self._retext(node, existing, line)
                 self.changed = True
             self.stack.append(_Frame(existing, rule.opens))
             return
         if existing is not None:
             if existing.text != line:
-                existing.text = line
+                self._retext(node, existing, line)
                 self.changed = True
             return
-        self._insert(node, Node(line))
+        self._place(node, Node(line))
         self.changed = True
 
     def _insert(self, parent: Node, node: Node) -> None:
-        if parent is self.root:
-            _insert_top(parent, node)
-        else:
-            parent.children.append(node)
+        self._place(parent, node)
 
     def _apply_no(self, body: str) -> None:
         # (a) a full command of some mode, deepest first; (b) an existing line it prefixes
         for depth in range(len(self.stack) - 1, -1, -1):
             frame = self.stack[depth]
-            rule = find_rule(frame.mode, body)
+            rule = self._find_rule(frame.mode, body)
             victims = self._victims(frame, body, rule)
             if rule is not None or victims:
                 del self.stack[depth + 1:]
@@ -358,12 +589,20 @@ class ConfigApplier:
         raise ConfigLineError("no " + body, 3)
 
     def _victims(self, frame: _Frame, body: str, rule: Rule | None) -> list[Node]:
-        out = []
         key = rule.key_of(body) if rule is not None and rule.key_regex is not None else None
+        idx = self._index(frame.node, frame.mode)
+        if idx is not None:
+            found = [*idx.by_text.get(body, ()), *idx.starting_with(body + " ")]
+            if key is not None and rule is not None:
+                found += idx.by_key.get((id(rule), key), ())
+            unique = list({id(c): c for c in found}.values())
+            return idx.in_order(unique)
+        out = []
         for child in frame.node.children:
             text = child.text
             same_key = (key is not None and rule is not None
-                        and find_rule(frame.mode, text) is rule and rule.key_of(text) == key)
+                        and self._find_rule(frame.mode, text) is rule
+                        and rule.key_of(text) == key)
             if text == body or text.startswith(body + " ") or same_key:
                 out.append(child)
         return out
@@ -371,26 +610,35 @@ class ConfigApplier:
     def _remove(self, frame: _Frame, body: str, rule: Rule | None, victims: list[Node]) -> None:
         at = frame.node.children.index(victims[0]) if victims else None
         for child in victims:
-            frame.node.children.remove(child)
+            self._drop(frame.node, child)
             self.changed = True
         stored = "no " + body
         if rule is None and victims:
             rule = prefix_rule(frame.mode, body)
-        if rule is not None and rule.neg and not rule.opens and frame.node.find(stored) is None:
+        if rule is not None and rule.neg and not rule.opens and not self._holds(frame, stored):
             if at is not None and frame.node is not self.root:
-                frame.node.children.insert(at, Node(stored))
+                self._place(frame.node, Node(stored), at)
             else:
                 self._insert(frame.node, Node(stored))
             self.changed = True
 
+    def _holds(self, frame: _Frame, text: str) -> bool:
+        idx = self._index(frame.node, frame.mode)
+        if idx is not None:
+            return text in idx.by_text
+        return frame.node.find(text) is not None
+
     def _start_banner(self, m: re.Match[str]) -> None:
         kind, delim, rest = m.group(1), m.group(2), m.group(3)
-        for child in list(self.root.children):
+        idx = self._index(self.root, "global")
+        old = (list(self.root.children) if idx is None
+               else idx.in_order(idx.starting_with(f"banner {kind} ")))
+        for child in old:
             if child.text.startswith(f"banner {kind} "):
-                self.root.children.remove(child)
+                self._drop(self.root, child)
         self.changed = True
         if delim in rest:
-            _insert_top(self.root, Node(m.group(0)))
+            self._place(self.root, Node(m.group(0)))
             return
         self.banner = Node(f"banner {kind} {delim}", body=[rest] if rest else [])
         self.banner_delim = delim
@@ -404,7 +652,7 @@ class ConfigApplier:
             before = raw.split(self.banner_delim, 1)[0]
             if before:
                 body.append(before)
-            _insert_top(self.root, banner)
+            self._place(self.root, banner)
             self.banner = None
             return True
         body.append(raw.rstrip("\r"))
@@ -414,7 +662,7 @@ class ConfigApplier:
 def apply_lines(root: Node, lines: Iterable[str],
                 reject: Iterable[re.Pattern[str]] = ()) -> list[tuple[str, ConfigLineError]]:
     """Apply lines like ``copy <file> running-config``; return the rejected ones."""
-    applier = ConfigApplier(root, reject)
+    applier = ConfigApplier(root, reject, indexed=True)
     errors: list[tuple[str, ConfigLineError]] = []
     for raw in lines:
         try:

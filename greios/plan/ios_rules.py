@@ -18,9 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from hier_config.child import HConfigChild
     from hier_config.models import MatchRule
     from hier_config.platforms.driver_base import HConfigDriverBase
 
@@ -213,6 +216,17 @@ OTHER_SECRETS: tuple[re.Pattern[str], ...] = (
 )
 
 
+#: compiled once: (kind, pattern) in :data:`OBJECT_KINDS` order
+_OBJECT_RX: tuple[tuple[ObjectKind, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(kind.pattern)) for kind in OBJECT_KINDS
+)
+#: every object pattern starts with one of these words: other lines are rejected with one
+#: ``str.startswith`` (most lines of a running config are no object greios knows)
+_OBJECT_HEADS: tuple[str, ...] = tuple(sorted(
+    {re.sub(r"^\^\(?", "", kind.pattern).split(" ", 1)[0] + " " for kind in OBJECT_KINDS}
+))
+
+
 def object_kind(header: str) -> tuple[ObjectKind, str] | None:
     """Return the kind and name of a top-level line, or None for other config.
 
@@ -220,10 +234,56 @@ def object_kind(header: str) -> tuple[ObjectKind, str] | None:
     >>> (kind.kind, name)
     ('transform-set', 'GREIOS-GCM256')
     """
-    for kind in OBJECT_KINDS:
-        if m := re.match(kind.pattern, header):
+    if not header.startswith(_OBJECT_HEADS):
+        return None
+    return _object_kind(header)
+
+
+@lru_cache(maxsize=1 << 16)
+def _object_kind(header: str) -> tuple[ObjectKind, str] | None:
+    for kind, rx in _OBJECT_RX:
+        if m := rx.match(header):
             return kind, m.group(1)
     return None
+
+
+#: :data:`SINGLE_VALUE` compiled and bucketed by depth (number of parents), rule order kept
+_IDEMPOTENT_BY_DEPTH: dict[int, tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = {
+    depth: tuple(
+        (parents, re.compile(child), child) for parents, child in SINGLE_VALUE
+        if len(parents) == depth
+    )
+    for depth in {len(parents) for parents, _ in SINGLE_VALUE}
+}
+
+
+def _parent_texts(node: HConfigChild) -> tuple[str, ...]:
+    """Texts of the ancestors of ``node`` (root excluded), outermost first."""
+    out: list[str] = []
+    parent: Any = node.parent
+    while (grand := parent.parent) is not parent:  # the root is its own parent
+        out.append(parent.text)
+        parent = grand
+    out.reverse()
+    return tuple(out)
+
+
+def _starts(texts: tuple[str, ...], prefixes: tuple[str, ...]) -> bool:
+    return all(t.startswith(p) for t, p in zip(texts, prefixes, strict=True))
+
+
+def _with_parents(
+    children: Iterable[HConfigChild],
+) -> list[tuple[HConfigChild, tuple[str, ...]]]:
+    """Each child with its ancestors' texts (computed once per parent)."""
+    seen: dict[int, tuple[str, ...]] = {}
+    out: list[tuple[HConfigChild, tuple[str, ...]]] = []
+    for child in children:
+        parents = seen.get(id(child.parent))
+        if parents is None:
+            parents = seen[id(child.parent)] = _parent_texts(child)
+        out.append((child, parents))
+    return out
 
 
 def _prefix_rules(prefixes: tuple[str, ...]) -> tuple[MatchRule, ...]:
@@ -246,6 +306,52 @@ def greios_driver() -> HConfigDriverBase:
     from hier_config.platforms.driver_base import HConfigDriverRules
 
     class GreiosIOSDriver(HConfigDriverCiscoIOS):
+        def idempotent_for(
+            self, config: HConfigChild, other_children: Iterable[HConfigChild]
+        ) -> HConfigChild | None:
+            """hier_config's ``idempotent_for`` on :data:`SINGLE_VALUE` rules, compiled.
+
+            Same result as the base method (first rule, in order, that matches ``config``
+            and a child of ``other_children`` with the same idempotency key; first such
+            child): every rule is ``startswith`` on the parents plus ``re_search`` on the
+            line, so a parent's key part is the rule's constant prefix and only the line's
+            regex key is compared. Rules are bucketed by depth, so a line that no rule of
+            its depth can match costs one dictionary lookup.
+            """
+            parents = _parent_texts(config)
+            rules = _IDEMPOTENT_BY_DEPTH.get(len(parents))
+            if not rules:
+                return None
+            text = config.text
+            others: list[tuple[HConfigChild, tuple[str, ...]]] | None = None
+            for prefixes, rx, pattern in rules:
+                if not _starts(parents, prefixes) or rx.search(text) is None:
+                    continue
+                key = self._regex_key(pattern, rx, text)
+                if others is None:
+                    others = _with_parents(other_children)
+                for other, other_parents in others:
+                    if (
+                        len(other_parents) == len(prefixes)
+                        and _starts(other_parents, prefixes)
+                        and rx.search(other.text) is not None
+                        and self._regex_key(pattern, rx, other.text) == key
+                    ):
+                        return other
+            return None
+
+        def _regex_key(self, pattern: str, rx: re.Pattern[str], text: str) -> str | None:
+            """The line's part of hier_config's idempotency key (``_key_from_regex``)."""
+            normalized = text.removeprefix(self.negation_prefix)
+            match = rx.search(normalized)
+            source = normalized
+            if match is None:
+                match = rx.search(text)
+                source = text
+            if match is None:
+                return None
+            return self._normalize_regex_key(pattern, source, match)
+
         @staticmethod
         def _instantiate_rules() -> HConfigDriverRules:
             base = HConfigDriverCiscoIOS._instantiate_rules()

@@ -155,13 +155,19 @@ def _top_blocks(text: str) -> list[str]:
     return ["\n".join(b) for b in blocks]
 
 
+#: :data:`NORMALISE` compiled once
+_NORMALISE_RX: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
+    (parents, re.compile(rx), repl) for parents, rx, repl in NORMALISE
+)
+
+
 def normalise_text(line: str, parents: tuple[str, ...]) -> str:
     """Rewrite one line (its ancestors' texts in ``parents``) to running-config spelling."""
-    for rule_parents, rx, repl in NORMALISE:
+    for rule_parents, rx, repl in _NORMALISE_RX:
         if len(rule_parents) != len(parents):
             continue
         if all(p.startswith(rp) for p, rp in zip(parents, rule_parents, strict=True)):
-            line = re.sub(rx, repl, line)
+            line = rx.sub(repl, line)
     return line
 
 

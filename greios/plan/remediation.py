@@ -18,6 +18,7 @@ in place (the new line is entered, no ``no`` line).
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -330,6 +331,7 @@ def _ordered_commands(steps: list[_Step]) -> list[str]:
 
 def _apply(base: HConfig, commands: Sequence[str]) -> HConfig:
     tree = base.deep_copy()
+    index = _TopIndex(tree)
     # (indent, node or None inside an ignored block, ancestor texts)
     stack: list[tuple[int, HConfig | HConfigChild | None, tuple[str, ...]]] = [(-1, tree, ())]
     for raw in commands:
@@ -352,28 +354,92 @@ def _apply(base: HConfig, commands: Sequence[str]) -> HConfig:
             continue
         text = normalise_text(text, parents)
         if text.startswith("no "):
-            _remove(parent, text[3:])
+            _remove(parent, text[3:], index if parent is tree else None)
             stack.append((indent, None, parents))
             continue
-        node = _enter(parent, text)
+        node = _enter(parent, text, index if parent is tree else None)
         stack.append((indent, node, (*parents, node.text)))
     return tree
 
 
-def _remove(parent: HConfig | HConfigChild, target: str) -> None:
+class _TopIndex:
+    """The top-level children of a tree by :func:`top_key` and by text, kept in step with
+    :func:`_enter` and :func:`_remove` so neither scans every top-level line (a hub has
+    thousands)."""
+
+    def __init__(self, tree: HConfig) -> None:
+        self.by_key: dict[Key, list[HConfigChild]] = {}
+        self.by_text: dict[str, list[HConfigChild]] = {}
+        self._sorted: list[str] | None = None  # texts, sorted; built on the first prefix query
+        for child in tree.children:
+            self.add(child)
+
+    def add(self, child: HConfigChild) -> None:
+        self.by_key.setdefault(top_key(child.text), []).append(child)
+        same = self.by_text.setdefault(child.text, [])
+        same.append(child)
+        if self._sorted is not None and len(same) == 1:
+            insort(self._sorted, child.text)
+
+    def discard(self, child: HConfigChild) -> None:
+        key = top_key(child.text)
+        same_key = [c for c in self.by_key[key] if c is not child]
+        if same_key:
+            self.by_key[key] = same_key
+        else:
+            del self.by_key[key]
+        same_text = [c for c in self.by_text[child.text] if c is not child]
+        if same_text:
+            self.by_text[child.text] = same_text
+        else:
+            del self.by_text[child.text]
+            if self._sorted is not None:
+                del self._sorted[bisect_left(self._sorted, child.text)]
+
+    def first(self, key: Key) -> HConfigChild | None:
+        entries = self.by_key.get(key)
+        return entries[0] if entries else None
+
+    def starting_with(self, prefix: str) -> list[HConfigChild]:
+        """Children whose text starts with ``prefix``, in tree order."""
+        if self._sorted is None:
+            self._sorted = sorted(self.by_text)
+        found: list[HConfigChild] = []
+        for i in range(bisect_left(self._sorted, prefix), len(self._sorted)):
+            if not self._sorted[i].startswith(prefix):
+                break
+            found.extend(self.by_text[self._sorted[i]])
+        return found
+
+    def rename(self, child: HConfigChild, text: str) -> None:
+        self.discard(child)
+        child.text = text
+        self.add(child)
+
+
+def _remove(parent: HConfig | HConfigChild, target: str, index: _TopIndex | None = None) -> None:
     if (exact := parent.children.get(target)) is not None:
+        if index is not None:
+            index.discard(exact)
         exact.delete()
         return
-    victims = [c for c in parent.children if c.text.startswith(target + " ")]
+    if index is not None:  # the same children (deletion order does not matter)
+        victims = index.starting_with(target + " ")
+    else:
+        victims = [c for c in parent.children if c.text.startswith(target + " ")]
     if not victims and parent.depth() == 0:
         key = top_key(target)
         if key[0] != "line":
-            victims = [c for c in parent.children if top_key(c.text) == key]
+            victims = (list(index.by_key.get(key, ())) if index is not None
+                       else [c for c in parent.children if top_key(c.text) == key])
     for victim in victims:
+        if index is not None:
+            index.discard(victim)
         victim.delete()
 
 
-def _enter(parent: HConfig | HConfigChild, text: str) -> HConfigChild:
+def _enter(parent: HConfig | HConfigChild, text: str, index: _TopIndex | None = None
+           ) -> HConfigChild:
     from hier_config.child import HConfigChild as _Child
 
     if (exact := parent.children.get(text)) is not None:
@@ -382,10 +448,17 @@ def _enter(parent: HConfig | HConfigChild, text: str) -> HConfigChild:
     if parent.depth() == 0:
         key = top_key(text)
         if key[0] not in ("line", "static-route"):
-            old = next((c for c in parent.children if top_key(c.text) == key), None)
+            old = (index.first(key) if index is not None
+                   else next((c for c in parent.children if top_key(c.text) == key), None))
     else:
         old = parent.driver.idempotent_for(_Child(parent, text), parent.children)
     if old is not None:
-        old.text = text
+        if index is not None:
+            index.rename(old, text)
+        else:
+            old.text = text
         return old
-    return parent.add_child(text)
+    child = parent.add_child(text)
+    if index is not None:
+        index.add(child)
+    return child

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from greios.audit.model import AuditReport
@@ -35,6 +36,10 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for 
 ))
 
 
+#: every pattern needs one of these words (case-insensitive): lines without any are skipped
+_HINT = re.compile(r"key|password|secret|community", re.IGNORECASE)
+
+
 def config_secrets(texts: Iterable[str]) -> set[str]:
     """Every secret-looking value in the config texts.
 
@@ -43,13 +48,104 @@ def config_secrets(texts: Iterable[str]) -> set[str]:
     ['Another1', 'S3cret-Key']
     """
     found: set[str] = set()
+    hint = _HINT.search
     for text in texts:
         for line in text.splitlines():
+            if hint(line) is None:
+                continue
             for pat in _PATTERNS:
                 m = pat.search(line)
                 if m and len(m.group(1)) >= 3:
                     found.add(m.group(1))
     return found
+
+
+_RUN = re.compile(r"[\w-]+")
+
+
+class SecretMatcher:
+    """Finds secrets as whole tokens (not preceded or followed by ``[\\w-]``) in any number
+    of texts, in time linear in the text and independent of the number of secrets.
+
+    Each secret is indexed by its longest ``[\\w-]`` run (its *anchor*): wherever the secret
+    occurs as a whole token, each of its runs is a whole run of the text too, so only runs
+    of the text that are some secret's anchor are looked at. Overlaps resolve like the regex
+    alternation ``(?<![\\w-])(?:longest|...|shortest)(?![\\w-])`` scanning left to right:
+    the leftmost occurrence wins, the longest secret at that position first.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.anchors: dict[str, list[tuple[int, str]]] = {}
+        odd: list[str] = []  # secrets without any [\w-] character
+        for secret in set(secrets):
+            if not secret:
+                continue
+            runs = [(m.start(), m.group(0)) for m in _RUN.finditer(secret)]
+            if not runs:
+                odd.append(secret)
+                continue
+            offset, anchor = max(runs, key=lambda r: len(r[1]))
+            self.anchors.setdefault(anchor, []).append((offset, secret))
+        self._keys = frozenset(self.anchors)
+        self._odd: re.Pattern[str] | None = None
+        if odd:
+            alternation = "|".join(re.escape(s) for s in sorted(odd, key=len, reverse=True))
+            # a lookahead finds the longest whole-token odd secret at every position
+            self._odd = re.compile(rf"(?=(?<![\w-])({alternation})(?![\w-]))")
+
+    def __bool__(self) -> bool:
+        return bool(self.anchors) or self._odd is not None
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every secret to replace, left to right, not overlapping."""
+        found: list[tuple[int, int]] = []
+        if self.anchors and not self._keys.isdisjoint(_RUN.findall(text)):
+            anchors = self.anchors
+            for m in _RUN.finditer(text):
+                candidates = anchors.get(m.group(0))
+                if candidates is None:
+                    continue
+                for offset, secret in candidates:
+                    start = m.start() - offset
+                    end = start + len(secret)
+                    if (start >= 0 and text.startswith(secret, start)
+                            and _boundary(text, start - 1) and _boundary(text, end)):
+                        found.append((start, end))
+        if self._odd is not None:
+            found.extend((m.start(1), m.end(1)) for m in self._odd.finditer(text))
+        if len(found) < 2:
+            return found
+        found.sort(key=lambda span: (span[0], -span[1]))
+        chosen: list[tuple[int, int]] = []
+        last = -1
+        for start, end in found:
+            if start >= last:
+                chosen.append((start, end))
+                last = end
+        return chosen
+
+    def sub(self, text: str, replacement: str) -> str:
+        spans = self.spans(text)
+        if not spans:
+            return text
+        out: list[str] = []
+        pos = 0
+        for start, end in spans:
+            out.append(text[pos:start])
+            out.append(replacement)
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
+
+
+def _boundary(text: str, i: int) -> bool:
+    """Is position ``i`` outside ``text`` or a character other than ``[\\w-]``?"""
+    return i < 0 or i >= len(text) or _RUN.match(text, i) is None
+
+
+@lru_cache(maxsize=4)
+def _matcher(secrets: frozenset[str]) -> SecretMatcher:
+    return SecretMatcher(secrets)
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
@@ -58,12 +154,8 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     >>> scrub("key is abc123 and xabc123", {"abc123"})
     'key is <redacted> and xabc123'
     """
-    ordered = sorted(set(secrets), key=len, reverse=True)
-    if not ordered:
-        return text
-    alternation = "|".join(re.escape(s) for s in ordered)
-    pattern = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
-    return pattern.sub(REDACTED, text)
+    matcher = secrets if isinstance(secrets, SecretMatcher) else _matcher(frozenset(secrets))
+    return matcher.sub(text, REDACTED)
 
 
 def _variants(secret: str) -> set[str]:
@@ -81,6 +173,9 @@ def _variants(secret: str) -> set[str]:
 def scrub_output(text: str, secrets: Iterable[str], fmt: str) -> str:
     """:func:`scrub` for a rendered report, matching secrets as the format escapes them.
 
+    A secret counts where it stands as a whole token (no letter, digit, ``_`` or ``-``
+    right before or after it), including at the very start or end of the output.
+
     >>> scrub_output('<a t="x&amp;y">x&amp;y</a>', {"x&y"}, "html")
     '<a t="&lt;redacted&gt;">&lt;redacted&gt;</a>'
     """
@@ -90,29 +185,19 @@ def scrub_output(text: str, secrets: Iterable[str], fmt: str) -> str:
     if not variants:
         return text
     replacement = "&lt;redacted&gt;" if fmt in ("html", "junit", "md") else REDACTED
-    ordered = sorted(variants, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(v) for v in ordered))
-
-    def _tokenwise(m: re.Match[str]) -> str:
-        before = text[m.start() - 1] if m.start() else ""
-        after = text[m.end()] if m.end() < len(text) else ""
-        if before.isalnum() or before in "_-" or after.isalnum() or after in "_-":
-            return m.group(0)
-        return replacement
-
-    return pattern.sub(_tokenwise, text)
+    return SecretMatcher(variants).sub(text, replacement)
 
 
 def scrub_report(report: AuditReport, secrets: Iterable[str]) -> AuditReport:
     """A copy of ``report`` with every secret in every text field replaced (before rendering,
     so writers that wrap or fold text cannot split a secret across lines)."""
-    plain = set(secrets)
-    if not plain:
+    matcher = SecretMatcher(secrets)  # built once for the whole report
+    if not matcher:
         return report
 
     def walk(value: Any) -> Any:
         if isinstance(value, str):
-            return scrub(value, plain)
+            return matcher.sub(value, REDACTED)
         if isinstance(value, list):
             return [walk(v) for v in value]
         if isinstance(value, dict):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 
 from greios.audit.catalog import Hit, rule
 from greios.audit.rules.ctx import DevCtx, obj_if
-from greios.iosconfig.addr import in_net, is_ipv4
+from greios.iosconfig.addr import NetIndex, in_net, ip_int, is_ipv4
 from greios.iosconfig.model import DeviceConfig, Interface, StaticRoute
 
 
@@ -85,21 +85,29 @@ def gre_003(c: DevCtx) -> Iterator[Hit]:
 
 
 def best_route(cfg: DeviceConfig, vrf: str | None, dest: str) -> StaticRoute | None:
-    best: StaticRoute | None = None
-    for r in cfg.static_routes:
-        if r.vrf == vrf and in_net(dest, r.prefix) and (
-                best is None or r.prefix.prefixlen > best.prefix.prefixlen):
-            best = r
-    return best
+    """The static route for ``dest`` in ``vrf``: the first of the longest prefixes."""
+    ip = ip_int(dest)
+    if ip is None:  # not a canonical address: the plain scan decides as before
+        best: StaticRoute | None = None
+        for r in cfg.static_routes:
+            if r.vrf == vrf and in_net(dest, r.prefix) and (
+                    best is None or r.prefix.prefixlen > best.prefix.prefixlen):
+                best = r
+        return best
+    index = cfg.memo(f"routes:{vrf!r}", lambda: NetIndex(
+        (r.prefix, r) for r in cfg.static_routes if r.vrf == vrf))
+    return next((hit[0] for hit in index.containing(ip)), None)
 
 
 def _via_tunnel(cfg: DeviceConfig, r: StaticRoute) -> str | None:
     if r.interface and r.interface.lower().startswith("tunnel"):
         return r.interface
     if r.next_hop is not None:
-        for t in cfg.tunnels:
-            if t.address and r.next_hop in t.address.network:
-                return t.name
+        # the first tunnel (interface order) whose subnet holds the next hop
+        index = cfg.memo("tunnel-subnets", lambda: NetIndex(
+            (t.address.network, (i, t.name)) for i, t in enumerate(cfg.tunnels) if t.address))
+        found = [hit[0] for hit in index.containing(int(r.next_hop))]
+        return min(found)[1] if found else None
     return None
 
 
@@ -118,9 +126,9 @@ def gre_004(c: DevCtx) -> Iterator[Hit]:
                                          f"{via} (static route line {r.line})")
 
 
-def _igp_networks(cfg: DeviceConfig) -> list[tuple[str, object]]:
-    out: list[tuple[str, object]] = [(f"router ospf {o.process}", n) for o in cfg.ospf
-                                     for n, _ in o.networks]
+def _igp_networks(cfg: DeviceConfig) -> list[tuple[str, IPv4Network]]:
+    out: list[tuple[str, IPv4Network]] = [(f"router ospf {o.process}", n) for o in cfg.ospf
+                                          for n, _ in o.networks]
     out += [(f"router eigrp {e.asn}", n) for e in cfg.eigrp for n in e.networks]
     return out
 
@@ -128,14 +136,18 @@ def _igp_networks(cfg: DeviceConfig) -> list[tuple[str, object]]:
 @rule("GRE-005", "warning", "dev", "IGP on the tunnel also covers a tunnel destination",
       "Filter the underlay prefixes out of the overlay IGP (distribute-list / narrower network).")
 def gre_005(c: DevCtx) -> Iterator[Hit]:
-    nets = _igp_networks(c.cfg)
+    # network statement -> (position, process, network), so each tunnel looks up only the
+    # statements covering its address (a hub has one per tunnel), reported in config order
+    index = c.cfg.memo("igp-networks", lambda: NetIndex(
+        (n, (i, proc, n)) for i, (proc, n) in enumerate(_igp_networks(c.cfg))))
     for t in _active_tunnels(c):
         tt = t.tunnel
         assert tt is not None
         if not t.address or not tt.destination or not is_ipv4(tt.destination):
             continue
-        for proc, n in nets:
-            if t.address.ip in n and IPv4Address(tt.destination) in n:  # type: ignore[operator]
+        covering = sorted(e for hit in index.containing(int(t.address.ip)) for e in hit)
+        for _, proc, n in covering:
+            if IPv4Address(tt.destination) in n:
                 yield Hit(obj_if(t), t.line, f"{proc} runs on {t.name} and its network {n} also "
                                              f"covers the tunnel destination {tt.destination}")
 

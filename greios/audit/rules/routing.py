@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from greios.audit.catalog import Hit, rule
 from greios.audit.rules.ctx import DevCtx, obj_if
+from greios.iosconfig.addr import NetIndex
 from greios.iosconfig.model import Interface
 
 
@@ -14,9 +15,11 @@ def igp_on(c: DevCtx, itf: Interface) -> bool:
         return True
     if itf.address is None:
         return False
-    nets = [n for o in c.cfg.ospf for n, _ in o.networks] + [
-        n for e in c.cfg.eigrp for n in e.networks]
-    return any(itf.address.ip in n for n in nets)
+    cfg = c.cfg
+    nets = cfg.memo("igp-on", lambda: NetIndex(
+        (n, True) for n in [*(n for o in cfg.ospf for n, _ in o.networks),
+                            *(n for e in cfg.eigrp for n in e.networks)]))
+    return next(nets.containing(int(itf.address.ip)), None) is not None
 
 
 @rule("RTG-002", "error", "dev", "Multicast IGP expected over crypto-map-only IPsec",
