@@ -40,12 +40,15 @@ def plan(
     commit-confirm or a killed apply's lock stops the plan (exit 5; see `greios recover`).
     """
     from greios.commands._source import make_source
+    from greios.deploy.interrupt import Interrupts
     from greios.plan.ownership import redact_line
     from greios.planfile import save_plan
     from greios.workflow import compute_plans, format_entries, to_saved, totals
 
     source = make_source(sites, lab, offline, offline_dir)
-    planned = compute_plans(sites, site, source, note=note, parallelism=parallelism)
+    # Ctrl-C: one clean line and exit 130 (no thread traceback); routers are only read
+    with Interrupts(what="plan", message="interrupted (Ctrl-C); no plan was made or saved"):
+        planned = compute_plans(sites, site, source, note=note, parallelism=parallelism)
     b, entries = planned.build, planned.entries
     add, change, destroy = totals(entries)
     also = planned.also_changes()

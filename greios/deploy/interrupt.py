@@ -94,9 +94,11 @@ def _say(text: str) -> None:
 class Interrupts:
     """``with Interrupts() as intr:`` installs the SIGINT handler (main thread only)."""
 
-    def __init__(self, *, what: str = "apply") -> None:
+    def __init__(self, *, what: str = "apply", message: str | None = None) -> None:
         self.cancel = Cancel()
         self.what = what
+        self.message = message or (f"interrupted (Ctrl-C) before the {what} changed any "
+                                   "router; nothing was changed")
         self.phase = "prepare"
         self._previous: Any = None
         self._installed = False
@@ -133,8 +135,7 @@ class Interrupts:
         level = self.cancel.request()
         if self.phase == "prepare":
             if level == 1:
-                raise UserInterruptError(f"interrupted (Ctrl-C) before the {self.what} "
-                                        "changed any router; nothing was changed")
+                raise UserInterruptError(self.message)
             _say("\ngreios: stopping; nothing has been changed\n")
             return
         if self.phase == "done":

@@ -250,6 +250,23 @@ def _start(state_dir: Path, specs: list[LabRouterSpec], *, base_port: int = 0,
     log.close()
     state["pid"] = proc.pid
     _write_state(state_dir, state)
+    try:
+        _wait_started(state_dir, state, proc, timeout)
+    except BaseException:  # a timeout, a crash, Ctrl-C: never leave a half-started lab
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(5)
+        state["pid"] = None
+        _write_state(state_dir, state)
+        raise
+    return lab_connections(state_dir)
+
+
+def _wait_started(state_dir: Path, state: dict[str, Any], proc: subprocess.Popen[bytes],
+                  timeout: float) -> None:
+    """Wait until the child reported its ports and every one accepts connections."""
+    routers: dict[str, dict[str, int]] = state["routers"]
     deadline = time.monotonic() + timeout
     ports_file = state_dir / "ports.json"
     while True:  # the child binds (port 0 = kernel's choice) and reports what it got
@@ -264,8 +281,6 @@ def _start(state_dir: Path, specs: list[LabRouterSpec], *, base_port: int = 0,
                 _write_state(state_dir, state)
                 break
         if time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
             raise LabError(f"the lab process did not start within {timeout:.0f} s; "
                            f"see {state_dir / 'serve.log'}")
         time.sleep(0.02)
@@ -276,13 +291,10 @@ def _start(state_dir: Path, specs: list[LabRouterSpec], *, base_port: int = 0,
                            f"see {state_dir / 'serve.log'}")
         pending = {p for p in pending if not listening(p)}
         if pending and time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
             raise LabError(f"lab routers did not listen within {timeout:.0f} s "
                            f"(ports {sorted(pending)}); see {state_dir / 'serve.log'}")
         if pending:
             time.sleep(0.05)
-    return lab_connections(state_dir)
 
 
 def lab_connections(state_dir: Path) -> dict[str, LabConnection]:

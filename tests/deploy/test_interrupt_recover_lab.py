@@ -4,6 +4,7 @@ is not in the apply, a recomputed (hand-edited) change, classified connection er
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -11,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -187,10 +187,10 @@ def test_recover_leaves_a_live_apply_and_foreign_commits_alone(lab: Lab,
 
 
 @pytest.fixture
-def verifying_slowly(lab: Lab) -> Iterator[Lab]:
+def verifying_slowly(lab: Lab) -> Lab:
     for name in ("R1", "R2"):
         lab.device(name).faults.delays["^ping "] = 1.5
-    yield lab
+    return lab
 
 
 def _when(seen: list[tuple[str, str]], needle: str, count: int, action: object) -> None:
@@ -350,10 +350,8 @@ def test_connection_errors_say_what_happened_and_where_to_look(lab: Lab) -> None
     for _ in range(4):
         f = socket.socket()
         f.settimeout(0.3)
-        try:
+        with contextlib.suppress(OSError):
             f.connect(full.getsockname())
-        except OSError:
-            pass
         fillers.append(f)
     try:
         with pytest.raises(DeviceTimeoutError) as timeout:

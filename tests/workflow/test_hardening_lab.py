@@ -112,26 +112,45 @@ class Apply:
         return self.proc.returncode, out, "".join(self.err) + err
 
 
-def test_killed_apply_is_reported_then_recovered(project: Path, capsys) -> None:
+def pending(sites: Path, router: str) -> bool:
+    inv = load_inventory(sites)
+    target = lab_targets(Source("lab", state_dir_for(sites)), [inv.router(router)])[router]
+    with DeviceSession(target) as s:
+        return s.pending() is not None
+
+
+@pytest.mark.parametrize("moment", ["verifying", "committing"])
+def test_killed_apply_is_reported_then_recovered(project: Path, capsys, moment: str) -> None:
     assert cli(capsys, "lab", "up", "--sites", str(project))[0] == 0
     before = {r: fingerprint(running(project, r)) for r in PAIR}
-    slow_pings(project)
+    if moment == "verifying":
+        slow_pings(project)
+    else:  # the merge itself takes 3 s: kill -9 while IOS applies it
+        manager.set_faults(lab_state(project), {r: {"delays": {r"^copy \S+ running-config$":
+                                                                3.0}} for r in PAIR})
+        time.sleep(1.0)
     run = Apply(project, "--site", "tokyo", "--site", "hongkong")
-    run.wait_for("verifying", 2)
+    run.wait_for(moment, 2)
+    deadline = time.monotonic() + 20
+    while not all(pending(project, r) for r in PAIR):  # the revert timers are armed
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     run.proc.send_signal(signal.SIGKILL)
     run.finish()
+    time.sleep(3.5)  # a merge in flight completes on the router all the same
     manager.set_faults(lab_state(project), {})
-    # the routers look converged, but only until their revert timers expire
+    # the routers look converged (or half way), but only until their revert timers expire
     code, out = cli(capsys, "plan", "--lab", "--site", "tokyo", "--site", "hongkong",
                     "--sites", str(project))
     assert code == 5, out
     assert "commit-confirm pending" in out and "stale lock" in out
+    assert f"stopped while {'committed' if moment == 'verifying' else 'committing'}" in out
     assert f"greios recover --lab --sites {project}" in out
     code, out = cli(capsys, "apply", "--lab", "--site", "tokyo", "--auto-approve",
                     "--sites", str(project))
     assert code == 5, out
     assert "greios recover" in out
-    assert any("file prompt quiet" == ln for ln in running(project, PAIR[0]).splitlines())
+    assert any(ln == "file prompt quiet" for ln in running(project, PAIR[0]).splitlines())
     code, out = cli(capsys, "recover", "--lab", "--auto-approve", "--sites", str(project))
     assert code == 0, out
     assert out.count("rolled-back") >= 2 and "file prompt quiet" in out
