@@ -9,9 +9,12 @@ into ``error: <message>`` on stderr and its documented exit code.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
@@ -52,6 +55,27 @@ def _root(
     """Root options."""
 
 
+class CtrlCError(GreiosError):
+    """Ctrl-C in a command that has nothing to clean up (apply, plan and recover handle
+    Ctrl-C themselves and report what they left as it was)."""
+
+    exit_code = ExitCode.INTERRUPTED
+    default_message = "interrupted (Ctrl-C)"
+
+
+def _report_ctrl_c(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Typer turns Ctrl-C into a silent exit 130; make it one ``error:`` line instead."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise CtrlCError from None
+
+    return run
+
+
 for _name in COMMAND_MODULES:
     try:
         _mod = importlib.import_module(f"greios.commands.{_name}")
@@ -60,6 +84,15 @@ for _name in COMMAND_MODULES:
             raise
         continue
     _mod.register(app)
+
+for _info in app.registered_commands:
+    if _info.callback is not None:
+        _info.callback = _report_ctrl_c(_info.callback)
+for _group in app.registered_groups:
+    if _group.typer_instance is not None:
+        for _info in _group.typer_instance.registered_commands:
+            if _info.callback is not None:
+                _info.callback = _report_ctrl_c(_info.callback)
 
 
 def _print_error(message: str) -> None:
@@ -91,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return int(ExitCode.USAGE)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write("interrupted (Ctrl-C)\n")
         return int(ExitCode.INTERRUPTED)
     except Exception as exc:
         if os.environ.get("GREIOS_DEBUG"):
