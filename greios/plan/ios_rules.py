@@ -247,14 +247,63 @@ def _object_kind(header: str) -> tuple[ObjectKind, str] | None:
     return None
 
 
-#: :data:`SINGLE_VALUE` compiled and bucketed by depth (number of parents), rule order kept
-_IDEMPOTENT_BY_DEPTH: dict[int, tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...]] = {
-    depth: tuple(
-        (parents, re.compile(child), child) for parents, child in SINGLE_VALUE
-        if len(parents) == depth
+#: :data:`SINGLE_VALUE` compiled: (position, parent prefixes, line regex, its pattern)
+_IDEMPOTENT: tuple[tuple[int, tuple[str, ...], re.Pattern[str], str], ...] = tuple(
+    (i, parents, re.compile(child), child) for i, (parents, child) in enumerate(SINGLE_VALUE)
+)
+
+
+@lru_cache(maxsize=1 << 14)
+def _rules_for(parents: tuple[str, ...]) -> tuple[tuple[int, re.Pattern[str], str], ...]:
+    """The single-value rules whose parent prefixes match ``parents`` (same depth), in
+    order: what hier_config's lineage match decides per rule, once per parent path."""
+    return tuple(
+        (i, rx, pattern) for i, prefixes, rx, pattern in _IDEMPOTENT
+        if len(prefixes) == len(parents) and _starts(parents, prefixes)
     )
-    for depth in {len(parents) for parents, _ in SINGLE_VALUE}
-}
+
+
+@lru_cache(maxsize=1 << 14)
+def _rule_ids_for(parents: tuple[str, ...]) -> frozenset[int]:
+    return frozenset(i for i, _, _ in _rules_for(parents))
+
+
+def idempotent_sibling(
+    parents: tuple[str, ...], text: str, siblings: Iterable[HConfigChild]
+) -> HConfigChild | None:
+    """``greios_driver().idempotent_for`` of a line ``text`` that is not in the tree yet,
+    under the parent whose path (outermost first, the parent itself last) is ``parents``,
+    against that parent's children (same ancestors, so their rules are the line's)."""
+    rules = _rules_for(parents)
+    if not rules:
+        return None
+    listed: list[HConfigChild] | None = None
+    for _, rx, pattern in rules:
+        if rx.search(text) is None:
+            continue
+        key = _regex_key(pattern, rx, text)
+        if listed is None:
+            listed = list(siblings)
+        for other in listed:
+            if rx.search(other.text) is not None and _regex_key(pattern, rx, other.text) == key:
+                return other
+    return None
+
+
+def _regex_key(pattern: str, rx: re.Pattern[str], text: str) -> str | None:
+    """The line's part of hier_config's idempotency key (its ``_key_from_regex``; the key
+    parts of the parents are the rule's constant prefixes)."""
+    from hier_config.platforms.driver_base import HConfigDriverBase
+
+    normalized = text.removeprefix("no ")  # the IOS driver's negation prefix
+    match = rx.search(normalized)
+    source = normalized
+    if match is None:
+        match = rx.search(text)
+        source = text
+    if match is None:
+        return None
+    return HConfigDriverBase._normalize_regex_key(pattern, source, match)
 
 
 def _parent_texts(node: HConfigChild) -> tuple[str, ...]:
@@ -319,38 +368,25 @@ def greios_driver() -> HConfigDriverBase:
             its depth can match costs one dictionary lookup.
             """
             parents = _parent_texts(config)
-            rules = _IDEMPOTENT_BY_DEPTH.get(len(parents))
+            rules = _rules_for(parents)
             if not rules:
                 return None
             text = config.text
             others: list[tuple[HConfigChild, tuple[str, ...]]] | None = None
-            for prefixes, rx, pattern in rules:
-                if not _starts(parents, prefixes) or rx.search(text) is None:
+            for index, rx, pattern in rules:
+                if rx.search(text) is None:
                     continue
-                key = self._regex_key(pattern, rx, text)
+                key = _regex_key(pattern, rx, text)
                 if others is None:
                     others = _with_parents(other_children)
                 for other, other_parents in others:
                     if (
-                        len(other_parents) == len(prefixes)
-                        and _starts(other_parents, prefixes)
+                        index in _rule_ids_for(other_parents)
                         and rx.search(other.text) is not None
-                        and self._regex_key(pattern, rx, other.text) == key
+                        and _regex_key(pattern, rx, other.text) == key
                     ):
                         return other
             return None
-
-        def _regex_key(self, pattern: str, rx: re.Pattern[str], text: str) -> str | None:
-            """The line's part of hier_config's idempotency key (``_key_from_regex``)."""
-            normalized = text.removeprefix(self.negation_prefix)
-            match = rx.search(normalized)
-            source = normalized
-            if match is None:
-                match = rx.search(text)
-                source = text
-            if match is None:
-                return None
-            return self._normalize_regex_key(pattern, source, match)
 
         @staticmethod
         def _instantiate_rules() -> HConfigDriverRules:
@@ -411,3 +447,23 @@ def greios_driver() -> HConfigDriverBase:
             )
 
     return GreiosIOSDriver()
+
+
+@lru_cache(maxsize=1)
+def no_last_depths() -> frozenset[int] | None:
+    """The depths at which :func:`greios_driver`'s ordering rules put ``no`` lines last.
+
+    Every ordering rule of the driver is ``(MatchRule(), ..., MatchRule(startswith="no "))``
+    with a positive weight; the plan engine's shortcut for new objects relies on that and
+    falls back to hier_config (``None``) if the rules ever look different.
+    """
+    from hier_config.models import MatchRule
+
+    depths: set[int] = set()
+    for rule in greios_driver().rules.ordering:
+        *parents, last = rule.match_rules
+        if (rule.weight <= 0 or any(m != MatchRule() for m in parents)
+                or last != MatchRule(startswith="no ")):
+            return None
+        depths.add(len(rule.match_rules))
+    return frozenset(depths)

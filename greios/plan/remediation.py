@@ -21,9 +21,17 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from greios.plan.ios_rules import DEFAULT_RANK, object_kind
+from greios.errors import ConfigParseError
+from greios.plan.ios_rules import (
+    DEFAULT_RANK,
+    greios_driver,
+    idempotent_sibling,
+    no_last_depths,
+    object_kind,
+)
 from greios.plan.ownership import (
     Key,
     default_secret_equal,
@@ -31,9 +39,11 @@ from greios.plan.ownership import (
     keys_of,
     normalise_text,
     owned_tree,
+    owned_view,
     parse_config,
     parse_key_line,
     redact_line,
+    relevant_text,
     top_key,
 )
 
@@ -68,14 +78,33 @@ class ObjectChange:
     lines: tuple[LineChange, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class RouterPlan:
-    """Everything a plan knows about one router."""
+    """Everything a plan knows about one router.
+
+    ``future`` (the whole config after the commands) may be given as a function: a plan
+    builds it only when asked (nothing in a plan or an apply needs it; tests do).
+    """
 
     commands: tuple[str, ...]
     rollback: tuple[str, ...]
-    future: str
     objects: tuple[ObjectChange, ...]
+    _future: str | Callable[[], str] = field(repr=False, compare=False)
+
+    def __init__(self, commands: tuple[str, ...], rollback: tuple[str, ...],
+                 future: str | Callable[[], str], objects: tuple[ObjectChange, ...]) -> None:
+        object.__setattr__(self, "commands", commands)
+        object.__setattr__(self, "rollback", rollback)
+        object.__setattr__(self, "objects", objects)
+        object.__setattr__(self, "_future", future)
+
+    @property
+    def future(self) -> str:
+        text = self._future
+        if not isinstance(text, str):
+            text = text()
+            object.__setattr__(self, "_future", text)
+        return text
 
     def counts(self) -> tuple[int, int, int]:
         """(add, change, destroy) objects, Terraform-style (a replace counts as 1 + 1)."""
@@ -125,34 +154,50 @@ def plan_router(
     intended_line)`` decides whether two key lines hold the same key (default:
     :func:`greios.plan.ownership.default_secret_equal`).
     """
-    run = parse_config(running, what="running config")
-    want = parse_config(intended, what="intended config")
-    ret = parse_config(retired, what="retired config")
-    steps = _diff(run, want, ret, secret_equal or default_secret_equal, frozenset())
+    try:
+        want = parse_config(intended, what="intended config")
+        ret = parse_config(retired, what="retired config")
+    except ConfigParseError:
+        parse_config(running, what="running config")  # its error comes first, as ever
+        raise
+    # only the running blocks greios may own or touch: named or listed objects (a plan
+    # never reads the rest; the full future config is built if asked for)
+    listed = set(keys_of(want)) | set(keys_of(ret))
+    subset = relevant_text(running, lambda key: key in listed or is_whole_kind(key))
+    run = parse_config(running if subset is None else subset, what="running config")
+    steps = _diff(owned_view(run, want, ret), want, secret_equal or default_secret_equal,
+                  frozenset(), copy_want=False)
     commands = _ordered_commands(steps)
     future = _apply(run, commands)
 
     # rollback: from future back to what greios owned in running
-    from hier_config import HConfig as _HConfig
-
     back_target = owned_tree(run, want, ret)
-    back_retired = _HConfig(run.driver)
-    back_retired.merge([want, ret])
+    if ret.children:
+        from hier_config import HConfig as _HConfig
+
+        back_retired = _HConfig(run.driver)
+        back_retired.merge([want, ret])
+    else:  # merging want with nothing is a copy of want: only read below
+        back_retired = want
     created = frozenset(s.key for s in steps if s.action == "create")
-    back = _diff(future, back_target, back_retired, _exact_equal, created)
+    # exact key comparison aligns nothing, so back_target needs no copy; lines are not shown
+    back = _diff(owned_view(future, back_target, back_retired), back_target, _exact_equal,
+                 created, copy_want=False, with_lines=False)
+    pushed = tuple(commands)
     return RouterPlan(
-        commands=tuple(commands),
+        commands=pushed,
         rollback=tuple(_ordered_commands(back)),
-        future=render(future),
+        future=render(future) if subset is None else (
+            lambda: apply_commands(running, pushed, what="running config")),
         objects=tuple(
             ObjectChange(s.action, s.header, s.kind, tuple(s.lines)) for s in _ordered(steps)
         ),
     )
 
 
-def apply_commands(config: str, commands: Sequence[str]) -> str:
+def apply_commands(config: str, commands: Sequence[str], *, what: str = "config") -> str:
     """Apply config-mode lines to a config text like IOS would; return the new text."""
-    return render(_apply(parse_config(config, what="config"), commands))
+    return render(_apply(parse_config(config, what=what), commands))
 
 
 def render(tree: HConfig) -> str:
@@ -169,31 +214,42 @@ def _exact_equal(running_line: str, intended_line: str) -> bool:
 
 
 def _diff(
-    run: HConfig,
-    want_in: HConfig,
-    ret: HConfig,
+    owned: HConfig,
+    want: HConfig,
     secret_equal: Callable[[str, str], bool],
     destroy_keys: frozenset[Key],
+    *,
+    copy_want: bool = True,
+    with_lines: bool = True,
 ) -> list[_Step]:
-    owned = owned_tree(run, want_in, ret)
-    want = want_in.deep_copy()
-    _align_keys(owned, want, secret_equal)
-    have, wanted = keys_of(owned), keys_of(want)
-    steps: list[_Step] = []
-    order = [*wanted, *(k for k in have if k not in wanted)]
-    for index, key in enumerate(order):
-        r, w = have.get(key), wanted.get(key)
-        step = _object_step(key, r, w, destroy_keys)
-        if step is not None:
-            step.order = index
-            steps.append(step)
-    return steps
+    """Steps from ``owned`` (the part of a config greios owns, see :func:`owned_tree`) to
+    ``want``. Key lines of ``want`` take the running spelling where ``secret_equal`` says
+    equal; without ``copy_want`` that happens in place and is undone before returning."""
+    if copy_want:
+        want = want.deep_copy()
+    undo: list[tuple[HConfigChild, str]] = []
+    try:
+        _align_keys(owned, want, secret_equal, undo)
+        have, wanted = keys_of(owned), keys_of(want)
+        steps: list[_Step] = []
+        order = [*wanted, *(k for k in have if k not in wanted)]
+        for index, key in enumerate(order):
+            r, w = have.get(key), wanted.get(key)
+            step = _object_step(key, r, w, destroy_keys, with_lines)
+            if step is not None:
+                step.order = index
+                steps.append(step)
+        return steps
+    finally:
+        for node, text in reversed(undo):
+            node.text = text
 
 
 def _align_keys(
     have: HConfig | HConfigChild,
     want: HConfig | HConfigChild,
     secret_equal: Callable[[str, str], bool],
+    undo: list[tuple[HConfigChild, str]],
 ) -> None:
     """Give intended key lines the running spelling where ``secret_equal`` says equal."""
     is_root = have.depth() == 0
@@ -205,20 +261,19 @@ def _align_keys(
         if r is None:
             continue
         if w.children or r.children:
-            _align_keys(r, w, secret_equal)
+            _align_keys(r, w, secret_equal, undo)
         elif (
             r.text != w.text
             and parse_key_line(w.text) is not None
             and parse_key_line(r.text) is not None
             and secret_equal(r.text, w.text)
         ):
+            undo.append((w, w.text))
             w.text = r.text
 
 
 def _mini(child: HConfigChild | None, header: str | None = None) -> HConfig:
     from hier_config import HConfig as _HConfig
-
-    from greios.plan.ios_rules import greios_driver
 
     root = _HConfig(greios_driver())
     if child is not None:
@@ -235,7 +290,11 @@ def _delta_commands(r: HConfig, w: HConfig) -> list[str]:
 
 
 def _object_step(
-    key: Key, r: HConfigChild | None, w: HConfigChild | None, destroy_keys: frozenset[Key]
+    key: Key,
+    r: HConfigChild | None,
+    w: HConfigChild | None,
+    destroy_keys: frozenset[Key],
+    with_lines: bool = True,
 ) -> _Step | None:
     text = (w or r).text  # type: ignore[union-attr]
     found = object_kind(text)
@@ -243,40 +302,90 @@ def _object_step(
     rank = found[0].rank if found else DEFAULT_RANK
     header = redact_line(text)
 
-    def step(action: Action, commands: list[str], lines: list[LineChange]) -> _Step:
-        return _Step(key, action, header, kind, rank, 0, commands, lines)
+    def step(action: Action, commands: list[str], lines: Callable[[], list[LineChange]]
+             ) -> _Step:
+        return _Step(key, action, header, kind, rank, 0, commands,
+                     lines() if with_lines else [])
 
     if r is None:
         assert w is not None
-        return step("create", _delta_commands(_mini(None), _mini(w)), _all_lines_nested(w, "+", ""))
+        return step("create", _create_commands(w), lambda: _all_lines_nested(w, "+", ""))
     if w is None:
         if is_whole_kind(key) or key in destroy_keys or (kind in _LEAF_KINDS and not r.children):
-            return step(
-                "destroy", _delta_commands(_mini(r), _mini(None)), _all_lines_nested(r, "-", "")
-            )
+            return step("destroy", [_negated(r.text)], lambda: _all_lines_nested(r, "-", ""))
         empty = _mini(r)
         for c in list(empty.children[0].children):
             c.delete()
         commands = _delta_commands(_mini(r), empty)
-        removed = _line_changes(r, empty.children[0], "")
-        return step("update", commands, removed) if commands else None
+        removed = _line_changes(r, empty.children[0], "") if with_lines else []
+        return step("update", commands, lambda: removed) if commands else None
+    if r.text == w.text and _same_tree(r, w):
+        return None  # converged: no delta, no line changes
     if r.text != w.text and not (found and found[0].reenter_header) and r.children:
         commands = [
             *_delta_commands(_mini(r), _mini(None)),
-            *_delta_commands(_mini(None), _mini(w)),
+            *_create_commands(w),
         ]
-        return step(
-            "replace", commands, [*_all_lines_nested(r, "-", ""), *_all_lines_nested(w, "+", "")]
-        )
+        return step("replace", commands,
+                    lambda: [*_all_lines_nested(r, "-", ""), *_all_lines_nested(w, "+", "")])
     lines: list[LineChange] = []
     if r.text != w.text:
         lines.append(LineChange("~", redact_line(w.text), redact_line(r.text)))
     commands = _delta_commands(_mini(r, header=w.text), _mini(w))
     if r.text != w.text and not commands:
         commands = [w.text]
-    if r.children or w.children:
+    if with_lines and (r.children or w.children):
         lines.extend(_line_changes(r, w, ""))
-    return step("update", commands, lines) if commands else None
+    return step("update", commands, lambda: lines) if commands else None
+
+
+def _same_tree(r: HConfigChild, w: HConfigChild) -> bool:
+    """Same children, same order, recursively (then hier_config finds no delta)."""
+    rc, wc = list(r.children), list(w.children)
+    return len(rc) == len(wc) and all(
+        a.text == b.text and _same_tree(a, b) for a, b in zip(rc, wc, strict=True)
+    )
+
+
+def _create_commands(w: HConfigChild) -> list[str]:
+    """``_delta_commands(_mini(None), _mini(w))`` without building trees: hier_config's
+    delta from nothing is a copy of ``w``, sorted by the driver's ordering rules (``no``
+    lines last at the depths :func:`~greios.plan.ios_rules.no_last_depths` names)."""
+    depths = no_last_depths()
+    if depths is None:  # ordering rules this shortcut does not know: ask hier_config
+        return _delta_commands(_mini(None), _mini(w))
+    indent = " " * greios_driver().rules.indentation
+    out: list[str] = []
+
+    def walk(node: HConfigChild, depth: int) -> None:
+        out.append(indent * (depth - 1) + node.text)
+        children = list(node.children)
+        if depth + 1 in depths:
+            children.sort(key=lambda c: c.text.startswith("no "))
+        for child in children:
+            walk(child, depth + 1)
+
+    walk(w, 1)
+    return out
+
+
+def _negated(text: str) -> str:
+    """``_delta_commands(_mini(r), _mini(None))`` of a top-level object: hier_config negates
+    the header alone (its lines play no part), so only the header is built. Headers repeat
+    across routers (``interface Tunnel1000``): remembered, unless they hold a key."""
+    if parse_key_line(text) is not None:
+        return _negate(text)
+    return _negate_cached(text)
+
+
+def _negate(text: str) -> str:
+    from hier_config import HConfig as _HConfig
+
+    root = _HConfig(greios_driver())
+    return root.add_child(text).negate().cisco_style_text()
+
+
+_negate_cached = lru_cache(maxsize=1 << 14)(_negate)
 
 
 def _line_changes(r: HConfigChild, w: HConfigChild, indent: str) -> list[LineChange]:
@@ -357,7 +466,7 @@ def _apply(base: HConfig, commands: Sequence[str]) -> HConfig:
             _remove(parent, text[3:], index if parent is tree else None)
             stack.append((indent, None, parents))
             continue
-        node = _enter(parent, text, index if parent is tree else None)
+        node = _enter(parent, text, index if parent is tree else None, parents)
         stack.append((indent, node, (*parents, node.text)))
     return tree
 
@@ -438,8 +547,9 @@ def _remove(parent: HConfig | HConfigChild, target: str, index: _TopIndex | None
         victim.delete()
 
 
-def _enter(parent: HConfig | HConfigChild, text: str, index: _TopIndex | None = None
-           ) -> HConfigChild:
+def _enter(parent: HConfig | HConfigChild, text: str, index: _TopIndex | None = None,
+           parents: tuple[str, ...] | None = None) -> HConfigChild:
+    """Enter ``text`` under ``parent`` (whose path is ``parents``, when known)."""
     from hier_config.child import HConfigChild as _Child
 
     if (exact := parent.children.get(text)) is not None:
@@ -450,6 +560,8 @@ def _enter(parent: HConfig | HConfigChild, text: str, index: _TopIndex | None = 
         if key[0] not in ("line", "static-route"):
             old = (index.first(key) if index is not None
                    else next((c for c in parent.children if top_key(c.text) == key), None))
+    elif parents is not None:
+        old = idempotent_sibling(parents, text, parent.children)
     else:
         old = parent.driver.idempotent_for(_Child(parent, text), parent.children)
     if old is not None:
