@@ -198,6 +198,15 @@ _IF_HEADER = re.compile(r"^(interface|tunnel source)\s+(\S+)(.*)$", re.I)
 
 def normalize(line: str) -> str:
     """IOS normalisations of a typed line (collapsed blanks, canonical names, `encr`)."""
+    if _MAY_HOLD_SECRET(line):
+        return _normalize(line)
+    return _normalize_cached(line)  # lines repeat within and across configs
+
+
+_MAY_HOLD_SECRET = re.compile(r"(?i)key|password|secret|community").search
+
+
+def _normalize(line: str) -> str:
     line = " ".join(line.split())
     m = _IF_HEADER.match(line)
     if m and not re.match(r"^\d+\.\d+\.\d+\.\d+$", m.group(2)):
@@ -207,6 +216,9 @@ def normalize(line: str) -> str:
     if re.match(r"\d+ (permit|deny|remark) ", line):  # ACL sequence numbers are not shown
         line = line.split(" ", 1)[1]
     return line
+
+
+_normalize_cached = lru_cache(maxsize=1 << 16)(_normalize)
 
 
 def _insert_top(root: Node, node: Node) -> None:
@@ -532,7 +544,9 @@ class ConfigApplier:
         key = rule.key_of(line)
         idx = self._index(node, frame.mode)
         # a positive line removes a stored negation of itself (`no ip address`)
-        for child in list(node.children if idx is None else idx.in_order(idx.negations)):
+        negations = list(node.children) if idx is None else [  # (any order: all go)
+            c for c in idx.negations if line.startswith(c.text[3:])]
+        for child in negations:
             if child.text.startswith("no ") and line.startswith(child.text[3:]):
                 self._drop(node, child)
                 self.changed = True

@@ -253,19 +253,89 @@ _IDEMPOTENT: tuple[tuple[int, tuple[str, ...], re.Pattern[str], str], ...] = tup
 )
 
 
-@lru_cache(maxsize=1 << 14)
-def _rules_for(parents: tuple[str, ...]) -> tuple[tuple[int, re.Pattern[str], str], ...]:
-    """The single-value rules whose parent prefixes match ``parents`` (same depth), in
-    order: what hier_config's lineage match decides per rule, once per parent path."""
+Rules = tuple[tuple[int, re.Pattern[str], str], ...]
+
+
+#: every parent prefix a single-value rule names
+_PREFIXES: tuple[str, ...] = tuple(sorted({p for parents, _ in SINGLE_VALUE for p in parents}))
+
+
+def _signature(parents: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Which rule prefixes each parent starts with: all that rule matching depends on
+    (a hub has thousands of distinct ``interface TunnelN`` parents and one signature)."""
+    return tuple(tuple(p for p in _PREFIXES if text.startswith(p)) for text in parents)
+
+
+@lru_cache(maxsize=1 << 10)
+def _rules_by_signature(signature: tuple[tuple[str, ...], ...]) -> Rules:
+    """The single-value rules whose parent prefixes match (same depth, rule order kept):
+    what hier_config's lineage match decides per rule."""
     return tuple(
         (i, rx, pattern) for i, prefixes, rx, pattern in _IDEMPOTENT
-        if len(prefixes) == len(parents) and _starts(parents, prefixes)
+        if len(prefixes) == len(signature)
+        and all(p in matched for p, matched in zip(prefixes, signature, strict=True))
     )
 
 
-@lru_cache(maxsize=1 << 14)
+def _literal(pattern: str) -> str:
+    """Text every line the (``^``-anchored) pattern matches starts with ("" if unsure)."""
+    m = re.match(r"\^([A-Za-z0-9 _-]*)", pattern)
+    if m is None or _top_level_bar(pattern):
+        return ""
+    literal = m.group(1)
+    if pattern[m.end():m.end() + 1] in ("?", "*", "+", "{"):
+        literal = literal[:-1]  # the last character is optional
+    return literal
+
+
+def _top_level_bar(pattern: str) -> bool:
+    depth, escaped = 0, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+    return False
+
+
+@lru_cache(maxsize=1 << 10)
+def _dispatch(signature: tuple[tuple[str, ...], ...]) -> tuple[dict[str, Rules], Rules]:
+    """:func:`_rules_by_signature` by the first word a matching line must have (rules whose literal
+    holds a space), plus the rules that need a closer look (``startswith`` their literal)."""
+    by_word: dict[str, list[tuple[int, re.Pattern[str], str]]] = {}
+    loose: list[tuple[int, re.Pattern[str], str]] = []
+    for rule in _rules_by_signature(signature):
+        literal = _literal(rule[2])
+        if " " in literal:
+            by_word.setdefault(literal.split(" ", 1)[0], []).append(rule)
+        else:
+            loose.append(rule)
+    return {w: tuple(r) for w, r in by_word.items()}, tuple(loose)
+
+
+def _line_rules(parents: tuple[str, ...], text: str) -> Rules:
+    """The rules of :func:`_rules_by_signature` that may match ``text`` (rule order kept)."""
+    by_word, loose = _dispatch(_signature(parents))
+    first = by_word.get(text.split(" ", 1)[0], ())
+    if not loose:
+        return first
+    near = tuple(r for r in loose if text.startswith(_literal(r[2])))
+    return tuple(sorted(first + near)) if first and near else first or near
+
+
 def _rule_ids_for(parents: tuple[str, ...]) -> frozenset[int]:
-    return frozenset(i for i, _, _ in _rules_for(parents))
+    return _rule_ids_by_signature(_signature(parents))
+
+
+@lru_cache(maxsize=1 << 10)
+def _rule_ids_by_signature(signature: tuple[tuple[str, ...], ...]) -> frozenset[int]:
+    return frozenset(i for i, _, _ in _rules_by_signature(signature))
 
 
 def idempotent_sibling(
@@ -274,7 +344,7 @@ def idempotent_sibling(
     """``greios_driver().idempotent_for`` of a line ``text`` that is not in the tree yet,
     under the parent whose path (outermost first, the parent itself last) is ``parents``,
     against that parent's children (same ancestors, so their rules are the line's)."""
-    rules = _rules_for(parents)
+    rules = _line_rules(parents, text)
     if not rules:
         return None
     listed: list[HConfigChild] | None = None
@@ -315,10 +385,6 @@ def _parent_texts(node: HConfigChild) -> tuple[str, ...]:
         parent = grand
     out.reverse()
     return tuple(out)
-
-
-def _starts(texts: tuple[str, ...], prefixes: tuple[str, ...]) -> bool:
-    return all(t.startswith(p) for t, p in zip(texts, prefixes, strict=True))
 
 
 def _with_parents(
@@ -368,10 +434,10 @@ def greios_driver() -> HConfigDriverBase:
             its depth can match costs one dictionary lookup.
             """
             parents = _parent_texts(config)
-            rules = _rules_for(parents)
+            text = config.text
+            rules = _line_rules(parents, text)
             if not rules:
                 return None
-            text = config.text
             others: list[tuple[HConfigChild, tuple[str, ...]]] | None = None
             for index, rx, pattern in rules:
                 if rx.search(text) is None:

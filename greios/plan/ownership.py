@@ -89,6 +89,10 @@ def default_secret_equal(running_line: str, intended_line: str) -> bool:
     return (run_type, run.key) == (want_type, want.key)
 
 
+#: :data:`KEY_LINES` and :data:`OTHER_SECRETS` each need one of these (case-sensitive) words
+_MAY_HOLD_SECRET = re.compile(r"key|password|secret|community").search
+
+
 def redact_line(line: str) -> str:
     """Replace key material in one config line with ``<redacted>``.
 
@@ -99,6 +103,8 @@ def redact_line(line: str) -> str:
     >>> redact_line(" tunnel destination 10.0.0.1")
     ' tunnel destination 10.0.0.1'
     """
+    if not _MAY_HOLD_SECRET(line):
+        return line  # every key/secret pattern needs one of these words
     if (k := parse_key_line(line)) is not None:
         return f"{k.pre}{REDACTED}{k.post}"
     for rx in OTHER_SECRETS:
