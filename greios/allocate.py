@@ -289,18 +289,21 @@ def write_lock(path: Path, lock: Lock) -> bool:
     """
     text = lock.to_yaml()
     current = _current_digest(path)
+    new = _digest(text.encode("utf-8"))
+    if current == new:  # already what it should be: nothing to write, nothing lost
+        lock.origin = new
+        return False
     if lock.origin is not None and current != lock.origin:
         raise InventoryError(
             f"{display_path(path)}:1: the lock file changed on disk while greios was running "
             "(another greios process, or a git checkout?); nothing was written: run the "
             "command again")
-    if current and current == _digest(text.encode("utf-8")):
-        return False
     try:
         mode = path.stat().st_mode & 0o777
     except OSError:
         mode = 0o644
     replace_file(path, text, mode=mode)
+    lock.origin = new  # this lock may be written again (it is what the file holds now)
     return True
 
 

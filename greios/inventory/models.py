@@ -430,7 +430,8 @@ class Router(Model):
     underlay: Underlay
     lan: list[Lan] = Field(default_factory=list)
     routing: Routing | None = None
-    snapshot: str | None = None  # running-config snapshot, relative to the site file
+    snapshot: str | None = Field(None, min_length=1)  # running-config snapshot, relative
+    #                                                   to the site file
 
 
 class Site(Model):
