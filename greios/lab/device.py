@@ -58,9 +58,27 @@ class Device:
     last_change_user: str = ""
     archive_count: int = 0
     history: list[tuple[str, str]] = field(default_factory=list)  # (user, command)
+    #: bumped by every change of the running config (``changed()``, a new ``running``
+    #: tree); the tunnel-state caches of a cached :class:`LabNetwork` are keyed by it
+    generation: int = 0
+    #: every SSH connection to this router: ``[opened, closed or None]`` (monotonic
+    #: seconds); the lab's own record of how many sessions a client held at once
+    connections: list[list[float | None]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.flash.full_fn = lambda: self.faults.flash_full
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if name == "running":  # a new tree (reset, replace, revert): caches are stale
+            self.bump()
+
+    def bump(self) -> None:
+        """Mark the running config as changed for the caches (no persistence)."""
+        object.__setattr__(self, "generation", self.__dict__.get("generation", 0) + 1)
+        network = self.__dict__.get("network")
+        if network is not None:
+            network.version += 1
 
     @classmethod
     def from_config(cls, text: str, *, username: str = DEFAULT_USERNAME,
@@ -130,6 +148,7 @@ class Device:
         """Record a change and persist it (caller holds the lock)."""
         self.last_change = time.time()
         self.last_change_user = user
+        self.bump()
         if self.on_change is not None:
             self.on_change(self)
 

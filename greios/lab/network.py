@@ -16,7 +16,7 @@ import hashlib
 import ipaddress
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import TYPE_CHECKING
 
@@ -166,7 +166,15 @@ def _is_ip(text: str) -> bool:
 
 
 def interfaces(device: Device) -> list[IfView]:
-    """Every interface of ``device`` with its status (tunnels evaluated per §3.1)."""
+    """Every interface of ``device`` with its status (tunnels evaluated per §3.1).
+
+    In a cached network (the background lab) the result is computed once per state of
+    the network and shared: callers must not modify it.
+    """
+    network = device.network
+    if network is not None and network.cached:
+        with device.lock:
+            return network.evaluated(device)
     with device.lock:
         views = [_parse_if(n) for n in device.running.children
                  if n.text.startswith("interface ") and len(n.text.split()) >= 2]
@@ -181,7 +189,8 @@ def interfaces(device: Device) -> list[IfView]:
         return views
 
 
-def _tunnel_local_reason(device: Device, v: IfView, by_name: dict[str, IfView]) -> str:
+def _tunnel_local_reason(device: Device, v: IfView, by_name: dict[str, IfView],
+                         table: list[Route] | None = None) -> str:
     tun = v.tunnel
     assert tun is not None
     if tun.source is None:
@@ -201,7 +210,8 @@ def _tunnel_local_reason(device: Device, v: IfView, by_name: dict[str, IfView]) 
         tun.source_ip, tun.source_if = src.addresses[0].ip, src.name
     if tun.destination is None or not _is_ip(tun.destination):
         return "no tunnel destination"
-    route = lookup(device, tun.vrf, IPv4Address(tun.destination), list(by_name.values()))
+    route = lookup(device, tun.vrf, IPv4Address(tun.destination), list(by_name.values()),
+                   table=table)
     if route is None:
         return "tunnel destination is not routable" + (f" in vrf {tun.vrf}" if tun.vrf else "")
     if route.interface == v.name:
@@ -263,42 +273,143 @@ def interfaces_raw(device: Device) -> list[IfView]:
 
 
 def lookup(device: Device, vrf: str | None, dest: IPv4Address,
-           views: list[IfView] | None = None, depth: int = 0) -> Route | None:
-    """Longest-prefix match in ``vrf``, resolved to an egress interface (recursive)."""
+           views: list[IfView] | None = None, depth: int = 0, *,
+           table: list[Route] | None = None) -> Route | None:
+    """Longest-prefix match in ``vrf``, resolved to an egress interface (recursive).
+
+    ``table`` (the device's :func:`routes`, when the caller has them) saves recomputing
+    the routing table for every lookup."""
     if depth > 8:
         return None
-    table = [r for r in routes(device, views) if r.vrf == vrf and dest in r.prefix]
-    for r in sorted(table, key=lambda r: (-r.prefix.prefixlen, r.kind != "connected")):
+    if table is None:
+        network = device.network
+        table = (network.local(device).routes if network is not None and network.cached
+                 else routes(device, views))
+    matches = [r for r in table if r.vrf == vrf and dest in r.prefix]
+    for r in sorted(matches, key=lambda r: (-r.prefix.prefixlen, r.kind != "connected")):
         if r.interface is not None:
             if r.interface.lower().startswith("null"):
                 return None
             return r
         if r.next_hop is not None:
-            via = lookup(device, vrf, r.next_hop, views, depth + 1)
+            via = lookup(device, vrf, r.next_hop, views, depth + 1, table=table)
             if via is not None:
                 return Route(r.prefix, vrf, via.interface, r.next_hop, r.kind)
     return None
 
 
 @dataclass
+class _Local:
+    """What one router's own config decides (cached per ``Device.generation``)."""
+
+    generation: int
+    views: list[IfView]  # locally evaluated: tunnels carry their local reason
+    routes: list[Route]
+    local_reason: dict[str, str]  # tunnel name -> why it is locally down ("" = up)
+
+
+@dataclass
 class LabNetwork:
-    """The routers of one lab process (tunnels between them are evaluated pairwise)."""
+    """The routers of one lab process (tunnels between them are evaluated pairwise).
+
+    ``cached=True`` (the background lab, where every change goes through a CLI session
+    and so through ``Device.changed``) keeps per-router parses, an index of tunnel
+    endpoints and the pairwise IPsec verdicts, keyed by ``Device.generation`` and the
+    network's ``version``: a command costs O(tunnels of the router asked) instead of
+    O(routers x interfaces). Without it (direct in-process use, where tests edit
+    ``device.running`` in place) everything is recomputed per call.
+    """
 
     devices: dict[str, Device] = field(default_factory=dict)
     # One lock for every router of the network: tunnel state reads both ends of a pair, so
     # per-device locks taken in opposite orders by two sessions would deadlock. Commands
     # take well under a millisecond, so sharing it costs nothing measurable.
     lock: threading.RLock = field(default_factory=threading.RLock)
+    cached: bool = False
+    version: int = 0  # bumped by any change of any member's running config
+    _local: dict[int, _Local] = field(default_factory=dict, repr=False)
+    _evaluated: dict[int, tuple[int, int, list[IfView]]] = field(default_factory=dict,
+                                                                 repr=False)
+    _index: dict[tuple[str, str], list[tuple[Device, IfView]]] = field(default_factory=dict,
+                                                                        repr=False)
+    _index_version: int = -1
+    pair_cache: dict[tuple[int, int, str, int, int, str], str] = field(default_factory=dict,
+                                                                        repr=False)
 
     def add(self, device: Device) -> None:
         device.network = self
         device.lock = self.lock
         self.devices[device.name or device.hostname] = device
+        self.version += 1
 
+    # ------------------------------------------------------------------ cached path
+    def local(self, device: Device) -> _Local:
+        """The router's own interfaces, routes and tunnel local reasons (cached)."""
+        key = id(device)
+        hit = self._local.get(key)
+        if hit is not None and hit.generation == device.generation:
+            return hit
+        views = interfaces_raw(device)
+        by_name = {v.name: v for v in views}
+        table = routes(device, views)
+        reasons: dict[str, str] = {}
+        for v in views:
+            if v.tunnel is not None and not v.shutdown:
+                reasons[v.name] = _tunnel_local_reason(device, v, by_name, table)
+        hit = _Local(device.generation, views, table, reasons)
+        self._local[key] = hit
+        return hit
+
+    def _endpoints(self) -> dict[tuple[str, str], list[tuple[Device, IfView]]]:
+        """(source ip, destination) -> locally up tunnels, in device order."""
+        if self._index_version == self.version:
+            return self._index
+        index: dict[tuple[str, str], list[tuple[Device, IfView]]] = {}
+        for dev in self.devices.values():
+            loc = self.local(dev)
+            for v in loc.views:
+                t = v.tunnel
+                if t is None or v.shutdown or loc.local_reason.get(v.name, "x"):
+                    continue
+                if t.source_ip is None or t.destination is None:
+                    continue
+                index.setdefault((str(t.source_ip), t.destination), []).append((dev, v))
+        self._index, self._index_version = index, self.version
+        return index
+
+    def evaluated(self, device: Device) -> list[IfView]:
+        """:func:`interfaces` of ``device`` for the current network state (cached)."""
+        key = id(device)
+        hit = self._evaluated.get(key)
+        if hit is not None and hit[0] == device.generation and hit[1] == self.version:
+            return hit[2]
+        loc = self.local(device)
+        out: list[IfView] = []
+        for v in loc.views:
+            if v.tunnel is None or v.shutdown:
+                out.append(v)
+                continue
+            ev = replace(v, tunnel=replace(v.tunnel))
+            assert ev.tunnel is not None
+            reason = loc.local_reason.get(v.name, "")
+            if not reason:
+                reason = _tunnel_peer_reason(device, ev)
+            ev.tunnel.reason = reason
+            ev.protocol = "down" if reason else "up"
+            out.append(ev)
+        self._evaluated[key] = (device.generation, self.version, out)
+        return out
+
+    # ------------------------------------------------------------------ both paths
     def find_peer(self, device: Device, v: IfView) -> tuple[Device, IfView] | None:
         """The other router's tunnel whose endpoints mirror ``v``'s (locally up)."""
         tun = v.tunnel
         if tun is None or tun.source_ip is None or tun.destination is None:
+            return None
+        if self.cached:
+            for other, pv in self._endpoints().get((tun.destination, str(tun.source_ip)), ()):
+                if other is not device:
+                    return other, pv
             return None
         for other in self.devices.values():
             if other is device:

@@ -10,11 +10,13 @@ SIGTERM/SIGINT.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from types import FrameType
@@ -29,8 +31,19 @@ from greios.lab.server import LabServer
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    # a simulated router's configs and flash hold its keys, like a real router's NVRAM
-    write_private(path, data)
+    """Atomic (temporary file + rename) and 0600 - a simulated router's configs and flash
+    hold its keys, like a real router's NVRAM - but without ``fsync``: the lab's state only
+    has to survive the lab process, not a power cut, and a flush per typed config line
+    under the lab's one lock would serialise every session of every router on the disk."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:  # mkstemp creates the file with mode 0600
+            fh.write(data)
+        Path(tmp).replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
 
 
 class Persister:
@@ -41,6 +54,7 @@ class Persister:
         self.flash_dir = rdir / "flash"
         self.flash_dir.mkdir(parents=True, exist_ok=True)
         self._written: dict[str, str] = {}
+        self._configs: dict[str, str] = {}
 
     def load(self, device_kwargs: dict[str, object]) -> Device:
         running = self.rdir / "running.cfg"
@@ -69,8 +83,11 @@ class Persister:
             dev.changed("lab-reset")  # persists (and deletes the flash files)
 
     def save(self, dev: Device) -> None:
-        _atomic_write(self.rdir / "running.cfg", render_config(dev.running).encode())
-        _atomic_write(self.rdir / "startup.cfg", dev.startup.encode())
+        for name, text in (("running.cfg", render_config(dev.running)),
+                           ("startup.cfg", dev.startup)):
+            if self._configs.get(name) != text:  # unchanged files are not rewritten
+                _atomic_write(self.rdir / name, text.encode())
+                self._configs[name] = text
         current = dev.flash.snapshot()
         for name, data in current.items():
             digest = hashlib.md5(data).hexdigest()  # noqa: S324 - change detection only
@@ -90,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     state_dir: Path = args.state
     data = json.loads((state_dir / "lab.json").read_text())
-    network = LabNetwork()
+    network = LabNetwork(cached=True)  # every change goes through a session
     servers: list[LabServer] = []
     persisters: dict[str, Persister] = {}
     for name, spec in data["routers"].items():

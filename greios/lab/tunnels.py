@@ -34,6 +34,22 @@ def _parsed(text: str) -> Any:
     return _parse_config(text)
 
 
+_PARSED: dict[int, tuple[int, Any]] = {}
+
+
+def _parsed_config(dev: Device) -> Any:
+    """The audit's model of ``dev``'s running config (per generation in a cached network)."""
+    network = dev.network
+    if network is None or not network.cached:
+        return _parsed(dev.running_text())
+    hit = _PARSED.get(id(dev))
+    if hit is not None and hit[0] == dev.generation:
+        return hit[1]
+    parsed = _parse_config(dev.running_text())
+    _PARSED[id(dev)] = (dev.generation, parsed)
+    return parsed
+
+
 def pair_reason(dev: Device, view: IfView, peer: Device, peer_view: IfView) -> str:
     """Why the tunnel ``view`` of ``dev`` facing ``peer_view`` of ``peer`` is down ("" = up)."""
     a, b = view.tunnel, peer_view.tunnel
@@ -46,7 +62,17 @@ def pair_reason(dev: Device, view: IfView, peer: Device, peer_view: IfView) -> s
         return "keepalives do not return on a protected tunnel"
     if a.protection is None and b.protection is None:
         return ""
-    status = negotiation_status(dev, view.name, peer, peer_view.name)
+    network = dev.network
+    if network is not None and network.cached:
+        key = (id(dev), dev.generation, view.name, id(peer), peer.generation, peer_view.name)
+        status = network.pair_cache.get(key)
+        if status is None:
+            if len(network.pair_cache) > 100_000:  # stale generations: start afresh
+                network.pair_cache.clear()
+            status = network.pair_cache[key] = negotiation_status(dev, view.name, peer,
+                                                                  peer_view.name)
+    else:
+        status = negotiation_status(dev, view.name, peer, peer_view.name)
     if status in _OK:
         return ""
     return f"IPsec with {peer.hostname} {peer_view.name} fails: {status}"
@@ -58,7 +84,7 @@ def negotiation_status(dev: Device, ifname: str, peer: Device, peer_if: str) -> 
         a = _protected(dev, ifname)
         b = _protected(peer, peer_if)
         return "IPSEC_SESSION_ESTABLISHED" if a == b else "MISSING_END_POINT"
-    mine, theirs = _parsed(dev.running_text()), _parsed(peer.running_text())
+    mine, theirs = _parsed_config(dev), _parsed_config(peer)
     first = _negotiate(mine, ifname, theirs, peer_if).status
     if first in (SessionStatus.IPSEC_SESSION_ESTABLISHED, SessionStatus.GRE_ONLY):
         return str(first.value)
