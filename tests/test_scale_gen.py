@@ -178,11 +178,18 @@ def test_relevant_blocks_parse_like_the_whole(corpus_dir: Path,
     assert shortcut > len(texts)
 
 
-def test_plan_of_generated_routers_round_trips(generated: list[tuple[str, str, str]]) -> None:
+def test_plan_of_generated_routers_round_trips(generated: list[tuple[str, str, str]],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from greios.plan import remediation
     from greios.plan.remediation import apply_commands, plan_router
 
     for _, running, intended in generated:
         plan = plan_router(running, intended)
+        with monkeypatch.context() as m:  # the general path: future config built and diffed
+            m.setattr(remediation, "_fresh_rollback", lambda *a: None)
+            general = plan_router(running, intended)
+        assert (plan.commands, plan.rollback, plan.objects, plan.future) == (
+            general.commands, general.rollback, general.objects, general.future)
         assert plan.commands and plan.objects
         assert plan_router(plan.future, intended).is_empty  # converged after the change
         assert apply_commands(running, plan.commands) == plan.future

@@ -16,6 +16,7 @@ Everything the remediation engine knows about IOS GRE/IPsec objects lives here:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -247,36 +248,6 @@ def _object_kind(header: str) -> tuple[ObjectKind, str] | None:
     return None
 
 
-#: :data:`SINGLE_VALUE` compiled: (position, parent prefixes, line regex, its pattern)
-_IDEMPOTENT: tuple[tuple[int, tuple[str, ...], re.Pattern[str], str], ...] = tuple(
-    (i, parents, re.compile(child), child) for i, (parents, child) in enumerate(SINGLE_VALUE)
-)
-
-
-Rules = tuple[tuple[int, re.Pattern[str], str], ...]
-
-
-#: every parent prefix a single-value rule names
-_PREFIXES: tuple[str, ...] = tuple(sorted({p for parents, _ in SINGLE_VALUE for p in parents}))
-
-
-def _signature(parents: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """Which rule prefixes each parent starts with: all that rule matching depends on
-    (a hub has thousands of distinct ``interface TunnelN`` parents and one signature)."""
-    return tuple(tuple(p for p in _PREFIXES if text.startswith(p)) for text in parents)
-
-
-@lru_cache(maxsize=1 << 10)
-def _rules_by_signature(signature: tuple[tuple[str, ...], ...]) -> Rules:
-    """The single-value rules whose parent prefixes match (same depth, rule order kept):
-    what hier_config's lineage match decides per rule."""
-    return tuple(
-        (i, rx, pattern) for i, prefixes, rx, pattern in _IDEMPOTENT
-        if len(prefixes) == len(signature)
-        and all(p in matched for p, matched in zip(prefixes, signature, strict=True))
-    )
-
-
 def _literal(pattern: str) -> str:
     """Text every line the (``^``-anchored) pattern matches starts with ("" if unsure)."""
     m = re.match(r"\^([A-Za-z0-9 _-]*)", pattern)
@@ -304,14 +275,46 @@ def _top_level_bar(pattern: str) -> bool:
     return False
 
 
+Rule = tuple[int, re.Pattern[str], str, str]  # position, line regex, its pattern, literal
+Rules = tuple[Rule, ...]
+
+#: :data:`SINGLE_VALUE` compiled: (position, parent prefixes, line regex, pattern, literal)
+_IDEMPOTENT: tuple[tuple[int, tuple[str, ...], re.Pattern[str], str, str], ...] = tuple(
+    (i, parents, re.compile(child), child, _literal(child))
+    for i, (parents, child) in enumerate(SINGLE_VALUE)
+)
+
+
+#: every parent prefix a single-value rule names
+_PREFIXES: tuple[str, ...] = tuple(sorted({p for parents, _ in SINGLE_VALUE for p in parents}))
+
+
+@lru_cache(maxsize=1 << 12)
+def _signature(parents: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Which rule prefixes each parent starts with: all that rule matching depends on
+    (a hub has thousands of distinct ``interface TunnelN`` parents and one signature)."""
+    return tuple(tuple(p for p in _PREFIXES if text.startswith(p)) for text in parents)
+
+
+@lru_cache(maxsize=1 << 10)
+def _rules_by_signature(signature: tuple[tuple[str, ...], ...]) -> Rules:
+    """The single-value rules whose parent prefixes match (same depth, rule order kept):
+    what hier_config's lineage match decides per rule."""
+    return tuple(
+        (i, rx, pattern, literal) for i, prefixes, rx, pattern, literal in _IDEMPOTENT
+        if len(prefixes) == len(signature)
+        and all(p in matched for p, matched in zip(prefixes, signature, strict=True))
+    )
+
+
 @lru_cache(maxsize=1 << 10)
 def _dispatch(signature: tuple[tuple[str, ...], ...]) -> tuple[dict[str, Rules], Rules]:
     """:func:`_rules_by_signature` by the first word a matching line must have (rules whose literal
     holds a space), plus the rules that need a closer look (``startswith`` their literal)."""
-    by_word: dict[str, list[tuple[int, re.Pattern[str], str]]] = {}
-    loose: list[tuple[int, re.Pattern[str], str]] = []
+    by_word: dict[str, list[Rule]] = {}
+    loose: list[Rule] = []
     for rule in _rules_by_signature(signature):
-        literal = _literal(rule[2])
+        literal = rule[3]
         if " " in literal:
             by_word.setdefault(literal.split(" ", 1)[0], []).append(rule)
         else:
@@ -325,7 +328,7 @@ def _line_rules(parents: tuple[str, ...], text: str) -> Rules:
     first = by_word.get(text.split(" ", 1)[0], ())
     if not loose:
         return first
-    near = tuple(r for r in loose if text.startswith(_literal(r[2])))
+    near = tuple(r for r in loose if text.startswith(r[3]))
     return tuple(sorted(first + near)) if first and near else first or near
 
 
@@ -335,7 +338,7 @@ def _rule_ids_for(parents: tuple[str, ...]) -> frozenset[int]:
 
 @lru_cache(maxsize=1 << 10)
 def _rule_ids_by_signature(signature: tuple[tuple[str, ...], ...]) -> frozenset[int]:
-    return frozenset(i for i, _, _ in _rules_by_signature(signature))
+    return frozenset(rule[0] for rule in _rules_by_signature(signature))
 
 
 def idempotent_sibling(
@@ -348,14 +351,16 @@ def idempotent_sibling(
     if not rules:
         return None
     listed: list[HConfigChild] | None = None
-    for _, rx, pattern in rules:
+    for _, rx, pattern, literal in rules:
         if rx.search(text) is None:
             continue
         key = _regex_key(pattern, rx, text)
         if listed is None:
             listed = list(siblings)
         for other in listed:
-            if rx.search(other.text) is not None and _regex_key(pattern, rx, other.text) == key:
+            other_text = other.text
+            if (other_text.startswith(literal) and rx.search(other_text) is not None
+                    and _regex_key(pattern, rx, other_text) == key):
                 return other
     return None
 
@@ -363,8 +368,6 @@ def idempotent_sibling(
 def _regex_key(pattern: str, rx: re.Pattern[str], text: str) -> str | None:
     """The line's part of hier_config's idempotency key (its ``_key_from_regex``; the key
     parts of the parents are the rule's constant prefixes)."""
-    from hier_config.platforms.driver_base import HConfigDriverBase
-
     normalized = text.removeprefix("no ")  # the IOS driver's negation prefix
     match = rx.search(normalized)
     source = normalized
@@ -373,7 +376,14 @@ def _regex_key(pattern: str, rx: re.Pattern[str], text: str) -> str | None:
         source = text
     if match is None:
         return None
-    return HConfigDriverBase._normalize_regex_key(pattern, source, match)
+    return _normalize_key()(pattern, source, match)
+
+
+@lru_cache(maxsize=1)
+def _normalize_key() -> Callable[[str, str, re.Match[str]], str]:
+    from hier_config.platforms.driver_base import HConfigDriverBase
+
+    return HConfigDriverBase._normalize_regex_key
 
 
 def _parent_texts(node: HConfigChild) -> tuple[str, ...]:
@@ -439,7 +449,7 @@ def greios_driver() -> HConfigDriverBase:
             if not rules:
                 return None
             others: list[tuple[HConfigChild, tuple[str, ...]]] | None = None
-            for index, rx, pattern in rules:
+            for index, rx, pattern, literal in rules:
                 if rx.search(text) is None:
                     continue
                 key = _regex_key(pattern, rx, text)
@@ -447,7 +457,8 @@ def greios_driver() -> HConfigDriverBase:
                     others = _with_parents(other_children)
                 for other, other_parents in others:
                     if (
-                        index in _rule_ids_for(other_parents)
+                        other.text.startswith(literal)
+                        and index in _rule_ids_for(other_parents)
                         and rx.search(other.text) is not None
                         and _regex_key(pattern, rx, other.text) == key
                     ):

@@ -130,6 +130,7 @@ class _Step:
     order: int
     commands: list[str]
     lines: list[LineChange] = field(default_factory=list)
+    text: str = ""  # the object's header as in the tree (unredacted)
 
     @property
     def removal_phase(self) -> bool:
@@ -185,6 +186,12 @@ def _plan(running: str, intended: str, retired: str,
     steps = _diff(view, want, secret_equal or default_secret_equal, frozenset(),
                   copy_want=False)
     commands = _ordered_commands(steps)
+    pushed = tuple(commands)
+    if (rollback := _fresh_rollback(run, ret, steps)) is not None:
+        return RouterPlan(commands=pushed, rollback=rollback,
+                          future=lambda: apply_commands(running, pushed, what="running config"),
+                          objects=tuple(ObjectChange(s.action, s.header, s.kind, tuple(s.lines))
+                                        for s in _ordered(steps)))
     future = _apply(run, commands)
     trees.append(future)
 
@@ -205,7 +212,6 @@ def _plan(running: str, intended: str, retired: str,
     trees.append(back_view)
     back = _diff(back_view, back_target, _exact_equal, created, copy_want=False,
                  with_lines=False)
-    pushed = tuple(commands)
     return RouterPlan(
         commands=pushed,
         rollback=tuple(_ordered_commands(back)),
@@ -215,6 +221,26 @@ def _plan(running: str, intended: str, retired: str,
             ObjectChange(s.action, s.header, s.kind, tuple(s.lines)) for s in _ordered(steps)
         ),
     )
+
+
+def _fresh_rollback(run: HConfig, ret: HConfig, steps: list[_Step]) -> tuple[str, ...] | None:
+    """The rollback when the running config holds nothing the plan can touch (a router's
+    first rollout), without building the future config; ``None`` otherwise.
+
+    Then the future's top-level objects are exactly the created ones, in command order, each
+    under its header as :func:`_apply` enters it; all of them are listed in intended, so the
+    rollback destroys each (its negated header), referencing objects first: what
+    ``_diff(owned_view(future, {}, intended), {}, ...)`` computes. Taken only when entering
+    a header leaves it unchanged (else the general path decides).
+    """
+    if run.children or ret.children or any(s.action != "create" for s in steps):
+        return None
+    built = _ordered(steps)
+    if any(normalise_text(" ".join(s.text.split()), ()) != s.text or s.text in ("exit", "end")
+           or s.text.startswith(("no ", "!")) for s in built):
+        return None  # _apply would not enter this header as it is
+    order = sorted(range(len(built)), key=lambda i: (-built[i].rank, i))
+    return tuple(_negated(built[i].text) for i in order)
 
 
 @contextmanager
@@ -353,7 +379,7 @@ def _object_step(
     def step(action: Action, commands: list[str], lines: Callable[[], list[LineChange]]
              ) -> _Step:
         return _Step(key, action, header, kind, rank, 0, commands,
-                     lines() if with_lines else [])
+                     lines() if with_lines else [], text)
 
     if r is None:
         assert w is not None

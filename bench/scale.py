@@ -1,0 +1,455 @@
+"""Scale bench (issue #13): generated overlays of 100 to 3,000 sites, every offline command.
+
+For each generated inventory (``bench/scalegen.py``: hub-and-spoke with 1 or 2 hubs, or a
+full mesh; one router per site; snapshots without tunnels) the lock and keys are created
+once (``greios render``; that first run is shown as "first run"), then each command is
+timed:
+
+* **in-process**: ``greios.cli.main([...])`` in this process (stdout to /dev/null), median
+  of ``--repeat`` runs of wall time and of CPU time;
+* **CLI**: ``python -m greios ...`` as a subprocess, median wall time, and the peak RSS of
+  the child (``os.wait4`` rusage ``ru_maxrss``).
+
+Commands: ``validate``, ``render -o DIR`` (all routers), ``plan --offline``,
+``audit --intended -f json -o FILE``. Growth ratios compare two sizes of one topology
+(default 3,000 / 1,000 sites); the goals of the issue are checked and printed.
+
+Baselines in the same process/run:
+
+* ``plan vs hier_config``: greios ``plan_router`` against bare hier_config remediation
+  (``get_hconfig`` of running and intended + ``WorkflowRemediation.remediation_config`` +
+  its lines) for every router of the 1,000-site dual hub, CPU time, interleaved;
+* ``audit vs ciscoconfparse``: ``python -m greios audit DIR`` against a script that imports
+  ciscoconfparse and parses the same files (``bench/scale.py --ccp DIR``), whole processes,
+  interleaved, median wall time: ``../shared/corpus/large`` and the 1,000 intended configs
+  of the 1,000-site dual hub (what the routers run after the change).
+
+Usage::
+
+    .venv/bin/python bench/scale.py                     # everything (about 30 min)
+    .venv/bin/python bench/scale.py --sizes hub2:1000 --repeat 1 --no-baselines
+    .venv/bin/python bench/scale.py --profile plan --sizes hub2:1000   # cProfile, top 40
+    .venv/bin/python bench/scale.py --write-docs        # also update docs/performance.md
+
+Results and method: docs/performance.md ("Scale").
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import scalegen  # noqa: E402
+
+COMMANDS = ("validate", "render", "plan", "audit")
+DOC = REPO / "docs" / "performance.md"
+BEGIN, END = "<!-- scale-bench:begin -->", "<!-- scale-bench:end -->"
+CORPUS_LARGE = REPO.parent / "shared" / "corpus" / "large"
+
+# the goals of issue #13 that this bench measures (seconds / MB / ratios)
+GOALS = {
+    ("hub2", 1000, "render"): 2.0,
+    ("hub2", 1000, "plan"): 5.0,
+    ("hub2", 1000, "audit"): 10.0,
+    ("mesh", 100, "plan"): 10.0,
+    ("mesh", 100, "audit"): 10.0,
+}
+GOAL_VALIDATE = ("hub2", 1000, "validate", 1.0)  # owned by the inventory work, reported
+GROWTH_MAX = 3.3
+PEAK_MB_MAX = 500
+PLAN_VS_BARE_MAX = 1.5
+AUDIT_VS_CCP_MIN = {"corpus/large": 10.0, "fleet-1000": 5.0}
+
+
+def args_for(command: str, sites: Path, work: Path) -> list[str]:
+    return {
+        "validate": ["validate", "--sites", str(sites)],
+        "render": ["render", "--sites", str(sites), "-o", str(work / "render")],
+        "plan": ["plan", "--offline", "--sites", str(sites)],
+        "audit": ["audit", "--intended", "--sites", str(sites), "-f", "json", "-o",
+                  str(work / "audit.json"), "--fail-on", "never"],
+    }[command]
+
+
+@dataclass
+class Timing:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall) if self.wall else float("nan")
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu) if self.cpu else float("nan")
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.rss_mb) if self.rss_mb else float("nan")
+
+
+@dataclass
+class Result:
+    topology: str
+    sites: int
+    tunnels: int
+    first_run: float = float("nan")
+    inproc: dict[str, Timing] = field(default_factory=dict)
+    cli: dict[str, Timing] = field(default_factory=dict)
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+def run_inprocess(argv: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``greios <argv>`` called in this process."""
+    from greios.cli import main
+
+    sink = io.StringIO()
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null), \
+            contextlib.redirect_stderr(sink):
+        w0, c0 = time.perf_counter(), time.process_time()
+        rc = main(argv)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    if rc not in (0, 2):
+        raise SystemExit(f"greios {' '.join(argv)} exited {rc}: {sink.getvalue()[-2000:]}")
+    return wall, cpu
+
+
+# Runs the command as its grandchild: a child's ru_maxrss starts at the peak RSS of the
+# process it was forked from (Linux keeps the old mm's high-water mark across exec), so the
+# bench's own size would leak into the figure. The small launcher reports the command's
+# wall time and peak RSS (KB) into the file named by its first argument.
+LAUNCHER = """
+import os, sys, time
+out, argv = sys.argv[1], sys.argv[2:]
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+with open(out, "w") as f:
+    f.write(f"{os.waitstatus_to_exitcode(status)} {wall} {ru.ru_utime + ru.ru_stime} "
+            f"{ru.ru_maxrss}")
+"""
+
+
+def run_cli(argv: list[str]) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MB) of ``argv`` as a new process."""
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as stats:
+        proc = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, stats.name, *argv],
+                              stdout=subprocess.DEVNULL, stderr=err, cwd=REPO, check=False)
+        rc, wall, cpu, rss_kb = stats.read().split()
+        if proc.returncode or int(rc) not in (0, 2):
+            err.seek(0)
+            raise SystemExit(f"{' '.join(argv)} exited {rc}: "
+                             f"{err.read().decode(errors='replace')[-2000:]}")
+    return float(wall), float(cpu), int(rss_kb) / 1024
+
+
+def greios_cmd(argv: list[str]) -> list[str]:
+    return [sys.executable, "-m", "greios", *argv]
+
+
+def prepare(work: Path, topology: str, sites: int) -> tuple[Path, float, int]:
+    """Generate the inventory, then one ``greios render`` (allocation + keys): its time."""
+    root = work / f"{topology}-{sites}"
+    if root.exists():
+        shutil.rmtree(root)
+    g = scalegen.generate(root / "sites", sites=sites, topology=topology)  # type: ignore[arg-type]
+    wall, _, _ = run_cli(greios_cmd(["render", "--sites", str(g.root), "-o",
+                                     str(root / "render")]))
+    return g.root, wall, g.tunnels
+
+
+def measure(work: Path, topology: str, sites: int, repeat: int, cli: bool,
+            commands: tuple[str, ...]) -> Result:
+    sites_dir, first, tunnels = prepare(work, topology, sites)
+    res = Result(topology, sites, tunnels, first_run=first)
+    for command in commands:
+        argv = args_for(command, sites_dir, sites_dir.parent)
+        t = res.inproc.setdefault(command, Timing())
+        c = res.cli.setdefault(command, Timing())
+        for _ in range(repeat):  # interleaved: load on the machine hits both alike
+            wall, cpu = run_inprocess(argv)
+            t.wall.append(wall)
+            t.cpu.append(cpu)
+            if cli:
+                wall, cpu, rss = run_cli(greios_cmd(argv))
+                c.wall.append(wall)
+                c.cpu.append(cpu)
+                c.rss_mb.append(rss)
+        print(f"  {topology}-{sites} {command}: in-process {t.median:.2f} s "
+              f"(CPU {t.median_cpu:.2f}); CLI {c.median:.2f} s, peak {c.peak_mb:.0f} MB",
+              flush=True)
+    return res
+
+
+# --- baselines -----------------------------------------------------------------------------
+
+
+def plan_vs_bare(sites_dir: Path, repeat: int) -> tuple[float, float, int]:
+    """(greios s, bare hier_config s, routers): CPU medians over every router."""
+    from hier_config import Platform, WorkflowRemediation, get_hconfig
+
+    from greios.pipeline import build
+    from greios.plan.remediation import plan_router
+
+    b = build(sites_dir, persist=False)
+    pairs = [(r.snapshot.read_text(), b.render(r.name, secrets="ref"))
+             for r in b.inventory.routers if r.snapshot is not None]
+
+    def ours() -> None:
+        for running, intended in pairs:
+            plan_router(running, intended)
+
+    def bare() -> None:
+        for running, intended in pairs:
+            rem = WorkflowRemediation(get_hconfig(Platform.CISCO_IOS, running),
+                                      get_hconfig(Platform.CISCO_IOS, intended))
+            [c.cisco_style_text() for c in rem.remediation_config.all_children_sorted()]
+
+    times: dict[str, list[float]] = {"ours": [], "bare": []}
+    for _ in range(repeat):
+        for name, fn in (("ours", ours), ("bare", bare)):
+            c0 = time.process_time()
+            fn()
+            times[name].append(time.process_time() - c0)
+    return statistics.median(times["ours"]), statistics.median(times["bare"]), len(pairs)
+
+
+def write_fleet(sites_dir: Path, dest: Path) -> int:
+    """The intended configs (snapshot + planned change) of every router, one file each."""
+    from greios.workflow import intended_configs
+
+    dest.mkdir(parents=True, exist_ok=True)
+    configs = intended_configs(sites_dir)
+    for name, text in configs.items():
+        (dest / f"{name}.cfg").write_text(text)
+    return len(configs)
+
+
+def audit_vs_ccp(target: Path, work: Path, repeat: int) -> tuple[float, float, int, int]:
+    """(greios s, ciscoconfparse s, files, lines): whole processes, median wall time."""
+    files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+    lines = sum(len(p.read_text(errors="replace").splitlines()) for p in files)
+    ours = greios_cmd(["audit", str(target), "-f", "json", "-o", str(work / "vs.json"),
+                       "--fail-on", "never"])
+    theirs = [sys.executable, str(Path(__file__).resolve()), "--ccp", str(target)]
+    g: list[float] = []
+    c: list[float] = []
+    run_cli(ours)  # warm the page cache for both
+    run_cli(theirs)
+    for _ in range(repeat):
+        g.append(run_cli(ours)[0])
+        c.append(run_cli(theirs)[0])
+    return statistics.median(g), statistics.median(c), len(files), lines
+
+
+def ccp_parse(paths: list[str]) -> None:
+    """The baseline process: import ciscoconfparse and parse every file (nothing else)."""
+    from loguru import logger
+
+    logger.disable("ciscoconfparse")
+    from ciscoconfparse import CiscoConfParse
+
+    for root in map(Path, paths):
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for f in files:
+            CiscoConfParse(f.read_text(errors="replace").splitlines(), syntax="ios",
+                           ignore_blank_lines=False)
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def fmt(x: float, digits: int = 2) -> str:
+    return "-" if x != x else f"{x:.{digits}f}"  # NaN -> "-"
+
+
+def report(results: list[Result], baselines: dict[str, tuple[float, ...]],
+           growth_pairs: list[tuple[str, int, int]]) -> tuple[str, list[tuple[str, bool]]]:
+    out: list[str] = []
+    goals: list[tuple[str, bool]] = []
+    out.append(f"Measured {time.strftime('%Y-%m-%d')} by `bench/scale.py` on "
+               f"{platform.machine()} with nproc={os.cpu_count()}, CPython "
+               f"{platform.python_version()}; median of the runs, seconds; in-process = "
+               "`greios.cli.main()` in the bench process (wall, CPU in brackets), CLI = "
+               "`python -m greios` as a new process (wall; peak RSS of the child).")
+    out.append("")
+    out.append("| inventory | tunnels | first run (CLI) | command | in-process | CLI | "
+               "CLI peak MB |")
+    out.append("|---|---:|---:|---|---:|---:|---:|")
+    for r in results:
+        for i, command in enumerate(r.inproc):
+            t, c = r.inproc[command], r.cli.get(command, Timing())
+            head = (f"{r.topology} {r.sites} | {r.tunnels} | {fmt(r.first_run)}" if i == 0
+                    else " | | ")
+            out.append(f"| {head} | {command} | {fmt(t.median)} ({fmt(t.median_cpu)}) | "
+                       f"{fmt(c.median)} | {fmt(c.peak_mb, 0)} |")
+    by = {(r.topology, r.sites): r for r in results}
+    if growth_pairs:
+        out.append("")
+        out.append("Growth (time at the larger size ÷ time at the smaller; linear = the size "
+                   f"ratio; goal <= {GROWTH_MAX} for 3,000 ÷ 1,000):")
+        out.append("")
+        out.append("| topology | sizes | command | in-process wall | in-process CPU | CLI |")
+        out.append("|---|---|---|---:|---:|---:|")
+        for topo, small, large in growth_pairs:
+            a, b = by.get((topo, small)), by.get((topo, large))
+            if a is None or b is None:
+                continue
+            for command in b.inproc:
+                if command not in a.inproc:
+                    continue
+                gw = b.inproc[command].median / a.inproc[command].median
+                gc = b.inproc[command].median_cpu / a.inproc[command].median_cpu
+                cl = (b.cli[command].median / a.cli[command].median
+                      if b.cli.get(command) and b.cli[command].wall else float("nan"))
+                out.append(f"| {topo} | {large} ÷ {small} | {command} | {fmt(gw)} | {fmt(gc)} "
+                           f"| {fmt(cl)} |")
+                if (small, large) == (1000, 3000):
+                    goals.append((f"growth {topo} 3000÷1000 {command} (CPU) <= {GROWTH_MAX}: "
+                                  f"{gc:.2f}", gc <= GROWTH_MAX))
+    for (topo, sites, command), limit in GOALS.items():
+        r = by.get((topo, sites))
+        if r is not None and command in r.inproc:
+            t = r.inproc[command].median
+            goals.append((f"{topo} {sites} {command} <= {limit:g} s: {t:.2f} s in-process, "
+                          f"{r.cli[command].median:.2f} s CLI", t <= limit))
+    topo, sites, command, limit = GOAL_VALIDATE
+    r = by.get((topo, sites))
+    if r is not None and command in r.inproc:
+        t = r.inproc[command].median
+        goals.append((f"{topo} {sites} {command} <= {limit:g} s (inventory work): {t:.2f} s",
+                      t <= limit))
+    peaks = [(r, c, r.cli[c].peak_mb) for r in results if r.sites >= 3000 for c in r.cli
+             if r.cli[c].rss_mb]
+    for r, c, mb in peaks:
+        goals.append((f"peak memory {r.topology} {r.sites} {c} <= {PEAK_MB_MAX} MB: {mb:.0f} MB",
+                      mb <= PEAK_MB_MAX))
+    if "plan" in baselines:
+        ours, bare, n = baselines["plan"]
+        goals.append((f"plan_router vs bare hier_config, {int(n)} routers <= "
+                      f"{PLAN_VS_BARE_MAX}x: {ours:.2f} s vs {bare:.2f} s = {ours / bare:.2f}x",
+                      ours / bare <= PLAN_VS_BARE_MAX))
+    for name, limit in AUDIT_VS_CCP_MIN.items():
+        if name in baselines:
+            g, c, files, lines = baselines[name]
+            goals.append((f"audit vs ciscoconfparse, {name} ({int(files)} files, {int(lines)} "
+                          f"lines) >= {limit:g}x: {g:.2f} s vs {c:.2f} s = {c / g:.1f}x",
+                          c / g >= limit))
+    out.append("")
+    out.append("| goal | met |")
+    out.append("|---|---|")
+    out.extend(f"| {text} | {'yes' if ok else '**no**'} |" for text, ok in goals)
+    return "\n".join(out) + "\n", goals
+
+
+def write_docs(section: str) -> None:
+    text = DOC.read_text()
+    block = f"{BEGIN}\n{section}{END}"
+    if BEGIN in text and END in text:
+        start, end = text.index(BEGIN), text.index(END) + len(END)
+        text = text[:start] + block + text[end:]
+    else:
+        text = text.rstrip("\n") + "\n\n## Scale: measured (bench/scale.py)\n\n" + block + "\n"
+    DOC.write_text(text)
+
+
+def profile(command: str, work: Path, topology: str, sites: int) -> None:
+    import cProfile
+    import pstats
+
+    sites_dir, _, _ = prepare(work, topology, sites)
+    argv = args_for(command, sites_dir, sites_dir.parent)
+    prof = cProfile.Profile()
+    prof.runcall(run_inprocess, argv)
+    stats = pstats.Stats(prof)
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
+
+
+def parse_sizes(text: str) -> list[tuple[str, int]]:
+    out = []
+    for item in text.split(","):
+        topo, _, n = item.partition(":")
+        out.append((topo, int(n)))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="hub2:100,hub2:300,hub2:1000,hub2:3000,hub1:1000,"
+                                        "mesh:50,mesh:100",
+                    help="topology:sites,... (hub1, hub2, mesh)")
+    ap.add_argument("--commands", default=",".join(COMMANDS))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-cli", action="store_true", help="in-process timings only")
+    ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument("--work", type=Path, default=None, help="keep generated files here")
+    ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--profile", choices=COMMANDS)
+    ap.add_argument("--ccp", nargs="+", help=argparse.SUPPRESS)  # the baseline process
+    a = ap.parse_args()
+    if a.ccp:
+        ccp_parse(a.ccp)
+        return
+    work = a.work or Path(tempfile.mkdtemp(prefix="greios-scale-"))
+    sizes = parse_sizes(a.sizes)
+    if a.profile:
+        topo, n = sizes[0]
+        profile(a.profile, work, topo, n)
+        return
+    commands = tuple(c for c in a.commands.split(",") if c)
+    print(f"nproc={os.cpu_count()} python={platform.python_version()} repeat={a.repeat} "
+          f"work={work}", flush=True)
+    results: list[Result] = []
+    for topo, n in sizes:
+        print(f"{topo} {n} sites ({scalegen.tunnel_count(topo, n)} tunnels)", flush=True)  # type: ignore[arg-type]
+        results.append(measure(work, topo, n, a.repeat, not a.no_cli, commands))
+    baselines: dict[str, tuple[float, ...]] = {}
+    by = {(r.topology, r.sites): r for r in results}
+    if not a.no_baselines:
+        hub = work / "hub2-1000" / "sites"
+        if ("hub2", 1000) in by and hub.is_dir():
+            print("plan_router vs bare hier_config (1,000-site dual hub) ...", flush=True)
+            baselines["plan"] = plan_vs_bare(hub, a.repeat)
+            fleet = work / "fleet-1000"
+            write_fleet(hub, fleet)
+            print("audit vs ciscoconfparse, fleet-1000 ...", flush=True)
+            baselines["fleet-1000"] = audit_vs_ccp(fleet, work, max(a.repeat, 3))
+        if CORPUS_LARGE.is_dir():
+            print("audit vs ciscoconfparse, corpus/large ...", flush=True)
+            baselines["corpus/large"] = audit_vs_ccp(CORPUS_LARGE, work, max(a.repeat, 5))
+    growth = sorted({(t, s1, s2) for (t, s1) in by for (t2, s2) in by
+                     if t == t2 and (s2 == 3 * s1 or (s1, s2) == (50, 100))})
+    text, goals = report(results, baselines, growth)
+    print()
+    print(text)
+    met = sum(ok for _, ok in goals)
+    print(f"{met} of {len(goals)} goals met")
+    if a.write_docs:
+        write_docs(text)
+        print(f"wrote the results into {DOC.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
