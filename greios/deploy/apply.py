@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
-from greios.deploy.batches import make_batches
+from greios.deploy.batches import components
 from greios.deploy.change import RouterChange, Shared, TunnelCheck
 from greios.deploy.interrupt import Cancel
 from greios.deploy.restore import restore_backup
 from greios.deploy.results import RouterResult, worst_exit_code
 from greios.deploy.run import RouterRun
+from greios.deploy.staged import Coordinator, Slots
 from greios.deploy.target import DeviceTarget
 from greios.errors import ExitCode, GreiosError
 
@@ -44,92 +44,128 @@ def apply_changes(changes: Sequence[RouterChange], targets: Mapping[str, DeviceT
                   allow_unconfirmed: bool = False,
                   tunnel_wait: float = 30.0,
                   cancel: Cancel | None = None,
-                  peer_targets: Mapping[str, DeviceTarget] | None = None
+                  peer_targets: Mapping[str, DeviceTarget] | None = None,
+                  stats: dict[str, object] | None = None,
                   ) -> list[RouterResult]:
     """Apply every change; returns one :class:`RouterResult` per change, in input order.
 
     ``revert_in`` (seconds, 60..7200) arms IOS's revert timer; ``None`` commits without one.
-    A router without ``archive`` is refused unless ``allow_unconfirmed``. Routers joined by
-    ``pairs`` run in the same batch; each waits for its peers to commit before its tunnel
-    checks. ``peer_targets`` reach peers outside the apply (read only). ``cancel`` (Ctrl-C)
-    stops new routers and commits; at level 2 committed routers roll back at once. Never
-    raises for a device problem: see each result's ``status``/``exit_code``.
+    A router without ``archive`` is refused unless ``allow_unconfirmed``. Never more than
+    ``parallelism`` routers have a session open for their change at once. Routers joined
+    by ``pairs`` (or by their tunnel checks) form groups: a group that fits runs together
+    (each router waits for its peers to commit before its tunnel checks); a larger one is
+    staged (:mod:`greios.deploy.staged`: earlier ends first, later ones in waves, each
+    tunnel verified from both ends as its later end lands). ``peer_targets`` reach peers
+    outside the apply (read only). ``cancel`` (Ctrl-C) stops new routers and commits; at
+    level 2 committed routers roll back at once. ``stats`` (if given) receives
+    ``peak_in_flight`` and ``staged`` (the routers of staged groups, in their order).
+    Never raises for a device problem: see each result's ``status``/``exit_code``.
     """
     names = [c.router for c in changes]
     if len(set(names)) != len(names):
         raise GreiosError("apply: a router appears twice in the change list")
+    if parallelism < 1:
+        raise GreiosError("apply: parallelism must be at least 1")
     shared = Shared({n: threading.Event() for n in names}, {}, progress,
-                     cancel or Cancel(), peer_targets or {})
+                    cancel or Cancel(), peer_targets or {})
     peers: dict[str, set[str]] = {n: set() for n in names}
     for a, b in pairs:
-        if a in peers and b in peers:
+        if a in peers and b in peers and a != b:
             peers[a].add(b)
             peers[b].add(a)
     for c in changes:
         peers[c.router] |= {t.peer for t in c.tunnels if t.peer in peers and t.peer != c.router}
     by_name = {c.router: c for c in changes}
-    edges = [(a, b) for a in names for b in sorted(peers[a])]
     results: dict[str, RouterResult] = {}
+    slots = Slots(parallelism, threading.Condition())
+    edges = [(a, b) for a in names for b in sorted(peers[a])] if verify_tunnels else []
+    groups = components(names, edges)
+    together = [tuple(g) for g in groups if len(g) <= parallelism]
+    staged_groups = [g for g in groups if len(g) > parallelism]
+    checks = {(c.router, t.peer): t for c in changes for t in c.tunnels}
+    coord = Coordinator(staged_groups, peers, slots, tunnel_wait=tunnel_wait,
+                        parallelism=parallelism, checks=checks)
+    for g in staged_groups:
+        first = [r for r in coord.order if r in g and coord.routers[r].later]
+        shared.say(coord.order[coord.order.index(first[0])] if first else g[0],
+                   f"{len(g)} routers joined by tunnels exceed --parallelism {parallelism}: "
+                   f"staged: {', '.join(first[:3])}{' ...' if len(first) > 3 else ''} first, "
+                   "the others in waves; each tunnel verified from both ends as it lands")
 
-    def make_run(r: str) -> RouterRun:
+    def make_run(r: str, stage: Coordinator | None) -> RouterRun:
         return RouterRun(by_name[r], targets.get(r), shared, state_dir=Path(state_dir),
-                    resolve=resolve, revert_in=revert_in, allow_unconfirmed=allow_unconfirmed,
-                    peers=peers[r], verify_tunnels=verify_tunnels, tunnel_wait=tunnel_wait)
+                         resolve=resolve, revert_in=revert_in,
+                         allow_unconfirmed=allow_unconfirmed, peers=peers[r],
+                         verify_tunnels=verify_tunnels, tunnel_wait=tunnel_wait, stage=stage)
+
+    def run_one(r: str, stage: Coordinator | None) -> None:
+        results[r] = make_run(r, stage).run()
 
     def run_group(group: tuple[str, ...]) -> None:
-        runs = [make_run(r) for r in group]
-        if len(runs) == 1:
-            res = runs[0].run()
-            results[res.router] = res
-            return
-        def one(run: RouterRun) -> None:
-            results[run.change.router] = run.run()
-
-        threads = [threading.Thread(target=one, args=(run,),
-                                    name=f"greios-apply-{run.change.router}") for run in runs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-
-    # Streamed batches: a group (routers joined by pairs) starts as soon as it has enough
-    # free session slots, so one slow router never holds back a whole batch.
-    slots = threading.Condition()
-    free = [parallelism]
-    groups = [b.routers for b in make_batches(names, edges, 1)]  # one group per component
-
-    def run_and_release(group: tuple[str, ...], need: int) -> None:
+        with slots.cv:
+            if not slots.acquire(len(group), give_up=lambda: shared.cancel.stopping):
+                return
         try:
-            run_group(group)
+            if len(group) == 1:
+                run_one(group[0], None)
+                return
+            threads = [threading.Thread(target=run_one, args=(r, None),
+                                        name=f"greios-apply-{r}") for r in group]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
         finally:
-            with slots:
-                free[0] += need
-                slots.notify_all()
+            with slots.cv:
+                slots.release(len(group))
 
-    with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="greios-apply") as pool:
-        futures = []
-        for group in groups:
-            need = min(len(group), parallelism)
-            if len(group) > parallelism:
-                shared.say(group[0], f"{len(group)} routers joined by tunnel pairs exceed "
-                           f"--parallelism {parallelism}; they run together as one batch")
-            with slots:
-                while free[0] < need and not shared.cancel.stopping:
-                    slots.wait(0.2)
-                if shared.cancel.stopping:
-                    break
-                free[0] -= need
-            futures.append(pool.submit(run_and_release, group, need))
-        while any(not f.done() for f in futures):  # short waits: the main thread takes Ctrl-C
-            wait(futures, timeout=0.2)
-        for f in futures:
-            f.result()
+    threads: list[threading.Thread] = []
+
+    def spawn(target: Callable[..., None], *args: object) -> None:
+        t = threading.Thread(target=target, args=args, name="greios-apply", daemon=True)
+        threads.append(t)
+        t.start()
+
+    for group in together:
+        spawn(run_group, group)
+    waiting = list(coord.order)
+    while True:
+        with slots.cv:
+            if shared.cancel.stopping:
+                for r in waiting:  # never started: the earlier ends stop waiting for them
+                    coord.ended(r, "interrupted", 0, landed=False)
+                waiting = []
+            for r in [x for x in waiting if coord.ready(x)]:
+                waiting.remove(r)
+                blocked = coord.blocked_by(r)
+                if blocked:
+                    results[r] = _not_started(r, blocked, coord)
+                    coord.ended(r, "skipped", int(results[r].exit_code), landed=False)
+                    shared.say(r, f"skipped: {results[r].message}")
+                    continue
+                coord.start(r)
+                spawn(run_one, r, coord)
+            if not waiting and all(not t.is_alive() for t in threads):
+                break
+            slots.cv.wait(0.2)  # short waits: the main thread takes Ctrl-C
     for n in names:
         if n not in results:
             results[n] = RouterResult(n, "interrupted", f"{n}: not started: interrupted "
                                       "(Ctrl-C); nothing changed", ExitCode.INTERRUPTED)
             shared.say(n, "not started (interrupted)")
+    if stats is not None:
+        stats["peak_in_flight"] = slots.peak
+        stats["staged"] = list(coord.order)
     return [results[n] for n in names]
+
+
+def _not_started(name: str, blocked: Sequence[str], coord: Coordinator) -> RouterResult:
+    """A staged router whose earlier peers all failed: nothing to verify against."""
+    worst = max((coord.routers[b].exit_code for b in blocked), default=int(ExitCode.ERROR))
+    return RouterResult(name, "skipped", f"{name}: not started: every router it has a tunnel "
+                        f"to that goes first failed ({', '.join(blocked)}); nothing changed; "
+                        "its tunnels to them are NOT verified",
+                        ExitCode(worst or int(ExitCode.ERROR)))
 
 
 __all__ = ["RouterChange", "RouterResult", "TunnelCheck", "apply_changes", "restore_backup",

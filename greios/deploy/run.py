@@ -28,6 +28,8 @@ from greios.deploy.locks import RouterLock
 from greios.deploy.logscrub import scrub_text
 from greios.deploy.results import PhaseTimer, RouterResult, Status
 from greios.deploy.session import DeviceSession, PreflightError, TransferError
+from greios.deploy.staged import Coordinator
+from greios.deploy.staged_run import StagedVerify, revert_minutes
 from greios.deploy.target import DeviceTarget
 from greios.errors import (
     CommitError,
@@ -47,7 +49,7 @@ class RouterRun:
     def __init__(self, change: RouterChange, target: DeviceTarget | None, shared: Shared, *,
                  state_dir: Path, resolve: Callable[[str], str], revert_in: int | None,
                  allow_unconfirmed: bool, peers: set[str], verify_tunnels: bool,
-                 tunnel_wait: float) -> None:
+                 tunnel_wait: float, stage: Coordinator | None = None) -> None:
         self.change, self.target, self.shared = change, target, shared
         self.state_dir, self.resolve, self.revert_in = state_dir, resolve, revert_in
         self.allow_unconfirmed, self.peers = allow_unconfirmed, peers
@@ -60,6 +62,9 @@ class RouterRun:
         self.lock: RouterLock | None = None
         self.commands = change.commands  # what is pushed (recomputed when possible)
         self.napalm_file_prompt = False  # napalm may add 'file prompt quiet' for the commit
+        self.stage = stage  # staged group (larger than --parallelism): see deploy/staged.py
+        self.slot = False  # holds a slot of the staged schedule
+        self.landed = False  # committed (or found unchanged) and converged
 
     # ---------------------------------------------------------------- helpers
     def timed(self, phase: str) -> PhaseTimer:
@@ -92,6 +97,8 @@ class RouterRun:
                     raise StopError("skipped", GreiosError(
                         f"{name}: no connection details for this router in the inventory"))
                 self.stop_point("connecting")
+                if self.stage is not None:
+                    self._take_slot()
                 with self.timed("lock"):
                     lock = RouterLock(self.state_dir, name, "apply")
                     lock.acquire()
@@ -118,9 +125,27 @@ class RouterRun:
                 self.session = None
             if lock is not None:
                 lock.release()
+            if self.stage is not None:
+                with self.stage.cv:
+                    if self.slot:
+                        self.stage.slots.release(1)
+                        self.slot = False
+                    self.stage.ended(name, self.result.status, int(self.result.exit_code),
+                                     self.landed)
         self.result.seconds = time.perf_counter() - start
         self.result.phases = dict(self.phases)
         return self.result
+
+    def _take_slot(self) -> None:
+        stage, cancel = self.stage, self.shared.cancel
+        assert stage is not None
+        with stage.cv:
+            if not stage.slots.acquire(1, priority=1, give_up=lambda: cancel.stopping):
+                raise StopError("interrupted", UserInterruptError(
+                    f"{self.change.router}: not started: interrupted (Ctrl-C); nothing "
+                    "changed"))
+            self.slot = True
+            stage.routers[self.change.router].session = True
 
     def _finish(self, status: Status, error: GreiosError,
                 code: ExitCode | None = None) -> None:
@@ -161,6 +186,10 @@ class RouterRun:
             self.result.backup = save_backup(self.state_dir, name, running, label="pre-apply")
         self.journal(phase="connected", backup=str(self.result.backup))
         revert_in = self._preflight(session)
+        if self.stage is not None and revert_in is not None and self.verify_tunnels:
+            with self.stage.cv:
+                extra = self.stage.revert_budget(name)
+            revert_in = min(7200, revert_in + int(extra))
         resolved = self.resolve(self.commands)
         self.secrets = secret_values(self.commands, resolved)
         session.add_secrets(sorted(self.secrets))
@@ -184,6 +213,11 @@ class RouterRun:
                     self.result.notes.append(self.clean(str(exc)))
             self.result.status, self.result.exit_code = "unchanged", ExitCode.OK
             self.result.message = f"{name}: already up to date; nothing committed"
+            if self.stage is not None and self.verify_tunnels:
+                self.landed = True
+                with self.stage.cv:
+                    self.stage.landed(name, changed=False)
+                StagedVerify(self, self.stage, None).own_checks()  # answers arrive later
             self.shared.say(name, "unchanged")
             return
         self.stop_point("the commit")
@@ -204,7 +238,12 @@ class RouterRun:
         self.journal(phase="committed")
         deadline = time.monotonic() + (0.6 * revert_in if revert_in else 600.0)
         try:
-            self._verify(session, deadline)
+            if self.stage is not None and self.verify_tunnels:
+                self._verify_staged(session, revert_in)
+                assert self.session is not None
+                session = self.session  # a parked router reconnected
+            else:
+                self._verify(session, deadline)
             if self.shared.cancel.now:
                 raise InterruptError(f"{name}: interrupted (Ctrl-C twice) before the "
                                       "confirmation")
@@ -254,15 +293,7 @@ class RouterRun:
 
     def _verify(self, session: DeviceSession, deadline: float) -> None:
         name = self.change.router
-        self.shared.say(name, "verifying")
-        with self.timed("verify"):
-            fresh = session.get_running()
-            try:
-                reason = self.change.converged(fresh)
-            except Exception as exc:
-                reason = f"the convergence check raised {type(exc).__name__}"
-        if reason:
-            raise VerifyError(f"{name}: not converged after commit: {self.clean(reason)}")
+        self._converged(session)
         self.shared.mark(name, "committed")
         if not self.verify_tunnels or not self.change.tunnels:
             return
@@ -293,6 +324,30 @@ class RouterRun:
                                              f"{check.peer} skipped: peer {peer_state}")
                     continue
                 self._tunnel(session, check, deadline)
+
+    def _converged(self, session: DeviceSession) -> None:
+        name = self.change.router
+        self.shared.say(name, "verifying")
+        with self.timed("verify"):
+            fresh = session.get_running()
+            try:
+                reason = self.change.converged(fresh)
+            except Exception as exc:
+                reason = f"the convergence check raised {type(exc).__name__}"
+        if reason:
+            raise VerifyError(f"{name}: not converged after commit: {self.clean(reason)}")
+
+    def _verify_staged(self, session: DeviceSession, revert_in: int | None) -> None:
+        assert self.stage is not None
+        self._converged(session)
+        self.landed = True
+        with self.stage.cv:
+            self.stage.landed(self.change.router, changed=True)
+        self.shared.mark(self.change.router, "committed")
+        staged = StagedVerify(self, self.stage, revert_minutes(revert_in))
+        staged.own_checks()
+        staged.wait()
+        staged.verdict()
 
     def _single_end(self, session: DeviceSession, check: TunnelCheck, deadline: float) -> None:
         """The peer is not part of this apply: verify from this end and read the peer."""

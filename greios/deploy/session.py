@@ -422,6 +422,14 @@ class DeviceSession:
             self.driver.prompt_quiet_configured = None
         self._call(op, self.driver.device.save_config)
 
+    def rearm_revert(self, minutes: int) -> None:
+        """Restart the pending commit's revert timer (``configure revert timer N``): a router
+        that waits for many others keeps its safety net without a timer sized for all."""
+        out = self.send(f"configure revert timer {int(minutes)}", "re-arming the revert timer")
+        if "%" in out:
+            raise CommitError(f"{self.name}: configure revert timer failed: "
+                              f"{self._scrub(first_line(out))}")
+
     def rollback(self, *, drop_file_prompt: bool | None = None) -> None:
         """Undo the last commit (``configure revert now`` if a commit is pending).
 

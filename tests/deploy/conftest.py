@@ -46,6 +46,35 @@ class Lab:
         """Every command typed on the router since the last reset."""
         return [c for _u, c in self.device(name).history]
 
+    def peak_in_flight(self, since: float, names: tuple[str, ...] = (),
+                       slack: float = 0.3) -> int:
+        """Most routers that had an SSH connection open at the same moment after ``since``
+        (``time.monotonic()``), from the lab's own connection log. The lab notices a
+        closed connection when its transport thread next runs: under load (client and
+        lab share this process and its GIL in the tests) up to ``slack`` seconds late,
+        so a connection counts as closed ``slack`` seconds before the lab saw it close."""
+        import time
+
+        now = time.monotonic()
+        events: list[tuple[float, int]] = []
+        for name in names or tuple(self.servers):
+            spans = sorted((a, max(a, (b if b is not None else now) - slack))
+                           for a, b in self.device(name).connections
+                           if a is not None and (b is None or b >= since))
+            merged: list[list[float]] = []  # one router: its overlapping connections as one
+            for a, b in spans:
+                if merged and a <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            for a, b in merged:
+                events += [(max(a, since), 1), (b, -1)]
+        peak = cur = 0
+        for _t, d in sorted(events, key=lambda e: (e[0], e[1])):
+            cur += d
+            peak = max(peak, cur)
+        return peak
+
 
 def reset(dev: Device, n: int) -> None:
     with dev.lock:

@@ -18,7 +18,7 @@ from greios.deploy.session import DeviceSession
 from greios.errors import DeviceAuthError, DeviceConnectError, DeviceTimeoutError, ExitCode
 
 from .conftest import Lab, has_tunnel, pair_change
-from .labcfg import PSK_VALUE, resolve, tunnel_change
+from .labcfg import PSK_VALUE, peer_address, resolve, tunnel_change
 
 pytestmark = pytest.mark.lab
 
@@ -278,11 +278,20 @@ def test_inline_transfer_when_scp_is_disabled(lab: Lab, state_dir: Path,
     _no_secret(caplog.text, res.message)
 
 
-def test_pair_larger_than_parallelism_runs_as_one_batch(lab: Lab, state_dir: Path) -> None:
+def test_pair_larger_than_parallelism_is_staged_one_router_at_a_time(
+        lab: Lab, state_dir: Path) -> None:
+    """--parallelism 1 is honoured for a pair too (issue #13): R1 commits and parks, R2
+    lands and checks its end, R1 reconnects and checks its end, both confirm."""
     seen: list[str] = []
+    since = time.monotonic()
+    stats: dict[str, object] = {}
     results = _apply(lab, state_dir, [pair_change(1, 2), pair_change(2, 1)], parallelism=1,
-                     progress=lambda _r, m: seen.append(m))
-    # each end waits for the other before its tunnel check: they must run together
+                     progress=lambda _r, m: seen.append(m), stats=stats)
     assert [r.status for r in results] == ["applied", "applied"]
-    assert any("exceed --parallelism 1; they run together as one batch" in m for m in seen)
-    assert all(r.phases["wait-peers"] < 10 for r in results)
+    assert any("exceed --parallelism 1: staged" in m for m in seen)
+    assert lab.peak_in_flight(since, ("R1", "R2")) == 1
+    assert stats["peak_in_flight"] == 1
+    for name, peer in (("R1", "R2"), ("R2", "R1")):  # verified from both ends
+        assert any(c.startswith(f"ping {peer_address(int(name[1]), int(peer[1]))} size 1400 "
+                                "df-bit") for c in lab.commands(name)), name
+        assert lab.device(name).revert is None and "Tunnel10" in lab.device(name).startup
