@@ -217,6 +217,46 @@ def test_secret_matcher_equals_the_regex_alternation() -> None:
         assert scrub(text, secrets) == reference(text, secrets)
 
 
+def test_report_scrub_equals_scrubbing_every_field() -> None:
+    from greios.audit.model import AuditReport, Finding, Severity
+    from greios.audit.report.redact import REDACTED, SecretMatcher, scrub_report
+
+    rnd = random.Random(3)
+    alphabet = "ab-_ $/.é1\n\t\"\\\x01u0"
+    for _ in range(2000):
+        secrets = {"".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 5)))
+                   for _ in range(rnd.randint(1, 3))} - {""}
+        message = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30)))
+        report = AuditReport(findings=[Finding(rule="SEC-014", severity=Severity.WARNING,
+                                               device="r1", object="o", message=message)])
+        got = scrub_report(report, secrets).findings[0].message
+        assert got == SecretMatcher(secrets).sub(message, REDACTED)
+
+
+def test_config_secrets_equals_the_line_by_line_scan(corpus_dir: Path) -> None:
+    from greios.audit.report.redact import _PATTERNS, config_secrets
+
+    def reference(text: str) -> set[str]:
+        found = set()
+        for line in text.splitlines():
+            for pat in _PATTERNS:
+                m = pat.search(line)
+                if m and len(m.group(1)) >= 3:
+                    found.add(m.group(1))
+        return found
+
+    for _, text in _configs(corpus_dir):
+        assert config_secrets([text]) == reference(text)
+    rnd = random.Random(2)
+    words = ["key", "KEY", "password 7", "secret 5", "community", "snmp-server", " ", "\n",
+             "\r", "crypto isakmp key", "pre-shared-key", "abc123", "\x85", "address",
+             "1.2.3.4", "K\u00e9y", "\u212aey", "\u017fecret", "PassWord 7 x", "\u2028"]
+    for _ in range(5000):
+        text = "".join(rnd.choice(words) + rnd.choice([" ", "", "\n"])
+                       for _ in range(rnd.randint(0, 12)))
+        assert config_secrets([text]) == reference(text), repr(text)
+
+
 def test_secret_matcher_scales_with_the_text_not_the_secrets() -> None:
     from greios.audit.report.redact import REDACTED, SecretMatcher
 

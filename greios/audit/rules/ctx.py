@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from greios.audit.facts import DeviceFacts
 from greios.audit.negotiate import Endpoint, endpoint
@@ -15,6 +16,8 @@ class DevCtx:
     cfg: DeviceConfig
     facts: DeviceFacts = field(default_factory=DeviceFacts)
     has_facts: bool = False
+    #: values several rules derive per object (e.g. a tunnel's MTU), computed once
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def endpoints(self) -> dict[str, Endpoint]:

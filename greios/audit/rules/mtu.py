@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from greios.audit.catalog import Hit, rule
@@ -21,8 +22,22 @@ class TunnelMtu:
     mode: str
 
 
+#: MTU arithmetic is a pure function of its inputs, and a hub's thousands of tunnels share a
+#: handful of them (MtuResult is frozen; errors are not remembered)
+_compute = lru_cache(maxsize=1 << 12)(compute)
+
+
 def tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
-    """Worst case over the tunnel's transform sets (None when not computable)."""
+    """Worst case over the tunnel's transform sets (None when not computable); computed
+    once per tunnel (three rules ask)."""
+    key = f"tunnel_mtu:{t.name}"
+    if key not in c.memo:
+        c.memo[key] = _tunnel_mtu(c, t)
+    got: TunnelMtu | None = c.memo[key]
+    return got
+
+
+def _tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
     tt = t.tunnel
     if tt is None:
         return None
@@ -35,7 +50,7 @@ def tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
     results: list[tuple[int, str, str]] = []
     try:
         if ep is None or not ep.ipsec:
-            r = compute(MtuInput(underlay_mtu=underlay, encryption="none", ipv6_underlay=v6,
+            r = _compute(MtuInput(underlay_mtu=underlay, encryption="none", ipv6_underlay=v6,
                                  **gre))
             results.append((r.max_ip_mtu, "plain GRE", "-"))
         else:
@@ -44,7 +59,7 @@ def tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
                 if enc is None:
                     continue
                 mode = "tunnel" if tt.is_vti or ts.mode != "transport" else "transport"
-                r = compute(MtuInput(underlay_mtu=underlay, encryption=enc,  # type: ignore[arg-type]
+                r = _compute(MtuInput(underlay_mtu=underlay, encryption=enc,  # type: ignore[arg-type]
                                      integrity=integ,  # type: ignore[arg-type]
                                      mode=mode,  # type: ignore[arg-type]
                                      nat_t=c.facts.behind_nat, ipv6_underlay=v6,
