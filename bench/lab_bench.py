@@ -5,7 +5,13 @@
 2. 20 routers served by ONE lab process; 10 parallel napalm sessions (threads), each doing
    the cycle on its own router: wall time vs one session.
 
-Run: .venv/bin/python bench/lab_bench.py [--runs 5]
+3. ``--scale DIR``: CPU per command and memory per router of a cached lab network (as the
+   background lab runs it) built in-process from a rendered hub-and-spoke overlay: DIR holds
+   ``greios render -o DIR`` output of a generated inventory (bench/scalegen.py), each
+   router's snapshot plus its rendered config; commands run through the CLI session code
+   without SSH.
+
+Run: .venv/bin/python bench/lab_bench.py [--runs 5] [--scale DIR --sites SITES]
 """
 
 from __future__ import annotations
@@ -37,10 +43,77 @@ def cycle(conn: LabConnection, n: int) -> float:
     return time.perf_counter() - start
 
 
+def scale(rendered: Path, sites: Path) -> None:
+    """CPU per command on a cached network of hub + spokes; memory per router."""
+    import gc
+    import resource
+
+    from greios.lab.device import Device
+    from greios.lab.network import LabNetwork
+    from greios.lab.session import CliSession
+
+    gc.collect()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    net = LabNetwork(cached=True)
+    devs: dict[str, Device] = {}
+    for cfg in sorted(rendered.glob("*.cfg")):
+        snap = (sites / "snapshots" / cfg.name).read_text()
+        body = "\n".join(ln for ln in snap.splitlines() if ln.strip() != "end")
+        intended = "\n".join(ln for ln in cfg.read_text().splitlines()
+                             if not ln.startswith("!") and "<redacted>" not in ln)
+        dev = Device.from_config(body + "\n" + intended + "\nend\n", name=cfg.stem)
+        net.add(dev)
+        devs[cfg.stem] = dev
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"{len(devs)} routers: peak RSS grew {(rss1 - rss0) / 1024:.0f} MiB "
+          f"({(rss1 - rss0) / len(devs):.0f} KiB per router, configs included)")
+    names = sorted(devs)
+    hub, spoke = devs[names[0]], devs[names[-1]]
+
+    def tunnel_ip(dev: Device) -> str:
+        for node in dev.running.children:
+            if node.text.startswith("interface Tunnel"):
+                for c in node.children:
+                    if c.text.startswith("ip address "):
+                        return c.text.split()[2]
+        raise SystemExit("no tunnel address")
+
+    spoke_ip = tunnel_ip(spoke)
+    hub_peer = next(c.text.split()[2] for n in hub.running.children
+                    if n.text.startswith("interface Tunnel") for c in n.children
+                    if c.text.startswith("ip address ") and
+                    _same_net(c.text.split()[2], spoke_ip))
+    for who, dev, target in (("hub", hub, spoke_ip), ("spoke", spoke, hub_peer)):
+        session = CliSession(dev, "greios", lambda _t: None, lambda: None)
+        for cmd in ("show ip interface brief", "show interfaces",
+                    f"ping {target} size 1400 df-bit repeat 3", "show running-config"):
+            for label, bump in (("after a change elsewhere", True), ("repeated", False)):
+                runs = 20
+                t0 = time.process_time()
+                for _ in range(runs):
+                    if bump:
+                        devs[names[len(names) // 2]].bump()  # another router changed
+                    session._exec(cmd)
+                cpu = (time.process_time() - t0) / runs * 1000
+                print(f"{who} ({len(dev.running.children)} top-level lines): {cmd!r} "
+                      f"{label}: {cpu:.2f} ms CPU")
+
+
+def _same_net(a: str, b: str) -> bool:
+    import ipaddress
+
+    return ipaddress.ip_interface(f"{a}/30").network == ipaddress.ip_interface(f"{b}/30").network
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scale", type=Path, default=None)
+    parser.add_argument("--sites", type=Path, default=None)
     args = parser.parse_args()
+    if args.scale is not None:
+        scale(args.scale, args.sites or args.scale)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "lab"
         specs = [LabRouterSpec(f"r{i:02d}", SEED.replace("hostname R1", f"hostname R{i:02d}"))

@@ -310,19 +310,29 @@ def _run(intr: Interrupts, changes: list[RouterChange], b: Build, source: Source
     tgts = targets(source, [b.inventory.router(c.router) for c in changes])
     peer_tgts = _peer_targets(changes, b, source)
 
+    bar = _Bar(console, len(changes)) if not as_json and console.is_terminal else None
+
     def progress(router: str, phase: str) -> None:
-        if not as_json:
+        if bar is not None:
+            bar.update(router, phase)
+        elif not as_json:
             console.print(f"  {router}: {phase}", markup=False)
 
     if not as_json:
         console.print(f"\nApplying to {len(changes)} router(s) via {source.describe()} ...")
     with intr.pushing() as cancel:
-        results = apply_changes(
-            changes, tgts, state_dir=source.state_dir,
-            resolve=lambda text: resolve_refs(text, b.store), parallelism=parallelism,
-            revert_in=revert_in, pairs=pairs, progress=progress,
-            allow_unconfirmed=allow_unconfirmed, cancel=cancel, peer_targets=peer_tgts,
-        )
+        if bar is not None:
+            bar.start()
+        try:
+            results = apply_changes(
+                changes, tgts, state_dir=source.state_dir,
+                resolve=lambda text: resolve_refs(text, b.store), parallelism=parallelism,
+                revert_in=revert_in, pairs=pairs, progress=progress,
+                allow_unconfirmed=allow_unconfirmed, cancel=cancel, peer_targets=peer_tgts,
+            )
+        finally:
+            if bar is not None:
+                bar.stop()
     if as_json:
         echo(json.dumps({"changes": True, "interrupted": intr.interrupted, "results": [
             {"router": r.router, "status": r.status, "message": r.message,
@@ -343,3 +353,48 @@ def _run(intr: Interrupts, changes: list[RouterChange], b: Build, source: Source
         failed = [r for r in results if r.status not in ("applied", "unchanged")]
         echo(f"Apply complete: {len(results) - len(failed)} succeeded, {len(failed)} failed.")
     return results
+
+
+_DONE = ("applied", "unchanged", "rolled-back", "failed", "stale", "locked", "unreachable",
+         "skipped", "interrupted", "refused", "not started")
+
+
+class _Bar:
+    """A rich progress bar for an apply on a terminal: routers done of all, the last
+    phase, and every router that did not apply printed above the bar."""
+
+    def __init__(self, console: Any, total: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.progress = Progress(TextColumn("[bold]apply"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("{task.description}"),
+                                 console=console, transient=False)
+        self.task = self.progress.add_task("", total=total)
+        self.done: set[str] = set()
+        self.bad = 0
+
+    def start(self) -> None:
+        self.progress.start()
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+    def update(self, router: str, phase: str) -> None:
+        word = phase.split(":", 1)[0].split(" (", 1)[0].strip()
+        if word in _DONE and router not in self.done:
+            self.done.add(router)
+            if word not in ("applied", "unchanged"):
+                self.bad += 1
+                self.progress.console.print(f"  {router}: {phase}", markup=False,
+                                            highlight=False)
+            self.progress.advance(self.task)
+        elif "staged" in phase:
+            self.progress.console.print(f"  {router}: {phase}", markup=False, highlight=False)
+        note = f"{len(self.done)} done, {self.bad} not applied - {router}: {phase}"
+        self.progress.update(self.task, description=note[:70])

@@ -159,3 +159,24 @@ def test_log_scrubber_redacts_third_party_records(caplog: pytest.LogCaptureFixtu
         assert "Very-Secret-77" not in caplog.text and "<redacted>" in caplog.text
     finally:
         SCRUBBER.forget(["Very-Secret-77"])
+
+
+def test_apply_progress_bar_counts_routers_and_prints_the_ones_that_did_not_apply() -> None:
+    import io
+
+    from rich.console import Console
+
+    from greios.apply_flow import _Bar
+
+    out = io.StringIO()
+    bar = _Bar(Console(file=out, force_terminal=True, width=120), 3)
+    bar.start()
+    bar.update("R1", "connecting")
+    bar.update("R1", "applied")
+    bar.update("R2", "rolled-back: R2: tunnel check failed: DF ping of 1476 bytes")
+    bar.update("R3", "not started (interrupted)")
+    bar.stop()
+    text = out.getvalue()
+    assert "3/3" in text and "R2: rolled-back: R2: tunnel check failed" in text
+    assert "R3: not started (interrupted)" in text
+    assert (len(bar.done), bar.bad) == (3, 2)
