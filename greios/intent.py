@@ -186,7 +186,7 @@ def tunnel_mtu(inv: Inventory, a: RouterInfo, b: RouterInfo, policy: CryptoPolic
         MtuInput(
             underlay_mtu=min(a.underlay_mtu, b.underlay_mtu),
             encryption=ipsec.encryption,
-            integrity=ipsec.esp_integrity,  # type: ignore[arg-type]
+            integrity=ipsec.esp_integrity,
             mode=ipsec.mode,
             nat_t=a.behind_nat or b.behind_nat,
             ipv6_underlay=a.ipv6_underlay,

@@ -27,23 +27,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
 
+from greios.crypto_vocab import (
+    ESP_INTEGRITIES,
+    IPSEC_MODES,
+    TUNNEL_ENCRYPTIONS,
+    EspIntegrity,
+    IpsecMode,
+    TunnelEncryption,
+)
 from greios.errors import GreiosError
 
-Encryption = Literal[
-    "aes-gcm-128", "aes-gcm-256", "aes-cbc-128", "aes-cbc-192", "aes-cbc-256",
-    "3des", "des", "null", "none", "aes-gmac",
-]
+Encryption = TunnelEncryption
 """ESP cipher. ``none`` = plain GRE without IPsec; ``aes-gmac`` (IOS ``esp-gmac``,
-authentication only) is not offered by the CLI but is returned by :func:`suite_from_transform`."""
+authentication only) is not offered by the CLI but is returned by :func:`suite_from_transform`.
+The vocabulary is :mod:`greios.crypto_vocab`, shared with the inventory and the intent."""
 
-Integrity = Literal["sha1", "sha256", "sha384", "sha512", "md5", "none"]
-Mode = Literal["transport", "tunnel"]
+Integrity = EspIntegrity
+Mode = IpsecMode
 
-ENCRYPTIONS: tuple[str, ...] = get_args(Encryption)
-INTEGRITIES: tuple[str, ...] = get_args(Integrity)
-MODES: tuple[str, ...] = get_args(Mode)
+ENCRYPTIONS = TUNNEL_ENCRYPTIONS
+INTEGRITIES = ESP_INTEGRITIES
+MODES = IPSEC_MODES
 
 IPV4_HEADER = 20
 IPV6_HEADER = 40

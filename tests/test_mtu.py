@@ -467,3 +467,27 @@ def test_docs_examples_are_real_output(repo_dir: Path, capsys: pytest.CaptureFix
         out, _ = capsys.readouterr()
         assert code == 0, command
         assert out.rstrip("\n") == expected, command
+
+
+def test_one_crypto_vocabulary_for_inventory_intent_mtu_and_cli() -> None:
+    """#9 item 5: inventory, intent and mtu share greios.crypto_vocab; the CLI's choices (an
+    Enum, kept standard-library only for start-up) offer exactly its words minus aes-gmac."""
+    from typing import get_args
+
+    from greios import crypto_vocab as vocab
+    from greios.commands.mtu import EncryptionChoice, IntegrityChoice, ModeChoice
+    from greios.intent import ESP_ENCR, ESP_HMAC, IKEV1_ENCR
+    from greios.inventory.models import IkeSettings, IpsecSettings
+
+    assert greios.mtu.ENCRYPTIONS == vocab.TUNNEL_ENCRYPTIONS
+    assert set(greios.mtu.ENCRYPTIONS) == {*vocab.ESP_CIPHERS, "none", "aes-gmac"}
+    assert {c.value for c in EncryptionChoice} == set(vocab.TUNNEL_ENCRYPTIONS) - {"aes-gmac"}
+    assert {c.value for c in IntegrityChoice} == set(vocab.ESP_INTEGRITIES)
+    assert {c.value for c in ModeChoice} == set(vocab.IPSEC_MODES)
+    esp = IpsecSettings.model_fields["encryption"].annotation
+    assert set(get_args(esp)) == set(vocab.ESP_CIPHERS)
+    ike = get_args(IkeSettings.model_fields["encryption"].annotation)[0]
+    assert set(get_args(ike)) == set(vocab.IKE_CIPHERS)
+    assert set(ESP_ENCR) == set(vocab.ESP_CIPHERS)
+    assert set(ESP_HMAC) == set(vocab.ESP_INTEGRITIES)
+    assert set(IKEV1_ENCR) == set(vocab.IKE_CIPHERS) - {"aes-gcm-256", "aes-gcm-128"}

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from greios.crypto_vocab import DhGroup, EspCipher, EspIntegrity, Hash, IkeCipher, IpsecMode
+
 NAME_RE = r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$"
 ENV_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 IOS_NAME_RE = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"
@@ -33,15 +35,10 @@ EnvName = Annotated[str, Field(pattern=ENV_RE)]
 IosName = Annotated[str, Field(pattern=IOS_NAME_RE)]
 IfaceName = Annotated[str, Field(pattern=IFACE_RE)]
 
-IkeEncryption = Literal[
-    "aes-gcm-256", "aes-gcm-128", "aes-cbc-256", "aes-cbc-192", "aes-cbc-128", "3des", "des"
-]
-IkeHash = Literal["sha512", "sha384", "sha256", "sha1", "md5"]
-DhGroup = Literal[1, 2, 5, 14, 15, 16, 19, 20, 21, 24]
-EspEncryption = Literal[
-    "aes-gcm-256", "aes-gcm-128", "aes-cbc-256", "aes-cbc-192", "aes-cbc-128", "3des", "des", "null"
-]
-EspIntegrity = Literal["sha512", "sha384", "sha256", "sha1", "md5", "none"]
+# the crypto vocabulary is shared with intent and mtu (greios.crypto_vocab)
+IkeEncryption = IkeCipher
+IkeHash = Hash
+EspEncryption = EspCipher
 
 
 _DEF_IKE_ENC: tuple[IkeEncryption, ...] = ("aes-gcm-256", "aes-gcm-128")
@@ -91,7 +88,7 @@ class IpsecSettings(Model):
 
     encryption: EspEncryption = "aes-gcm-256"
     integrity: EspIntegrity | None = None  # None: none for GCM, sha256 otherwise
-    mode: Literal["transport", "tunnel"] = "transport"
+    mode: IpsecMode = "transport"
     pfs: DhGroup | None = 20
     lifetime: int = Field(3600, ge=120, le=86400)
 
@@ -107,7 +104,7 @@ class IpsecSettings(Model):
         return self
 
     @property
-    def esp_integrity(self) -> str:
+    def esp_integrity(self) -> EspIntegrity:
         return self.integrity or "none"
 
 
