@@ -275,11 +275,14 @@ class _Index:
         return (id(rule), rule.key_of(text))
 
     def add(self, child: Node) -> None:
+        self.add_keyed(child, self._key(child.text))
+
+    def add_keyed(self, child: Node, key: tuple[int, str] | None) -> None:
+        """Index ``child`` whose (rule, key) in this mode is ``key``."""
         same = self.by_text.setdefault(child.text, [])
         same.append(child)
         if len(same) == 1 and self._sorted is not None:
             insort(self._sorted, child.text)
-        key = self._key(child.text)
         if key is not None:
             self.by_key.setdefault(key, []).append(child)
         if child.text.startswith("no "):
@@ -452,7 +455,7 @@ class ConfigApplier:
         for rx in self.reject:
             if rx.search(line):
                 raise ConfigLineError(line, 0)
-        m = _BANNER.match(line)
+        m = _BANNER.match(line) if line.startswith("banner") else None
         if m and len(self.stack) >= 1:
             self.stack = self.stack[:1]
             self._start_banner(m)
@@ -500,8 +503,10 @@ class ConfigApplier:
             self._ranks = _Ranks(self.root.children)
         return self._ranks
 
-    def _place(self, parent: Node, child: Node, at: int | None = None) -> None:
-        """Add ``child`` to ``parent`` (top level: at its rank; else at ``at`` or last)."""
+    def _place(self, parent: Node, child: Node, at: int | None = None,
+               key: tuple[tuple[int, str] | None] | None = None) -> None:
+        """Add ``child`` to ``parent`` (top level: at its rank; else at ``at`` or last);
+        ``key``: ``(the child's (rule, key) in parent's mode,)`` when known."""
         if parent is self.root and at is None:
             if not self.indexed:
                 _insert_top(parent, child)
@@ -514,7 +519,10 @@ class ConfigApplier:
         else:
             parent.children.append(child)
         if (idx := self._known(parent)) is not None:
-            idx.add(child)
+            if key is None:
+                idx.add(child)
+            else:
+                idx.add_keyed(child, key[0])
 
     def _drop(self, parent: Node, child: Node) -> None:
         """``parent.children.remove(child)`` (the first equal child goes, as with list.remove)."""
@@ -564,10 +572,11 @@ class ConfigApplier:
                 found += [c for c in idx.by_key.get((id(rule), key), ())
                           if all(c is not f for f in found)]
             existing = next(iter(idx.in_order(found)), None)
+        known = ((id(rule), key) if rule.key_regex is not None else None,)
         if rule.opens:
             if existing is None:
                 existing = Node(line)
-                self._place(node, existing)
+                self._place(node, existing, key=known)
                 self.changed = True
             elif existing.text != line:
                 self._retext(node, existing, line)
@@ -579,7 +588,7 @@ class ConfigApplier:
                 self._retext(node, existing, line)
                 self.changed = True
             return
-        self._place(node, Node(line))
+        self._place(node, Node(line), key=known)
         self.changed = True
 
     def _insert(self, parent: Node, node: Node) -> None:
