@@ -26,6 +26,7 @@ import yaml
 
 from greios.errors import InventoryError
 from greios.files import replace_file
+from greios.inventory.load import LOCK_FILE
 from greios.inventory.yamlsrc import YamlDoc, display_path, load_yaml, read_limited
 from greios.topology import Pair, pair_key
 
@@ -110,7 +111,7 @@ class Lock:
         return header + yaml.safe_dump(body, sort_keys=False, default_flow_style=False)
 
 
-LOCK_FILE_NAME = "greios.lock"
+LOCK_FILE_NAME = LOCK_FILE  # the inventory's name for it (greios.inventory.load)
 
 
 def _digest(data: bytes) -> str:
@@ -181,64 +182,93 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _entry(doc: YamlDoc, key: str, raw: Any, problems: list[str]) -> Allocation | None:
-    """One lock entry, or None after appending its problems."""
-    base = ("pairs", key)
-    if not isinstance(raw, dict):
-        problems.append(f"{doc.where(base)}: expected a mapping with a, b, tunnel, subnet, "
-                        "state")
-        return None
-    bad = len(problems)
+class _EntryCheck:
+    """Located problems of one lock entry (``pairs.KEY``)."""
 
-    def fail(name: str, message: str) -> None:
-        problems.append(f"{doc.where((*base, name))}: {message}")
+    def __init__(self, doc: YamlDoc, key: str, problems: list[str]) -> None:
+        self.doc, self.key, self.problems = doc, key, problems
+        self.base = ("pairs", key)
 
-    for name in raw:
-        if name not in _ENTRY_KEYS:
-            fail(name, f"unknown key '{name}' (a lock entry has {', '.join(_ENTRY_KEYS)})")
-    for name in ("a", "b", "tunnel", "subnet"):
-        if name not in raw:
-            problems.append(f"{doc.where((*base, name))}: required key is missing")
-    ends: list[str] = []
-    for name in ("a", "b"):
-        value = raw.get(name)
-        if name in raw:
-            if not isinstance(value, str) or not _ROUTER_RE.match(value):
-                fail(name, f"{_show(value)} is not a router name")
-            else:
-                ends.append(value)
-    if len(ends) == 2:
-        if ends[0] == ends[1]:
-            fail("b", f"a pair needs two different routers (a and b are both '{ends[0]}')")
-        elif pair_key(*ends) != key:
-            problems.append(f"{doc.where(base)}: the pair key does not match its ends "
-                            f"{ends[0]} and {ends[1]} (expected {pair_key(*ends)})")
-    tunnel = raw.get("tunnel")
-    if "tunnel" in raw and (not isinstance(tunnel, int) or isinstance(tunnel, bool)
-                            or not 0 <= tunnel <= MAX_TUNNEL):
-        fail("tunnel", f"{_show(tunnel)} is not a tunnel number (0-{MAX_TUNNEL})")
-    subnet = raw.get("subnet")
-    net: ipaddress.IPv4Network | None = None
-    if "subnet" in raw:
+    def fail(self, name: str, message: str) -> None:
+        self.problems.append(f"{self.doc.where((*self.base, name))}: {message}")
+
+    def keys(self, raw: dict[Any, Any]) -> None:
+        for name in raw:
+            if name not in _ENTRY_KEYS:
+                self.fail(name, f"unknown key '{name}' (a lock entry has "
+                          f"{', '.join(_ENTRY_KEYS)})")
+        for name in ("a", "b", "tunnel", "subnet"):
+            if name not in raw:
+                self.fail(name, "required key is missing")
+
+    def ends(self, raw: dict[Any, Any]) -> list[str]:
+        ends: list[str] = []
+        for name in ("a", "b"):
+            value = raw.get(name)
+            if name in raw:
+                if not isinstance(value, str) or not _ROUTER_RE.match(value):
+                    self.fail(name, f"{_show(value)} is not a router name")
+                else:
+                    ends.append(value)
+        if len(ends) == 2:
+            if ends[0] == ends[1]:
+                self.fail("b", "a pair needs two different routers (a and b are both "
+                          f"'{ends[0]}')")
+            elif pair_key(*ends) != self.key:
+                self.problems.append(
+                    f"{self.doc.where(self.base)}: the pair key does not match its ends "
+                    f"{ends[0]} and {ends[1]} (expected {pair_key(*ends)})")
+        return ends
+
+    def tunnel(self, raw: dict[Any, Any]) -> None:
+        tunnel = raw.get("tunnel")
+        if "tunnel" in raw and (not isinstance(tunnel, int) or isinstance(tunnel, bool)
+                                or not 0 <= tunnel <= MAX_TUNNEL):
+            self.fail("tunnel", f"{_show(tunnel)} is not a tunnel number (0-{MAX_TUNNEL})")
+
+    def subnet(self, raw: dict[Any, Any]) -> ipaddress.IPv4Network | None:
+        if "subnet" not in raw:
+            return None
+        subnet = raw.get("subnet")
         try:
             if not isinstance(subnet, str):
                 raise ValueError
             net = ipaddress.IPv4Network(subnet, strict=True)
         except ValueError:
-            fail("subnet", f"{_show(subnet)} is not an IPv4 subnet (like 192.168.0.0/30)")
-        else:
-            if net.prefixlen not in LINK_PREFIXES:
-                fail("subnet", f"{subnet} is a /{net.prefixlen}: a tunnel link is a /30 or "
-                     "a /31")
-    state = raw.get("state", "active")
-    if state not in ("active", "retired"):
-        fail("state", f"{_show(state)} is not a state (active or retired)")
-    cleaned = raw.get("cleaned") or []
-    if not isinstance(cleaned, list) or not all(isinstance(c, str) for c in cleaned):
-        fail("cleaned", "expected a list of router names")
-        cleaned = []
-    elif len(ends) == 2 and any(c not in ends for c in cleaned):
-        fail("cleaned", "lists a router that is not an end of this pair")
+            self.fail("subnet", f"{_show(subnet)} is not an IPv4 subnet (like 192.168.0.0/30)")
+            return None
+        if net.prefixlen not in LINK_PREFIXES:
+            self.fail("subnet", f"{subnet} is a /{net.prefixlen}: a tunnel link is a /30 or "
+                      "a /31")
+        return net
+
+    def state_and_cleaned(self, raw: dict[Any, Any], ends: list[str]) -> tuple[Any, list[str]]:
+        state = raw.get("state", "active")
+        if state not in ("active", "retired"):
+            self.fail("state", f"{_show(state)} is not a state (active or retired)")
+        cleaned = raw.get("cleaned") or []
+        if not isinstance(cleaned, list) or not all(isinstance(c, str) for c in cleaned):
+            self.fail("cleaned", "expected a list of router names")
+            cleaned = []
+        elif len(ends) == 2 and any(c not in ends for c in cleaned):
+            self.fail("cleaned", "lists a router that is not an end of this pair")
+        return state, cleaned
+
+
+def _entry(doc: YamlDoc, key: str, raw: Any, problems: list[str]) -> Allocation | None:
+    """One lock entry, or None after appending its problems."""
+    if not isinstance(raw, dict):
+        problems.append(f"{doc.where(('pairs', key))}: expected a mapping with a, b, tunnel, "
+                        "subnet, state")
+        return None
+    bad = len(problems)
+    check = _EntryCheck(doc, key, problems)
+    check.keys(raw)
+    ends = check.ends(raw)
+    check.tunnel(raw)
+    net = check.subnet(raw)
+    state, cleaned = check.state_and_cleaned(raw, ends)
+    tunnel = raw.get("tunnel")
     if len(problems) > bad or net is None or not isinstance(tunnel, int):
         return None
     alloc = Allocation(key=key, a=ends[0], b=ends[1], tunnel=tunnel, subnet=str(net),
@@ -405,30 +435,15 @@ def allocate(
     the lowest free ``/link_prefix`` of the pools (in pool order); both are indexed, so the
     cost grows with the number of pairs, not with its square.
     """
-    entries = dict(lock.entries)
-    wanted = {p.key for p in pairs}
+    entries = _with_states(lock.entries, {p.key for p in pairs})
+    warnings = _outside_pools(entries, pools)
     problems: list[str] = []
-    warnings: list[str] = []
     new: list[str] = []
-
-    # retire what left the inventory, re-activate what came back
-    for key, e in list(entries.items()):
-        state: State = "active" if key in wanted else "retired"
-        if e.state != state:
-            entries[key] = replace(e, state=state, cleaned=())
-
     lo, hi = numbers
     free_numbers = _FreeNumbers(lo, hi)
     for e in entries.values():
         free_numbers.add(e.a, e.tunnel)
         free_numbers.add(e.b, e.tunnel)
-    pool_nets = [ipaddress.IPv4Network(p) for p in pools]
-    for e in entries.values():
-        if e.state == "active" and not any(e.network.subnet_of(n) for n in pool_nets):
-            warnings.append(
-                f"pair {e.a} <-> {e.b} keeps {e.subnet} from the lock file, outside the "
-                "current tunnel pools (kept for stability)"
-            )
     free_subnets = _FreeSubnets(pools, link_prefix, (e.network for e in entries.values()))
     for p in pairs:
         if p.key in entries:
@@ -457,6 +472,28 @@ def allocate(
         lock=lock.derive(entries), active=active, retired=retired, new=new,
         problems=problems, warnings=warnings,
     )
+
+
+def _with_states(entries: dict[str, Allocation], wanted: set[str]) -> dict[str, Allocation]:
+    """The lock's entries with what left the inventory retired and what came back
+    re-activated."""
+    out = dict(entries)
+    for key, e in entries.items():
+        state: State = "active" if key in wanted else "retired"
+        if e.state != state:
+            out[key] = replace(e, state=state, cleaned=())
+    return out
+
+
+def _outside_pools(entries: dict[str, Allocation], pools: Sequence[str]) -> list[str]:
+    """Warnings for active pairs that keep a subnet outside the current pools."""
+    pool_nets = [ipaddress.IPv4Network(p) for p in pools]
+    return [
+        f"pair {e.a} <-> {e.b} keeps {e.subnet} from the lock file, outside the "
+        "current tunnel pools (kept for stability)"
+        for e in entries.values()
+        if e.state == "active" and not any(e.network.subnet_of(n) for n in pool_nets)
+    ]
 
 
 def mark_cleaned(lock: Lock, routers: Iterable[str], *, known: Iterable[str]) -> Lock:

@@ -14,6 +14,8 @@ from greios.inventory.load import Inventory
 from greios.inventory.models import HubSpokeEntry, MeshEntry, PairEntry
 from greios.inventory.yamlsrc import Path_
 
+_KEY = __name__  # this module's entry in Inventory.derived
+
 
 @dataclass(frozen=True)
 class Pair:
@@ -63,87 +65,111 @@ def _resolve(inv: Inventory, ref: str, where: Path_, problems: list[str]) -> lis
 def expand_topology(inv: Inventory) -> tuple[list[Pair], list[str]]:
     """Return the pairs and any problems (unknown sites/policies, self pairs, duplicates).
 
-    The pairs of a valid topology are kept on the inventory (``inv.pairs``): expanding it
-    again costs nothing.
+    The pairs of a valid topology are kept with the inventory (``inv.derived``): expanding
+    it again costs nothing.
     """
-    if inv.pairs is not None:
-        return list(inv.pairs), []
+    cached = inv.derived.get(_KEY)
+    if isinstance(cached, list):
+        return list(cached), []
     pairs, problems = _expand(inv)
     if not problems:
-        inv.pairs = list(pairs)
+        inv.derived[_KEY] = list(pairs)
     return pairs, problems
 
 
 def _expand(inv: Inventory) -> tuple[list[Pair], list[str]]:
-    problems: list[str] = []
-    pairs: list[Pair] = []
-    seen: dict[str, Path_] = {}
+    x = _Expansion(inv)
     project = inv.project
-    doc = inv.project_doc
-
-    def policy(name: str | None, where: Path_) -> str:
-        chosen = name or project.defaults.crypto
-        if chosen not in project.crypto_policies:
-            known = ", ".join(sorted(project.crypto_policies))
-            problems.append(
-                f"{doc.where(where)}: unknown crypto policy '{chosen}' (defined: {known})"
-            )
-        return chosen
-
-    def add(a: str, b: str, crypto: str, where: Path_) -> None:
-        if a == b:
-            problems.append(f"{doc.where(where)}: router '{a}' cannot be paired with itself")
-            return
-        key = pair_key(a, b)
-        if key in seen:
-            problems.append(
-                f"{doc.where(where)}: pair {a} <-> {b} is already declared at "
-                f"line {doc.line_of(seen[key])}"
-            )
-            return
-        seen[key] = where
-        pairs.append(Pair(a=a, b=b, crypto=crypto, where=where))
-
     if project.defaults.crypto not in project.crypto_policies:
-        policy(project.defaults.crypto, ("defaults", "crypto"))
-
+        x.policy(project.defaults.crypto, ("defaults", "crypto"))
     for i, entry in enumerate(project.topology):
         base: Path_ = ("topology", i)
         if isinstance(entry, PairEntry):
-            crypto = policy(entry.crypto, (*base, "crypto")) if entry.crypto else \
-                project.defaults.crypto
-            left = _resolve(inv, entry.pair[0], (*base, "pair", 0), problems)
-            right = _resolve(inv, entry.pair[1], (*base, "pair", 1), problems)
-            for a in left:
-                for b in right:
-                    add(a, b, crypto, (*base, "pair"))
+            x.pair_entry(entry, base)
         elif isinstance(entry, HubSpokeEntry):
-            body = entry.hub_and_spoke
-            crypto = policy(body.crypto, (*base, "hub_and_spoke", "crypto")) if body.crypto \
-                else project.defaults.crypto
-            hubs: list[str] = []
-            for j, h in enumerate(body.hubs):
-                if h in body.spokes:
-                    problems.append(
-                        f"{doc.where((*base, 'hub_and_spoke', 'hubs', j))}: site '{h}' is "
-                        "both a hub and a spoke"
-                    )
-                hubs += _resolve(inv, h, (*base, "hub_and_spoke", "hubs", j), problems)
-            for j, s in enumerate(body.spokes):
-                for spoke in _resolve(inv, s, (*base, "hub_and_spoke", "spokes", j), problems):
-                    for hub in hubs:
-                        add(hub, spoke, crypto, (*base, "hub_and_spoke", "spokes", j))
+            x.hub_and_spoke(entry, base)
         elif isinstance(entry, MeshEntry):
-            body_m = entry.full_mesh
-            crypto = policy(body_m.crypto, (*base, "full_mesh", "crypto")) if body_m.crypto \
-                else project.defaults.crypto
-            members: list[tuple[str, int]] = []
-            for j, s in enumerate(body_m.sites):
-                members += [(r, j) for r in _resolve(inv, s, (*base, "full_mesh", "sites", j),
-                                                     problems)]
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    a, ja = members[x]
-                    b, _ = members[y]
-                    add(a, b, crypto, (*base, "full_mesh", "sites", ja))
-    return pairs, problems
+            x.full_mesh(entry, base)
+    return x.pairs, x.problems
+
+
+class _Expansion:
+    """The pairs of the topology entries so far, the problems found, the pairs seen."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self.inv = inv
+        self.doc = inv.project_doc
+        self.problems: list[str] = []
+        self.pairs: list[Pair] = []
+        self.seen: dict[str, Path_] = {}
+
+    def policy(self, name: str | None, where: Path_) -> str:
+        project = self.inv.project
+        chosen = name or project.defaults.crypto
+        if chosen not in project.crypto_policies:
+            known = ", ".join(sorted(project.crypto_policies))
+            self.problems.append(
+                f"{self.doc.where(where)}: unknown crypto policy '{chosen}' (defined: {known})"
+            )
+        return chosen
+
+    def crypto(self, name: str | None, where: Path_) -> str:
+        """The entry's crypto policy (checked), or the project default."""
+        return self.policy(name, where) if name else self.inv.project.defaults.crypto
+
+    def resolve(self, ref: str, where: Path_) -> list[str]:
+        return _resolve(self.inv, ref, where, self.problems)
+
+    def add(self, a: str, b: str, crypto: str, where: Path_) -> None:
+        doc = self.doc
+        if a == b:
+            self.problems.append(f"{doc.where(where)}: router '{a}' cannot be paired with "
+                                 "itself")
+            return
+        key = pair_key(a, b)
+        if key in self.seen:
+            self.problems.append(
+                f"{doc.where(where)}: pair {a} <-> {b} is already declared at "
+                f"line {doc.line_of(self.seen[key])}"
+            )
+            return
+        self.seen[key] = where
+        self.pairs.append(Pair(a=a, b=b, crypto=crypto, where=where))
+
+    def pair_entry(self, entry: PairEntry, base: Path_) -> None:
+        crypto = self.crypto(entry.crypto, (*base, "crypto"))
+        left = self.resolve(entry.pair[0], (*base, "pair", 0))
+        right = self.resolve(entry.pair[1], (*base, "pair", 1))
+        for a in left:
+            for b in right:
+                self.add(a, b, crypto, (*base, "pair"))
+
+    def hub_and_spoke(self, entry: HubSpokeEntry, base: Path_) -> None:
+        body = entry.hub_and_spoke
+        here: Path_ = (*base, "hub_and_spoke")
+        crypto = self.crypto(body.crypto, (*here, "crypto"))
+        hubs: list[str] = []
+        for j, h in enumerate(body.hubs):
+            if h in body.spokes:
+                self.problems.append(
+                    f"{self.doc.where((*here, 'hubs', j))}: site '{h}' is both a hub and a "
+                    "spoke"
+                )
+            hubs += self.resolve(h, (*here, "hubs", j))
+        for j, s in enumerate(body.spokes):
+            for spoke in self.resolve(s, (*here, "spokes", j)):
+                for hub in hubs:
+                    self.add(hub, spoke, crypto, (*here, "spokes", j))
+
+    def full_mesh(self, entry: MeshEntry, base: Path_) -> None:
+        body = entry.full_mesh
+        here: Path_ = (*base, "full_mesh")
+        crypto = self.crypto(body.crypto, (*here, "crypto"))
+        members: list[tuple[str, int]] = []
+        for j, s in enumerate(body.sites):
+            members += [(r, j) for r in self.resolve(s, (*here, "sites", j))]
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                a, ja = members[x]
+                b, _ = members[y]
+                self.add(a, b, crypto, (*here, "sites", ja))

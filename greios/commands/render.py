@@ -27,26 +27,10 @@ def render(
     Allocates tunnel numbers and subnets for new pairs (recorded in sites/greios.lock) and
     generates missing pre-shared keys into sites/.greios-secrets.yaml (git-ignored).
     """
-    from greios.pipeline import build
-    from greios.render import SecretMode
+    from greios.app.render import render_sites
 
-    b = build(sites)
-    if b.lock_written:
-        note(f"note: allocations recorded in {b.inventory.lock_path}")
-    if b.secrets_written:
-        note(f"note: new pre-shared keys stored in {b.inventory.secrets_path} (mode 0600)")
-    mode: SecretMode = "reveal" if show_secrets else "redact"
-    routers = b.routers(site)
-    if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for r in routers:
-            (output_dir / f"{r.name}.cfg").write_text(b.render(r.name, secrets=mode))
-        note(f"wrote {len(routers)} files to {output_dir}")
-        return
-    for i, r in enumerate(routers):
-        if i:
-            typer.echo("")
-        typer.echo(b.render(r.name, secrets=mode), nl=False)
+    render_sites(sites, only=site, show_secrets=show_secrets, output_dir=output_dir,
+                 note=note, write=lambda text: typer.echo(text, nl=False))
 
 
 def register(app: typer.Typer) -> None:

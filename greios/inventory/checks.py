@@ -1,5 +1,8 @@
-"""Semantic validation across the whole inventory. Every check appends located messages;
-nothing stops at the first problem."""
+"""Semantic validation of the inventory's objects (routers, pools, LANs, waivers). Every
+check returns located messages; nothing stops at the first problem.
+
+Checks that need the topology, the lock file or the allocation live above the inventory,
+in :mod:`greios.overlay` (which reuses :func:`cross_overlaps` and the LAN/underlay lists)."""
 
 from __future__ import annotations
 
@@ -10,19 +13,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from greios.errors import InventoryError
 from greios.inventory.yamlsrc import os_reason
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from greios.allocate import Lock
     from greios.inventory.load import Inventory, RouterInfo
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def _where(inv: Inventory, r: RouterInfo, *path: str | int) -> str:
+def where(inv: Inventory, r: RouterInfo, *path: str | int) -> str:
     return inv.site_docs[r.site].where(("routers", r.index, *path))
 
 
@@ -42,21 +43,32 @@ def _snapshot_problem(path: Path) -> str | None:
 
 
 def check_inventory(inv: Inventory) -> list[str]:
-    from greios.allocate import allocate, read_lock
-    from greios.topology import expand_topology
+    """Every problem of the inventory's objects, in file order of the kinds of check: routers,
+    tunnel pools, LANs against underlays and pools and each other, waivers. (Topology, lock
+    and allocation are checked above the inventory, in :mod:`greios.overlay`.)"""
+    lans = lan_networks(inv)
+    underlays = underlay_networks(inv)
+    return [
+        *_router_problems(inv),
+        *_pool_problems(inv),
+        *_lan_underlay_problems(inv, lans),
+        *_pool_overlap_problems(inv, lans, underlays),
+        *_lan_overlaps(inv, lans),
+        *_waiver_problems(inv),
+    ]
 
+
+def _router_problems(inv: Inventory) -> list[str]:
+    """Duplicate routers and underlay addresses, NAT without a public address, unreadable
+    snapshots, a LAN on the underlay interface."""
     problems: list[str] = []
-    project = inv.project
-    pdoc = inv.project_doc
-
-    # duplicate routers, duplicate underlay addresses
     seen_router: dict[str, RouterInfo] = {}
     seen_addr: dict[str, RouterInfo] = {}
     for r in inv.routers:
         if r.name in seen_router:
             other = seen_router[r.name]
             problems.append(
-                f"{_where(inv, r, 'name')}: duplicate router '{r.name}' (also in site "
+                f"{where(inv, r, 'name')}: duplicate router '{r.name}' (also in site "
                 f"'{other.site}', {inv.site_docs[other.site].where(('routers', other.index))})"
             )
         else:
@@ -64,31 +76,46 @@ def check_inventory(inv: Inventory) -> list[str]:
         addr = r.model.underlay.reachable_address
         if addr in seen_addr:
             problems.append(
-                f"{_where(inv, r, 'underlay', 'address')}: underlay address {addr} is also "
+                f"{where(inv, r, 'underlay', 'address')}: underlay address {addr} is also "
                 f"used by router '{seen_addr[addr].name}'"
             )
         else:
             seen_addr[addr] = r
-        if r.model.underlay.behind_nat and not r.model.underlay.public_address:
-            problems.append(
-                f"{_where(inv, r, 'underlay', 'behind_nat')}: a router behind NAT needs "
-                "underlay.public_address (the post-NAT address its peers use as tunnel "
-                "destination)"
-            )
-        if r.snapshot is not None:
-            bad = _snapshot_problem(r.snapshot)
-            if bad:
-                problems.append(f"{_where(inv, r, 'snapshot')}: {bad}: {r.model.snapshot}")
-        for j, lan in enumerate(r.model.lan):
-            if lan.interface and lan.interface == r.model.underlay.interface:
-                problems.append(
-                    f"{_where(inv, r, 'lan', j, 'interface')}: LAN interface is the underlay "
-                    "interface"
-                )
+        problems += _router_own_problems(inv, r)
+    return problems
 
-    # pools vs each other, vs LAN and underlay space; LANs vs each other (sort and sweep)
-    link_prefix = project.tunnels.link_prefix
-    pools = [(i, ipaddress.IPv4Network(p)) for i, p in enumerate(project.tunnels.pools)]
+
+def _router_own_problems(inv: Inventory, r: RouterInfo) -> list[str]:
+    problems: list[str] = []
+    if r.model.underlay.behind_nat and not r.model.underlay.public_address:
+        problems.append(
+            f"{where(inv, r, 'underlay', 'behind_nat')}: a router behind NAT needs "
+            "underlay.public_address (the post-NAT address its peers use as tunnel "
+            "destination)"
+        )
+    if r.snapshot is not None:
+        bad = _snapshot_problem(r.snapshot)
+        if bad:
+            problems.append(f"{where(inv, r, 'snapshot')}: {bad}: {r.model.snapshot}")
+    for j, lan in enumerate(r.model.lan):
+        if lan.interface and lan.interface == r.model.underlay.interface:
+            problems.append(
+                f"{where(inv, r, 'lan', j, 'interface')}: LAN interface is the underlay "
+                "interface"
+            )
+    return problems
+
+
+def _pools(inv: Inventory) -> list[tuple[int, ipaddress.IPv4Network]]:
+    return [(i, ipaddress.IPv4Network(p)) for i, p in enumerate(inv.project.tunnels.pools)]
+
+
+def _pool_problems(inv: Inventory) -> list[str]:
+    """Pools smaller than one link; pools that overlap each other."""
+    problems: list[str] = []
+    pdoc = inv.project_doc
+    link_prefix = inv.project.tunnels.link_prefix
+    pools = _pools(inv)
     for x in range(len(pools)):
         if pools[x][1].prefixlen > link_prefix:
             problems.append(
@@ -100,79 +127,57 @@ def check_inventory(inv: Inventory) -> list[str]:
                     f"{pdoc.where(('tunnels', 'pools', pools[y][0]))}: pool {pools[y][1]} "
                     f"overlaps pool {pools[x][1]}"
                 )
-    lans: list[tuple[Net, _Lan]] = []
-    underlays: list[tuple[Net, RouterInfo]] = []
-    for r in inv.routers:
-        underlay_net = r.model.underlay.iface.network
-        underlays.append((underlay_net, r))
-        for j, lan in enumerate(r.model.lan):
-            net = ipaddress.ip_network(lan.prefix)
-            if net.version == underlay_net.version and net.overlaps(underlay_net):
-                problems.append(
-                    f"{_where(inv, r, 'lan', j, 'prefix')}: LAN {net} overlaps the underlay "
-                    f"subnet {underlay_net}"
-                )
-            lans.append((net, _Lan(r, j, len(lans))))
-    targets: list[tuple[Net, str]] = [
-        *((n, f"LAN {n} of router '{lan.router.name}'") for n, lan in lans),
-        *((n, f"the underlay subnet {n} of router '{r.name}'") for n, r in underlays)]
-    for pool, _, text in _cross_overlaps([(net, i) for i, net in pools], targets):
-        problems.append(f"{pdoc.where(('tunnels', 'pools', pool))}: pool "
-                        f"{project.tunnels.pools[pool]} overlaps {text}")
-    problems += _lan_overlaps(inv, lans)
-
-    # waivers name known routers
-    names = {r.name for r in inv.routers}
-    for device in project.waivers:
-        if device not in names:
-            problems.append(f"{pdoc.where(('waivers', device))}: waiver for unknown router "
-                            f"'{device}'")
-
-    # topology
-    pairs, topo_problems = expand_topology(inv)
-    problems += topo_problems
-    for p in pairs:
-        if p.a not in seen_router or p.b not in seen_router:
-            continue
-        ra, rb = seen_router[p.a], seen_router[p.b]
-        ua, ub = ra.model.underlay, rb.model.underlay
-        if ua.reachable_address == ub.reachable_address:
-            problems.append(
-                f"{pdoc.where(p.where)}: tunnel source equals destination for {p.a} <-> {p.b} "
-                f"(both use {ua.reachable_address})"
-            )
-        if ua.ipv6 != ub.ipv6:
-            problems.append(
-                f"{pdoc.where(p.where)}: {p.a} <-> {p.b} mixes an IPv4 and an IPv6 underlay"
-            )
-        policy = project.crypto_policies.get(p.crypto)
-        if policy is not None and policy.ike_version == 1 and (ua.ipv6 or ub.ipv6):
-            problems.append(
-                f"{pdoc.where(p.where)}: {p.a} <-> {p.b} has an IPv6 underlay; greios renders "
-                "IPv6 underlays with IKEv2 only (crypto policy "
-                f"'{p.crypto}' is IKEv1)"
-            )
-
-    # the committed lock: its own checks (read_lock), then against the inventory
-    try:
-        lock = read_lock(inv.lock_path)
-    except InventoryError as exc:
-        problems += exc.problems
-        return problems
-    inv.lock = lock
-    problems += _lock_overlaps(inv, lock, lans, underlays)
-    # allocation feasibility (read-only)
-    if not topo_problems:
-        res = allocate(
-            pairs, lock, pools=project.tunnels.pools, link_prefix=link_prefix,
-            numbers=(project.tunnels.numbers.start, project.tunnels.numbers.end),
-        )
-        problems += [f"{pdoc.where(('tunnels',))}: {msg}" for msg in res.problems]
     return problems
 
 
+def lan_networks(inv: Inventory) -> list[tuple[Net, Lan]]:
+    """Every LAN of the inventory, in declaration order."""
+    lans: list[tuple[Net, Lan]] = []
+    for r in inv.routers:
+        for j, lan in enumerate(r.model.lan):
+            lans.append((ipaddress.ip_network(lan.prefix), Lan(r, j, len(lans))))
+    return lans
+
+
+def underlay_networks(inv: Inventory) -> list[tuple[Net, RouterInfo]]:
+    """The underlay subnet of every router."""
+    return [(r.model.underlay.iface.network, r) for r in inv.routers]
+
+
+def _lan_underlay_problems(inv: Inventory, lans: list[tuple[Net, Lan]]) -> list[str]:
+    """A LAN that overlaps the underlay subnet of its own router."""
+    problems: list[str] = []
+    for net, lan in lans:
+        underlay_net = lan.router.model.underlay.iface.network
+        if net.version == underlay_net.version and net.overlaps(underlay_net):
+            problems.append(
+                f"{where(inv, lan.router, 'lan', lan.index, 'prefix')}: LAN {net} overlaps "
+                f"the underlay subnet {underlay_net}"
+            )
+    return problems
+
+
+def _pool_overlap_problems(inv: Inventory, lans: list[tuple[Net, Lan]],
+                           underlays: list[tuple[Net, RouterInfo]]) -> list[str]:
+    """A tunnel pool that overlaps a LAN or an underlay subnet (sort and sweep)."""
+    pdoc = inv.project_doc
+    targets: list[tuple[Net, str]] = [
+        *((n, f"LAN {n} of router '{lan.router.name}'") for n, lan in lans),
+        *((n, f"the underlay subnet {n} of router '{r.name}'") for n, r in underlays)]
+    return [f"{pdoc.where(('tunnels', 'pools', pool))}: pool "
+            f"{inv.project.tunnels.pools[pool]} overlaps {text}"
+            for pool, _, text in cross_overlaps([(net, i) for i, net in _pools(inv)], targets)]
+
+
+def _waiver_problems(inv: Inventory) -> list[str]:
+    """Waivers name known routers."""
+    names = {r.name for r in inv.routers}
+    return [f"{inv.project_doc.where(('waivers', device))}: waiver for unknown router "
+            f"'{device}'" for device in inv.project.waivers if device not in names]
+
+
 @dataclass(frozen=True)
-class _Lan:
+class Lan:
     router: RouterInfo
     index: int  # position in the router's lan list
     order: int  # declaration order across the inventory
@@ -186,7 +191,7 @@ def _span(net: Net) -> tuple[int, int, int]:
     return net.version, int(net.network_address), int(net.broadcast_address)
 
 
-def _cross_overlaps(probes: Sequence[tuple[Net, T]], targets: Sequence[tuple[Net, U]]
+def cross_overlaps(probes: Sequence[tuple[Net, T]], targets: Sequence[tuple[Net, U]]
                     ) -> Iterator[tuple[T, Net, U]]:
     """Every (probe, target) pair whose networks overlap, by sort and sweep.
 
@@ -214,12 +219,12 @@ def _cross_overlaps(probes: Sequence[tuple[Net, T]], targets: Sequence[tuple[Net
             open_targets.append((version, last, i))
 
 
-def _lan_overlaps(inv: Inventory, lans: list[tuple[Net, _Lan]]) -> list[str]:
+def _lan_overlaps(inv: Inventory, lans: list[tuple[Net, Lan]]) -> list[str]:
     """Each LAN that overlaps another one, reported at the later-declared of the two (sort
     and sweep: a LAN is compared with the innermost LAN still open, not with every LAN)."""
     problems: list[str] = []
     order = sorted(lans, key=lambda t: (*_span(t[0])[:2], -_span(t[0])[2], t[1].order))
-    stack: list[tuple[Net, _Lan]] = []
+    stack: list[tuple[Net, Lan]] = []
     for net, lan in order:
         version, first, _ = _span(net)
         while stack and (stack[-1][0].version != version
@@ -230,29 +235,8 @@ def _lan_overlaps(inv: Inventory, lans: list[tuple[Net, _Lan]]) -> list[str]:
             (later_net, later), (earlier_net, earlier) = sorted(
                 ((net, lan), (other_net, other)), key=lambda t: -t[1].order)
             problems.append(
-                f"{_where(inv, later.router, 'lan', later.index, 'prefix')}: LAN {later_net} "
+                f"{where(inv, later.router, 'lan', later.index, 'prefix')}: LAN {later_net} "
                 f"overlaps LAN {earlier_net} of router '{earlier.router.name}'"
             )
         stack.append((net, lan))
-    return problems
-
-
-def _lock_overlaps(inv: Inventory, lock: Lock, lans: list[tuple[Net, _Lan]],
-                   underlays: list[tuple[Net, RouterInfo]]) -> list[str]:
-    """Link subnets of the lock that overlap a LAN or an underlay subnet."""
-    probes = [(e.network, e) for e in lock.entries.values()]
-    targets: list[tuple[Net, tuple[RouterInfo, int | None]]] = [
-        *((n, (lan.router, lan.index)) for n, lan in lans),
-        *((n, (r, None)) for n, r in underlays),
-    ]
-    problems: list[str] = []
-    for e, net, (r, lan_index) in _cross_overlaps(probes, targets):
-        if lan_index is None:
-            what = f"the underlay subnet {net}"
-            where = _where(inv, r, "underlay", "address")
-        else:
-            what = f"LAN {net}"
-            where = _where(inv, r, "lan", lan_index, "prefix")
-        problems.append(f"{lock.where(e.key, 'subnet')}: link subnet {e.subnet} overlaps "
-                        f"{what} of router '{r.name}' ({where.rsplit(': ', 1)[0]})")
     return problems

@@ -1,4 +1,8 @@
-"""Load ``sites/``: the project file, every site file, and turn errors into precise messages."""
+"""Load ``sites/``: the project file, every site file, and turn errors into precise messages.
+
+Reading only: the object checks are :mod:`greios.inventory.checks`, the two together
+:func:`greios.inventory.checked.load_checked`.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,13 @@ import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from greios.errors import InventoryError
 from greios.inventory.models import Project, Router, Routing, Site
 from greios.inventory.yamlsrc import Path_, YamlDoc, display_path, load_yaml, os_reason
-
-if TYPE_CHECKING:
-    from greios.allocate import Lock
-    from greios.topology import Pair
 
 PROJECT_FILE = "greios.yaml"
 LOCK_FILE = "greios.lock"
@@ -59,9 +59,10 @@ class Inventory:
     site_docs: dict[str, YamlDoc] = field(default_factory=dict)
     routers: list[RouterInfo] = field(default_factory=list)
     broken_sites: set[str] = field(default_factory=set)  # site files that failed the schema
-    # filled by the semantic checks (so callers need not read the lock or expand again)
-    lock: Lock | None = None
-    pairs: list[Pair] | None = None
+    # what the layers above computed from this inventory, by their module name (the
+    # topology's pairs, the overlay's lock and allocation), so that no caller computes it
+    # twice; the inventory does not know what they hold
+    derived: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     _by_name: dict[str, RouterInfo] = field(default_factory=dict, repr=False)
     _by_site: dict[str, list[RouterInfo]] = field(default_factory=dict, repr=False)
     _indexed: int = field(default=-1, repr=False)
@@ -212,12 +213,17 @@ def _snapshot_path(doc: YamlDoc, index: int, snapshot: str,
     return None
 
 
-def load_inventory(root: Path, *, check: bool = True) -> Inventory:
-    """Load and validate ``root`` (a ``sites/`` directory). Raises InventoryError listing
-    every problem found."""
-    from greios.inventory import checks  # local: avoids an import cycle
+@dataclass(frozen=True)
+class LoadedInventory:
+    """An inventory as read, before the semantic checks, with the problems found so far."""
 
-    root = Path(root)
+    inventory: Inventory
+    problems: list[str]
+    readable: bool  # every file parsed as YAML (else the cross-file checks are skipped)
+
+
+def _open_root(root: Path) -> Path:
+    """The project file of ``root``; a located InventoryError when there is none."""
     if not root.is_dir():
         try:
             root.stat()
@@ -232,41 +238,48 @@ def load_inventory(root: Path, *, check: bool = True) -> Inventory:
             f"{display_path(project_path)}: project file not found (every sites/ directory "
             f"needs a {PROJECT_FILE}; see docs/inventory.md)"
         )
-    problems: list[str] = []
-    project_doc = load_yaml(project_path)
-    project = validate_doc(project_doc, Project, problems)
-    unreadable = project_doc.fatal  # a file that did not parse: skip the cross-file checks
+    return project_path
 
-    sites: dict[str, Site] = {}
-    docs: dict[str, YamlDoc] = {}
+
+@dataclass
+class _SiteFiles:
+    sites: dict[str, Site] = field(default_factory=dict)
+    docs: dict[str, YamlDoc] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)
+    readable: bool = True
+
+
+def _read_sites(root: Path, problems: list[str]) -> _SiteFiles:
+    """Every site file, validated against the schema; duplicate site names reported."""
+    out = _SiteFiles()
     files = site_files(root)
     if not files:
         problems.append(f"{display_path(root)}: no site files (*.yaml) next to {PROJECT_FILE}")
-    broken: set[str] = set()
     for f in files:
         doc = load_yaml(f)
-        unreadable = unreadable or doc.fatal
+        out.readable = out.readable and not doc.fatal
         site = validate_doc(doc, Site, problems)
         if site is None:
             if isinstance(doc.data, dict) and isinstance(doc.data.get("site"), str):
-                broken.add(doc.data["site"])
+                out.broken.add(doc.data["site"])
             continue
-        if site.site in sites:
-            first = docs[site.site]
+        if site.site in out.sites:
+            first = out.docs[site.site]
             problems.append(
                 f"{doc.where(('site',))}: duplicate site '{site.site}' "
                 f"(already declared in {display_path(first.file)})"
             )
             continue
-        sites[site.site] = site
-        docs[site.site] = doc
+        out.sites[site.site] = site
+        out.docs[site.site] = doc
+    return out
 
-    if project is None:
-        raise InventoryError(problems)
-    inv = Inventory(root=root, project=project, project_doc=project_doc, sites=sites,
-                    site_docs=docs, broken_sites=broken)
-    for site_name, site in sites.items():
-        doc = docs[site_name]
+
+def _add_routers(inv: Inventory, problems: list[str]) -> None:
+    """Resolve every site's routers (defaults, snapshot paths) into ``inv.routers``."""
+    project = inv.project
+    for site_name, site in inv.sites.items():
+        doc = inv.site_docs[site_name]
         for i, r in enumerate(site.routers):
             snap = _snapshot_path(doc, i, r.snapshot, problems) if r.snapshot else None
             inv.routers.append(
@@ -281,13 +294,21 @@ def load_inventory(root: Path, *, check: bool = True) -> Inventory:
                     snapshot=snap,
                 )
             )
-    if check and not unreadable:
-        problems.extend(checks.check_inventory(inv))
-    if problems:
+
+
+def read_inventory(root: Path) -> LoadedInventory:
+    """Read ``root`` (a ``sites/`` directory) without the semantic checks. Raises
+    InventoryError only when there is no inventory to speak of (no directory, no project
+    file, an invalid project file); every other problem is returned, located."""
+    root = Path(root)
+    project_path = _open_root(root)
+    problems: list[str] = []
+    project_doc = load_yaml(project_path)
+    project = validate_doc(project_doc, Project, problems)
+    found = _read_sites(root, problems)
+    if project is None:
         raise InventoryError(problems)
-    return inv
-
-
-def load_project(sites_dir: Path) -> Inventory:
-    """Alias of :func:`load_inventory` (the name other layers use)."""
-    return load_inventory(sites_dir)
+    inv = Inventory(root=root, project=project, project_doc=project_doc, sites=found.sites,
+                    site_docs=found.docs, broken_sites=found.broken)
+    _add_routers(inv, problems)
+    return LoadedInventory(inv, problems, readable=found.readable and not project_doc.fatal)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from greios.cli import main
-from greios.inventory.checks import _cross_overlaps
+from greios.inventory.checks import cross_overlaps as _cross_overlaps
 
 PROJECT = """\
 project: scale

@@ -1,0 +1,78 @@
+"""The one-way data flow: sites/ -> inventory -> overlay (pairs, lock, allocation) -> intent
+-> config text, with the lock and new pre-shared keys written (``build``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from greios.allocate import Allocation, AllocationResult, write_lock
+from greios.errors import UnknownSiteError
+from greios.intent import RouterIntent, build_intents
+from greios.inventory.load import Inventory, RouterInfo
+from greios.overlay import load_overlay
+from greios.render import SecretMode, render_router
+from greios.secrets import SecretStore
+from greios.topology import Pair
+
+
+@dataclass
+class Build:
+    """Everything derived from one inventory."""
+
+    inventory: Inventory
+    pairs: list[Pair]
+    allocation: AllocationResult
+    intents: dict[str, RouterIntent]
+    store: SecretStore
+    lock_written: bool
+    secrets_written: bool
+
+    @property
+    def active(self) -> list[Allocation]:
+        return self.allocation.active
+
+    def render(self, router: str, *, secrets: SecretMode = "redact") -> str:
+        return render_router(self.intents[router], secrets=secrets)
+
+    def routers(self, sites: list[str] | None = None) -> list[RouterInfo]:
+        return select_routers(self.inventory, sites)
+
+
+def select_routers(inv: Inventory, sites: list[str] | None) -> list[RouterInfo]:
+    """Routers of the named sites (or site/router), all when ``sites`` is empty."""
+    if not sites:
+        return list(inv.routers)
+    chosen: list[RouterInfo] = []
+    for ref in sites:
+        site, _, router = ref.partition("/")
+        if site not in inv.sites:
+            known = ", ".join(sorted(inv.sites))
+            raise UnknownSiteError(f"unknown site '{site}' (known sites: {known})")
+        for r in inv.site_routers(site):
+            if (not router or r.name == router) and r not in chosen:
+                chosen.append(r)
+        if router and not any(r.name == router for r in chosen):
+            raise UnknownSiteError(f"site '{site}' has no router '{router}'")
+    return chosen
+
+
+def build(sites_dir: Path, *, persist: bool = True, environ: dict[str, str] | None = None
+          ) -> Build:
+    """Load, allocate and build intents. With ``persist`` the lock file and newly generated
+    PSKs are written (like ``terraform init`` writing its lock).
+
+    The lock is read and the allocation computed once, by the checks
+    (:func:`greios.overlay.load_overlay`).
+    """
+    overlay = load_overlay(sites_dir)
+    inv, result = overlay.inventory, overlay.allocation
+    store = SecretStore(inv.secrets_path, environ=environ)
+    crypto_of = {p.key: p.crypto for p in overlay.pairs}
+    intents = build_intents(inv, result.active, crypto_of, store)
+    lock_written = secrets_written = False
+    if persist:
+        lock_written = write_lock(inv.lock_path, result.lock)
+        secrets_written = store.save()
+    return Build(inventory=inv, pairs=overlay.pairs, allocation=result, intents=intents,
+                 store=store, lock_written=lock_written, secrets_written=secrets_written)
