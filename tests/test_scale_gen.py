@@ -280,6 +280,37 @@ def test_net_index_equals_a_scan() -> None:
         assert got == want
 
 
+def test_address_fast_paths_equal_ipaddress() -> None:
+    from greios.iosconfig.addr import _PREFIX, net, wildcard
+
+    def outcome(fn: object, *args: str) -> object:
+        try:
+            return fn(*args)  # type: ignore[operator]
+        except ValueError as exc:
+            return type(exc), str(exc)
+
+    def slow_net(addr: str, mask: str | None = None) -> IPv4Network:
+        if mask is None:
+            return IPv4Network(f"{addr}/32")
+        if "/" in addr:
+            return IPv4Network(addr, strict=False)
+        return IPv4Network(f"{addr}/{mask}", strict=False)
+
+    def slow_wildcard(addr: str, wc: str) -> IPv4Network:
+        return IPv4Network(f"{addr}/{IPv4Address(~int(IPv4Address(wc)) & 0xFFFFFFFF)}",
+                           strict=False)
+
+    rnd = random.Random(4)
+    masks = [*_PREFIX, "24", "0.0.0.7", "255.0.255.0", "01.2.3.4", "1.2.3", "x"]
+    addrs = ["10.0.0.1", "010.0.0.1", "1.2.3", "0.0.0.0", "a.b.c.d", "10.1.2.3/24",
+             *(str(IPv4Address(rnd.randrange(1 << 32))) for _ in range(20))]
+    for a in addrs:
+        assert outcome(net, a) == outcome(slow_net, a)
+        for m in masks:
+            assert outcome(net, a, m) == outcome(slow_net, a, m), (a, m)
+            assert outcome(wildcard, a, m) == outcome(slow_wildcard, a, m), (a, m)
+
+
 def test_keyring_peer_lookup_equals_a_scan() -> None:
     from greios.audit.negotiate import v2_peer
     from greios.iosconfig.model import DeviceConfig, Ikev2Keyring, Ikev2Peer, Ikev2Profile

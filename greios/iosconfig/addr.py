@@ -25,6 +25,7 @@ def _prefix_table() -> dict[str, int]:
 
 
 _PREFIX = _prefix_table()
+_PREFIX_INT = {int(IPv4Address(mask)): plen for mask, plen in _PREFIX.items()}
 _OCTET = frozenset(str(i) for i in range(256))  # canonical octets (no leading zeros)
 
 
@@ -62,16 +63,30 @@ def iface(addr: str, mask: str) -> IPv4Interface:
 
 
 def net(addr: str, mask: str | None = None) -> IPv4Network:
-    """Network from address + netmask *or* wildcard (strict=False); /32 without mask."""
+    """Network from address + netmask *or* wildcard (strict=False); /32 without mask.
+
+    Canonical addresses and contiguous masks take a table and ints (like :func:`iface`);
+    anything else goes through ``ipaddress`` string parsing: same values, same errors.
+    """
     if mask is None:
-        return IPv4Network(f"{addr}/32")
+        value = ip_int(addr)
+        return IPv4Network((value, 32)) if value is not None else IPv4Network(f"{addr}/32")
     if "/" in addr:
         return IPv4Network(addr, strict=False)
+    plen = _PREFIX.get(mask)
+    if plen is not None and (value := ip_int(addr)) is not None:
+        return IPv4Network((value, plen), strict=False)
     return IPv4Network(f"{addr}/{mask}", strict=False)
 
 
 def wildcard(addr: str, wc: str) -> IPv4Network:
     """Network from address + wildcard (``0.0.0.0`` = host); ValueError if non-contiguous."""
+    wc_value = ip_int(wc)
+    value = ip_int(addr)
+    if wc_value is not None and value is not None:
+        plen = _PREFIX_INT.get(~wc_value & 0xFFFFFFFF)
+        if plen is not None:
+            return IPv4Network((value, plen), strict=False)
     mask = IPv4Address(~int(IPv4Address(wc)) & 0xFFFFFFFF)
     return IPv4Network(f"{addr}/{mask}", strict=False)
 

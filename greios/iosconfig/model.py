@@ -381,11 +381,19 @@ class DeviceConfig:
         t = itf.tunnel
         if t is None or t.source is None:
             return None
-        src = self.interfaces.get(t.source)
+        key = f"source:{t.source}"  # a function of the source alone: once per source
+        try:
+            got: str | None = self._memo[key]
+        except KeyError:
+            got = self._memo[key] = self._source_address(t.source)
+        return got
+
+    def _source_address(self, source: str) -> str | None:
+        src = self.interfaces.get(source)
         if src is not None:
             return str(src.address.ip) if src.address else None
-        if _looks_like_ip(t.source):
-            return t.source
+        if _looks_like_ip(source):
+            return source
         return None
 
     def local_addresses(self, vrf: str | None = None) -> Mapping[str, str]:
