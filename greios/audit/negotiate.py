@@ -128,7 +128,14 @@ def _from_map(cfg: DeviceConfig, ifname: str, kind: str, local: str | None, peer
 
 
 def endpoint(cfg: DeviceConfig, ifname: str, peer: str | None = None) -> Endpoint | None:
-    """Resolve the IPsec intent of ``ifname`` (a tunnel, or an interface with a crypto map)."""
+    """Resolve the IPsec intent of ``ifname`` (a tunnel, or an interface with a crypto map);
+    computed once per (interface, peer): rules, pairing and negotiation all ask."""
+    got: Endpoint | None = cfg.memo(f"endpoint:{ifname}\0{peer!r}",
+                                    lambda: _endpoint(cfg, ifname, peer))
+    return got
+
+
+def _endpoint(cfg: DeviceConfig, ifname: str, peer: str | None) -> Endpoint | None:
     itf = cfg.interfaces.get(ifname)
     if itf is None:
         return None
