@@ -204,126 +204,158 @@ def build_intents(
 ) -> dict[str, RouterIntent]:
     """Intent of every router. ``crypto_of`` maps pair key -> crypto policy name."""
     intents = {r.name: RouterIntent(router=r) for r in inv.routers}
-    project = inv.project
-    # per router once, not per pair (a hub is in thousands of pairs)
-    routers = {r.name: r for r in inv.routers}
-    reachable: dict[str, str] = {}
-    ipv6: dict[str, bool] = {}
-    mtus: dict[tuple[object, ...], tuple[int, int]] = {}
-
-    def address(r: RouterInfo) -> str:
-        got = reachable.get(r.name)
-        if got is None:
-            got = reachable[r.name] = r.model.underlay.reachable_address
-        return got
-
-    def is_v6(r: RouterInfo) -> bool:
-        got = ipv6.get(r.name)
-        if got is None:
-            got = ipv6[r.name] = r.model.underlay.ipv6
-        return got
-
+    ends = _Ends(inv)
     for alloc in allocations:
         policy_name = crypto_of[alloc.key]
-        policy = project.crypto_policies[policy_name]
-        ra, rb = routers[alloc.a], routers[alloc.b]
-        mtu_key = (policy_name, min(ra.underlay_mtu, rb.underlay_mtu),
-                   ra.behind_nat or rb.behind_nat, is_v6(ra))
-        if mtu_key not in mtus:
-            mtus[mtu_key] = tunnel_mtu(inv, ra, rb, policy)
-        ip_mtu, mss = mtus[mtu_key]
+        policy = inv.project.crypto_policies[policy_name]
+        ra, rb = ends.routers[alloc.a], ends.routers[alloc.b]
+        ip_mtu, mss = ends.mtu(policy_name, policy, ra, rb)
         psk = store.psk(alloc.key)
         for me, peer in ((ra, rb), (rb, ra)):
             it = intents[me.name]
-            u = me.model.underlay
-            fvrf = u.vrf
-            if policy.ike_version == 2:
-                suite = obj_name(policy_name.upper())
-                profile = obj_name(peer.name)
-                keyring = obj_name("KR")
-                if all(s.name != suite for s in it.ikev2_suites):
-                    it.ikev2_suites.append(Ikev2Suite(
-                        name=suite,
-                        encryption=tuple(policy.ike.encryption),
-                        prf=tuple(policy.ike.prf),
-                        integrity=tuple(policy.ike.integrity),
-                        group=tuple(policy.ike.group),
-                        match_fvrf_any=False,
-                    ))
-            else:
-                suite = ""
-                profile = obj_name(peer.name)
-                keyring = obj_name("KR", fvrf) if fvrf else obj_name("KR")
-                pol = Ikev1Policy(
-                    priority=policy.isakmp_priority,
-                    encr=IKEV1_ENCR[policy.ike.encryption[0]],
-                    hash=None if policy.ike.hash[0] == "sha1" else IKEV1_HASH[policy.ike.hash[0]],
-                    group=policy.ike.group[0],
-                    lifetime=None if policy.ike.lifetime == DEFAULT_IKE_LIFETIME
-                    else policy.ike.lifetime,
-                )
-                if pol not in it.ikev1_policies:
-                    it.ikev1_policies.append(pol)
-            ts_name = transform_set_name(policy)
-            transforms = " ".join(
-                x for x in (ESP_ENCR[policy.ipsec.encryption],
-                            ESP_HMAC[policy.ipsec.esp_integrity]) if x
-            )
-            ts = TransformSet(ts_name, transforms, policy.ipsec.mode)
-            if ts not in it.transform_sets:
-                it.transform_sets.append(ts)
-            dpd = f"{policy.dpd.interval} {policy.dpd.retries} {policy.dpd.mode}" \
-                if policy.dpd else None
-            it.peers.append(PeerCrypto(
-                peer=peer.name,
-                ike_version=policy.ike_version,
-                suite=suite,
-                profile=profile,
-                ipsec_profile=obj_name(peer.name),
-                transform_set=ts_name,
-                keyring=keyring,
-                fvrf=fvrf,
-                remote_address=address(peer),
-                remote_ipv6=is_v6(peer),
-                local_identity=address(me),
-                psk=psk,
-                pfs=policy.ipsec.pfs,
-                ike_lifetime=None if policy.ike.lifetime == DEFAULT_IKE_LIFETIME
-                else policy.ike.lifetime,
-                ipsec_lifetime=None if policy.ipsec.lifetime == DEFAULT_IPSEC_LIFETIME
-                else policy.ipsec.lifetime,
-                dpd=dpd,
-            ))
-            addr = alloc.address_of(me.name)
-            it.tunnels.append(TunnelIntent(
-                number=alloc.tunnel,
-                description=f"greios: {me.name} <-> {peer.name}",
-                address=str(addr),
-                mask=str(alloc.network.netmask),
-                ip_mtu=ip_mtu,
-                tcp_mss=mss,
-                source=u.interface,
-                destination=address(peer),
-                ipv6_underlay=is_v6(me),
-                fvrf=fvrf,
-                ipsec_profile=obj_name(peer.name),
-                peer=peer.name,
-                pair=alloc.key,
-                ospf=me.routing.protocol == "ospf",
-                gre_key=alloc.tunnel if project.tunnels.gre_key else None,
-            ))
-
-    # IKEv2 policies match any FVRF when some tunnel of the router uses one
+            crypto = _add_crypto(it, policy_name, policy, me, peer, psk, ends)
+            it.tunnels.append(_tunnel(inv, alloc, me, peer, crypto, (ip_mtu, mss), ends))
     for it in intents.values():
-        if any(t.fvrf for t in it.tunnels):
-            it.ikev2_suites = [
-                Ikev2Suite(s.name, s.encryption, s.prf, s.integrity, s.group, True)
-                for s in it.ikev2_suites
-            ]
-        it.tunnels.sort(key=lambda t: t.number)
-        it.peers.sort(key=lambda p: p.peer)
+        _finish(it)
     _routing(inv, allocations, intents)
     return intents
+
+
+class _Ends:
+    """Per-router (not per-pair: a hub is in thousands of pairs) lookups, computed once."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self.inv = inv
+        self.routers = {r.name: r for r in inv.routers}
+        self._reachable: dict[str, str] = {}
+        self._ipv6: dict[str, bool] = {}
+        self._mtus: dict[tuple[object, ...], tuple[int, int]] = {}
+
+    def address(self, r: RouterInfo) -> str:
+        got = self._reachable.get(r.name)
+        if got is None:
+            got = self._reachable[r.name] = r.model.underlay.reachable_address
+        return got
+
+    def is_v6(self, r: RouterInfo) -> bool:
+        got = self._ipv6.get(r.name)
+        if got is None:
+            got = self._ipv6[r.name] = r.model.underlay.ipv6
+        return got
+
+    def mtu(self, policy_name: str, policy: CryptoPolicy, ra: RouterInfo, rb: RouterInfo
+            ) -> tuple[int, int]:
+        key = (policy_name, min(ra.underlay_mtu, rb.underlay_mtu),
+               ra.behind_nat or rb.behind_nat, self.is_v6(ra))
+        if key not in self._mtus:
+            self._mtus[key] = tunnel_mtu(self.inv, ra, rb, policy)
+        return self._mtus[key]
+
+
+def _ike_objects(it: RouterIntent, policy_name: str, policy: CryptoPolicy, peer: RouterInfo,
+                 fvrf: str | None) -> tuple[str, str, str]:
+    """(suite, profile, keyring) towards ``peer``; adds the IKEv2 suite or IKEv1 policy."""
+    profile = obj_name(peer.name)
+    if policy.ike_version == 2:
+        suite = obj_name(policy_name.upper())
+        if all(s.name != suite for s in it.ikev2_suites):
+            it.ikev2_suites.append(Ikev2Suite(
+                name=suite,
+                encryption=tuple(policy.ike.encryption),
+                prf=tuple(policy.ike.prf),
+                integrity=tuple(policy.ike.integrity),
+                group=tuple(policy.ike.group),
+                match_fvrf_any=False,
+            ))
+        return suite, profile, obj_name("KR")
+    pol = Ikev1Policy(
+        priority=policy.isakmp_priority,
+        encr=IKEV1_ENCR[policy.ike.encryption[0]],
+        hash=None if policy.ike.hash[0] == "sha1" else IKEV1_HASH[policy.ike.hash[0]],
+        group=policy.ike.group[0],
+        lifetime=None if policy.ike.lifetime == DEFAULT_IKE_LIFETIME else policy.ike.lifetime,
+    )
+    if pol not in it.ikev1_policies:
+        it.ikev1_policies.append(pol)
+    return "", profile, obj_name("KR", fvrf) if fvrf else obj_name("KR")
+
+
+def _add_transform_set(it: RouterIntent, policy: CryptoPolicy) -> str:
+    ts_name = transform_set_name(policy)
+    transforms = " ".join(
+        x for x in (ESP_ENCR[policy.ipsec.encryption], ESP_HMAC[policy.ipsec.esp_integrity])
+        if x
+    )
+    ts = TransformSet(ts_name, transforms, policy.ipsec.mode)
+    if ts not in it.transform_sets:
+        it.transform_sets.append(ts)
+    return ts_name
+
+
+def _add_crypto(it: RouterIntent, policy_name: str, policy: CryptoPolicy, me: RouterInfo,
+                peer: RouterInfo, psk: Secret, ends: _Ends) -> PeerCrypto:
+    """The crypto objects of ``me`` towards ``peer`` (shared ones added once)."""
+    fvrf = me.model.underlay.vrf
+    suite, profile, keyring = _ike_objects(it, policy_name, policy, peer, fvrf)
+    ts_name = _add_transform_set(it, policy)
+    dpd = f"{policy.dpd.interval} {policy.dpd.retries} {policy.dpd.mode}" \
+        if policy.dpd else None
+    crypto = PeerCrypto(
+        peer=peer.name,
+        ike_version=policy.ike_version,
+        suite=suite,
+        profile=profile,
+        ipsec_profile=obj_name(peer.name),
+        transform_set=ts_name,
+        keyring=keyring,
+        fvrf=fvrf,
+        remote_address=ends.address(peer),
+        remote_ipv6=ends.is_v6(peer),
+        local_identity=ends.address(me),
+        psk=psk,
+        pfs=policy.ipsec.pfs,
+        ike_lifetime=None if policy.ike.lifetime == DEFAULT_IKE_LIFETIME
+        else policy.ike.lifetime,
+        ipsec_lifetime=None if policy.ipsec.lifetime == DEFAULT_IPSEC_LIFETIME
+        else policy.ipsec.lifetime,
+        dpd=dpd,
+    )
+    it.peers.append(crypto)
+    return crypto
+
+
+def _tunnel(inv: Inventory, alloc: Allocation, me: RouterInfo, peer: RouterInfo,
+            crypto: PeerCrypto, mtu: tuple[int, int], ends: _Ends) -> TunnelIntent:
+    ip_mtu, mss = mtu
+    return TunnelIntent(
+        number=alloc.tunnel,
+        description=f"greios: {me.name} <-> {peer.name}",
+        address=str(alloc.address_of(me.name)),
+        mask=str(alloc.network.netmask),
+        ip_mtu=ip_mtu,
+        tcp_mss=mss,
+        source=me.model.underlay.interface,
+        destination=ends.address(peer),
+        ipv6_underlay=ends.is_v6(me),
+        fvrf=crypto.fvrf,
+        ipsec_profile=crypto.ipsec_profile,
+        peer=peer.name,
+        pair=alloc.key,
+        ospf=me.routing.protocol == "ospf",
+        gre_key=alloc.tunnel if inv.project.tunnels.gre_key else None,
+    )
+
+
+def _finish(it: RouterIntent) -> None:
+    """IKEv2 policies match any FVRF when some tunnel of the router uses one; tunnels and
+    peers in a stable order."""
+    if any(t.fvrf for t in it.tunnels):
+        it.ikev2_suites = [
+            Ikev2Suite(s.name, s.encryption, s.prf, s.integrity, s.group, True)
+            for s in it.ikev2_suites
+        ]
+    it.tunnels.sort(key=lambda t: t.number)
+    it.peers.sort(key=lambda p: p.peer)
 
 
 def _routing(inv: Inventory, allocations: list[Allocation],

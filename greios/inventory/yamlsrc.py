@@ -271,20 +271,20 @@ class _Builder:
         # local names: this loop runs once per event of every inventory file
         scalar_event, alias_event, end_event = ev.ScalarEvent, ev.AliasEvent, ev.StreamEndEvent
         lines = self.doc.lines
-        nulls, skip = _NULLS, _SKIP
+        nulls = _NULLS
         while True:
             e = get_event()
             t = type(e)
             if e is None or t is end_event:
                 break
             if t is scalar_event or t is alias_event:
-                line = e.start_mark.line + 1
                 top = stack[-1] if stack else None
                 if top is not None and top.is_map and top.key is None:
                     if t is scalar_event and e.tag is None and e.anchor is None \
                             and e.value not in nulls and e.value != "<<" \
                             and e.value not in top.value:  # the usual key: fast path
                         key = e.value
+                        line = e.start_mark.line + 1
                         child = (*top.path, key)
                         lines[child] = line
                         top.key = key
@@ -293,78 +293,96 @@ class _Builder:
                         if self.values > MAX_VALUES:
                             self._count(0, line)
                     else:
-                        self._key(top, e, line)
+                        self._key(top, e, e.start_mark.line + 1)
                     continue
-                if top is None:
-                    path: Path_ = ()
-                elif top.is_map:
-                    path = (*top.path, top.key) if top.key is not skip else top.path
-                else:
-                    path = (*top.path, len(top.value))
-                if path not in lines and (top is None or top.key is not skip):
-                    lines[path] = line
-                if t is scalar_event:
-                    value = e.value
-                    if e.tag is not None or (e.implicit[0] and _has_resolvers(value)):
-                        value = self.scalar(e, path)
-                    weight = 1
-                    if e.anchor is not None:
-                        self.anchors[e.anchor] = (value, 1)
-                else:
-                    value, weight = self._alias(e, line)
-                self.values += weight
-                if self.values > MAX_VALUES:
-                    self._count(0, line)
+                value = self._leaf(top, e, t is scalar_event)
                 if top is None:
                     root, have_root = value, True
-                elif top.is_map:
-                    top.weight += weight
-                    if top.key is not skip:
-                        top.value[top.key] = value
-                    top.key = None
-                else:
-                    top.weight += weight
-                    top.value.append(value)
             elif t is ev.MappingStartEvent or t is ev.SequenceStartEvent:
-                line = e.start_mark.line + 1
-                path = self._value_path(stack, line)
-                is_map = t is ev.MappingStartEvent
-                if e.tag not in (None, "!", _MAP if is_map else _SEQ):
-                    self.problem(path, line, f"unsupported YAML tag '{_short_tag(e.tag)}' "
-                                 f"for a {'mapping' if is_map else 'list'}")
-                if len(stack) >= MAX_DEPTH:
-                    raise _StopError(f"nested deeper than {MAX_DEPTH} levels", line)
-                self._count(1, line)
-                frame = _Frame(is_map, path, e.anchor)
-                frame.line = line
-                if e.anchor is not None:
-                    self.open_anchors.add(e.anchor)
-                stack.append(frame)
+                stack.append(self._open(stack, e, t is ev.MappingStartEvent))
             elif t is ev.MappingEndEvent or t is ev.SequenceEndEvent:
                 frame = stack.pop()
-                if frame.anchor is not None:
-                    self.open_anchors.discard(frame.anchor)
-                    self.anchors[frame.anchor] = (frame.value, frame.weight)
                 if not stack:
+                    self._close(frame, None)
                     root, have_root = frame.value, True
-                    continue
-                top = stack[-1]
-                top.weight += frame.weight
-                if not top.is_map:
-                    top.value.append(frame.value)
-                elif top.key is None:
-                    self.problem(top.path, frame.line, "mapping keys must be plain strings")
-                    top.key = _SKIP
                 else:
-                    if top.key is not _SKIP:
-                        top.value[top.key] = frame.value
-                    top.key = None
+                    self._close(frame, stack[-1])
             elif t is ev.DocumentStartEvent:
                 if started:
                     raise _StopError("more than one YAML document in the file (remove the extra "
-                                "'---')", e.start_mark.line + 1)
+                                     "'---')", e.start_mark.line + 1)
                 started = True
         return root if have_root else None
+
+    def _leaf(self, top: _Frame | None, e: Any, is_scalar: bool) -> Any:
+        """A scalar or alias value: its line recorded, counted, added to ``top``."""
+        line = e.start_mark.line + 1
+        lines = self.doc.lines
+        skip = _SKIP
+        if top is None:
+            path: Path_ = ()
+        elif top.is_map:
+            path = (*top.path, top.key) if top.key is not skip else top.path
+        else:
+            path = (*top.path, len(top.value))
+        if path not in lines and (top is None or top.key is not skip):
+            lines[path] = line
+        if is_scalar:
+            value = e.value
+            if e.tag is not None or (e.implicit[0] and _has_resolvers(value)):
+                value = self.scalar(e, path)
+            weight = 1
+            if e.anchor is not None:
+                self.anchors[e.anchor] = (value, 1)
+        else:
+            value, weight = self._alias(e, line)
+        self.values += weight
+        if self.values > MAX_VALUES:
+            self._count(0, line)
+        if top is None:
+            return value
+        top.weight += weight
+        if not top.is_map:
+            top.value.append(value)
+            return value
+        if top.key is not skip:
+            top.value[top.key] = value
+        top.key = None
+        return value
+
+    def _open(self, stack: list[_Frame], e: Any, is_map: bool) -> _Frame:
+        """The frame of a mapping or list that starts now."""
+        line = e.start_mark.line + 1
+        path = self._value_path(stack, line)
+        if e.tag not in (None, "!", _MAP if is_map else _SEQ):
+            self.problem(path, line, f"unsupported YAML tag '{_short_tag(e.tag)}' "
+                         f"for a {'mapping' if is_map else 'list'}")
+        if len(stack) >= MAX_DEPTH:
+            raise _StopError(f"nested deeper than {MAX_DEPTH} levels", line)
+        self._count(1, line)
+        frame = _Frame(is_map, path, e.anchor)
+        frame.line = line
+        if e.anchor is not None:
+            self.open_anchors.add(e.anchor)
+        return frame
+
+    def _close(self, frame: _Frame, top: _Frame | None) -> None:
+        """A mapping or list ended: record its anchor, add it to ``top`` (None: the root)."""
+        if frame.anchor is not None:
+            self.open_anchors.discard(frame.anchor)
+            self.anchors[frame.anchor] = (frame.value, frame.weight)
+        if top is None:
+            return
+        top.weight += frame.weight
+        if not top.is_map:
+            top.value.append(frame.value)
+        elif top.key is None:
+            self.problem(top.path, frame.line, "mapping keys must be plain strings")
+            top.key = _SKIP
+        else:
+            if top.key is not _SKIP:
+                top.value[top.key] = frame.value
+            top.key = None
 
     def _value_path(self, stack: list[_Frame], line: int) -> Path_:
         """Path of the value that starts now (its line is recorded unless it is a key)."""
