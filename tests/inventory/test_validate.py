@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,32 @@ def test_validate_writes_nothing(sites: Path, capsys: pytest.CaptureFixture[str]
     before = sorted(p.name for p in sites.iterdir())
     run(capsys, "validate", "--sites", str(sites))
     assert sorted(p.name for p in sites.iterdir()) == before
+
+
+@pytest.mark.parametrize("command", [("validate",), ("render",), ("plan", "--offline")])
+def test_lock_read_and_allocation_computed_once(
+        sites: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path, command: tuple[str, ...]) -> None:
+    """#9 item 6: the checks compute the allocation; validate and build reuse it."""
+    import greios.allocate
+    import greios.overlay
+
+    monkeypatch.setenv("GREIOS_STATE_DIR", str(tmp_path / "state"))
+    calls = {"allocate": 0, "read_lock": 0}
+
+    def counted(name: str, fn: Callable[..., object]) -> Callable[..., object]:
+        def wrapper(*args: object, **kwargs: object) -> object:
+            calls[name] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    originals = {name: getattr(greios.allocate, name) for name in calls}
+    for module in (greios.allocate, greios.overlay):
+        for name in calls:
+            monkeypatch.setattr(module, name, counted(name, originals[name]))
+    code, _, err = run(capsys, *command, "--sites", str(sites))
+    assert code == 0, err
+    assert calls == {"allocate": 1, "read_lock": 1}
 
 
 def set_path(data: dict, path: list, value: object) -> None:
