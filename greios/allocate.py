@@ -135,7 +135,7 @@ def read_lock(path: Path) -> Lock:
     each entry's fields (router names, ``0 <= tunnel <= 2147483647``, a /30 or /31 IPv4
     subnet, state, cleaned ends) and across entries (a tunnel number used twice on one
     router, overlapping subnets). Checks against the inventory (LANs, underlays) are in
-    :mod:`greios.inventory.checks`.
+    :mod:`greios.overlay`.
     """
     if not path.exists() and not path.is_symlink():
         return Lock(origin="")

@@ -1,8 +1,9 @@
 """Pydantic schema of the inventory: the project file and one file per site.
 
 Models hold user intent: they are frozen and reject unknown keys. Field-level syntax
-(addresses, names, ranges) is checked here; cross-object rules (overlaps, unknown sites,
-exhaustion) live in :mod:`greios.inventory.checks`.
+(addresses, names, ranges) is checked here; cross-object rules (duplicates, overlaps) live in
+:mod:`greios.inventory.checks`, those that need topology or allocation (unknown sites,
+exhaustion) in :mod:`greios.overlay`.
 """
 
 from __future__ import annotations
