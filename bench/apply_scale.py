@@ -69,16 +69,20 @@ class Capture:
         self.dep = dep
         self.real = dep.apply_changes
         self.wall = 0.0
+        self.cpu = 0.0  # CPU seconds of this (greios) process during the apply
+        self.results: list[Any] = []
         self.stats: dict[str, object] = {}
 
     def __enter__(self) -> Capture:
         def wrapped(*args: Any, **kw: Any) -> Any:
             kw["stats"] = self.stats
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             try:
-                return self.real(*args, **kw)
+                self.results = self.real(*args, **kw)
+                return self.results
             finally:
                 self.wall = time.perf_counter() - start
+                self.cpu = time.process_time() - cpu
 
         self.dep.apply_changes = wrapped
         return self
@@ -105,7 +109,12 @@ def apply(sites: Path, parallelism: int) -> dict[str, Any]:
     data = json.loads(out[out.index("{"):])
     results = data["results"]
     bad = [r for r in results if r["status"] != "applied"]
-    return {"code": code, "wall": wall, "apply": cap.wall, "results": results,
+    phases = sorted({ph for r in cap.results for ph in r.phases})
+    median = {ph: statistics.median(r.phases.get(ph, 0.0) for r in cap.results)
+              for ph in phases}
+    print("  median phase seconds: " + ", ".join(f"{k} {v:.3f}" for k, v in median.items()),
+          flush=True)
+    return {"code": code, "wall": wall, "apply": cap.wall, "cpu": cap.cpu, "results": results,
             "failed": len(bad), "first_failure": bad[0]["message"] if bad else "",
             "peak": cap.stats.get("peak_in_flight"), "routers": len(results)}
 
@@ -168,6 +177,7 @@ def main() -> None:
     ap.add_argument("--parallelism", type=int, default=20)
     ap.add_argument("--runs", type=int, default=1, help="hub runs (each from a reset lab)")
     ap.add_argument("--skip-serial", action="store_true", help="no parallelism-1 pair run")
+    ap.add_argument("--only", choices=("pairs", "hub"), default=None)
     ap.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     args = ap.parse_args()
     os.environ.pop("GREIOS_STATE_DIR", None)
@@ -176,78 +186,92 @@ def main() -> None:
     p = args.parallelism
     rows: list[tuple[str, str, str, str]] = []
     with workdir() as tmp:
-        # ------------------------------------------------------------ pairs
-        sites = tmp / "pairs" / "sites"  # each inventory its own .greios (lab) next to it
-        routers = generate_pairs(sites, args.pairs)
-        try:
-            par = apply(sites, p)
-            pid = lab_pid(sites)
-            print(f"pairs p={p}: apply {par['apply']:.1f} s, command {par['wall']:.1f} s, "
-                  f"failed {par['failed']}, peak {par['peak']}", flush=True)
-            rss = proc_rss_mib(pid)
-            b1, b20 = bare(sites, routers, serial=10, parallel=p)
-            print(f"bare napalm cycle: alone {b1:.2f} s, {p} at a time {b20:.2f} s", flush=True)
-            ser: dict[str, Any] | None = None
-            if not args.skip_serial:
-                greios("lab", "reset", "--sites", str(sites))
-                cpu0 = proc_cpu(pid)
-                ser = apply(sites, 1)
-                lab_cpu = proc_cpu(pid) - cpu0
-                print(f"pairs p=1: apply {ser['apply']:.1f} s, command {ser['wall']:.1f} s, "
-                      f"failed {ser['failed']}, peak {ser['peak']}; lab CPU {lab_cpu:.1f} s",
-                      flush=True)
-        finally:
-            greios("lab", "down", "--sites", str(sites))
-        per_par = statistics.median(r["seconds"] for r in par["results"])
-        n = par["routers"]
-        rows.append((f"{args.pairs} pairs, parallelism {p}: apply wall (whole command)",
-                     f"{par['apply']:.1f} s ({par['wall']:.1f} s)",
-                     f"{par['failed']} failed, peak {par['peak']} in flight", ""))
-        if ser is not None:
-            speed = ser["apply"] / par["apply"]
-            rows.append((f"{args.pairs} pairs, parallelism 1: apply wall (whole command)",
-                         f"{ser['apply']:.1f} s ({ser['wall']:.1f} s)",
-                         f"{ser['failed']} failed, peak {ser['peak']} in flight", ""))
-            rows.append((f"speed-up parallelism {p} vs 1 (apply; whole command)",
-                         f"**{speed:.1f}x** ({ser['wall'] / par['wall']:.1f}x)",
-                         "", f">= {GOAL_SPEEDUP:.0f}x"))
-            per_ser = ser["apply"] / n
-            rows.append(("greios per router, serial (parallelism-1 apply wall / routers) vs "
-                         "bare cycle alone", f"{per_ser:.2f} s vs {b1:.2f} s",
-                         f"**{per_ser / b1:.2f}x**", f"<= {GOAL_PER_ROUTER}x"))
-        rows.append((f"greios per router inside the parallelism-{p} run (median) vs bare "
-                     f"cycle {p} at a time", f"{per_par:.2f} s vs {b20:.2f} s",
-                     f"**{per_par / b20:.2f}x**", f"<= {GOAL_PER_ROUTER}x"))
-        rows.append(("bare napalm cycle, alone / 20 at a time (median)",
-                     f"{b1:.2f} s / {b20:.2f} s", "", ""))
-        rows.append((f"lab process after the pair runs: resident memory ({n} routers)",
-                     f"{rss:.0f} MiB", f"{rss / n * 1024:.0f} KiB per router", ""))
-        # ------------------------------------------------------------ hub
-        hub_sites = tmp / "hub" / "sites"
-        scalegen.generate(hub_sites, sites=args.spokes + 1, topology="hub1")
-        walls: list[float] = []
-        try:
-            for run in range(args.runs):
-                if run:
-                    greios("lab", "reset", "--sites", str(hub_sites))
-                hub = apply(hub_sites, p)
-                walls.append(hub["apply"])
-                print(f"hub+{args.spokes} p={p} run {run + 1}: apply {hub['apply']:.1f} s, "
-                      f"command {hub['wall']:.1f} s, failed {hub['failed']}, peak "
-                      f"{hub['peak']}" + (f" ({hub['first_failure']})" if hub["failed"] else ""),
-                      flush=True)
-                rows.append((f"1 hub + {args.spokes} spokes, parallelism {p}, run {run + 1}: "
-                             "apply wall (whole command)",
-                             f"{hub['apply']:.1f} s ({hub['wall']:.1f} s)",
-                             f"{hub['failed']} failed, peak {hub['peak']} in flight",
-                             f"0 failed, peak <= {p}"))
-        finally:
-            greios("lab", "down", "--sites", str(hub_sites))
-        limit = GOAL_HUB * (args.spokes / p) * b1
-        worst = max(walls)
-        rows.append((f"hub apply wall vs {GOAL_HUB} x ({args.spokes} / {p}) x bare cycle",
-                     f"{worst:.1f} s vs {limit:.1f} s", f"**{worst / limit:.2f}x** of the limit",
-                     "<= 1.00x"))
+        b1 = b20 = 0.0
+        if args.only != "hub":
+            # ------------------------------------------------------------ pairs
+            sites = tmp / "pairs" / "sites"  # each inventory its own .greios (lab) next to it
+            routers = generate_pairs(sites, args.pairs)
+            try:
+                par = apply(sites, p)
+                pid = lab_pid(sites)
+                print(f"pairs p={p}: apply {par['apply']:.1f} s, command {par['wall']:.1f} s, "
+                      f"failed {par['failed']}, peak {par['peak']}, greios CPU "
+                      f"{par['cpu']:.1f} s", flush=True)
+                rss = proc_rss_mib(pid)
+                b1, b20 = bare(sites, routers, serial=10, parallel=p)
+                print(f"bare napalm cycle: alone {b1:.2f} s, {p} at a time {b20:.2f} s", flush=True)
+                ser: dict[str, Any] | None = None
+                if not args.skip_serial:
+                    greios("lab", "reset", "--sites", str(sites))
+                    cpu0 = proc_cpu(pid)
+                    ser = apply(sites, 1)
+                    lab_cpu = proc_cpu(pid) - cpu0
+                    print(f"pairs p=1: apply {ser['apply']:.1f} s, command {ser['wall']:.1f} s, "
+                          f"failed {ser['failed']}, peak {ser['peak']}; lab CPU {lab_cpu:.1f} s",
+                          flush=True)
+            finally:
+                greios("lab", "down", "--sites", str(sites))
+            per_par = statistics.median(r["seconds"] for r in par["results"])
+            n = par["routers"]
+            rows.append((f"{args.pairs} pairs, parallelism {p}: apply wall (whole command)",
+                         f"{par['apply']:.1f} s ({par['wall']:.1f} s)",
+                         f"{par['failed']} failed, peak {par['peak']} in flight", ""))
+            if ser is not None:
+                speed = ser["apply"] / par["apply"]
+                rows.append((f"{args.pairs} pairs, parallelism 1: apply wall (whole command)",
+                             f"{ser['apply']:.1f} s ({ser['wall']:.1f} s)",
+                             f"{ser['failed']} failed, peak {ser['peak']} in flight", ""))
+                rows.append((f"speed-up parallelism {p} vs 1 (apply; whole command)",
+                             f"**{speed:.1f}x** ({ser['wall'] / par['wall']:.1f}x)",
+                             "", f">= {GOAL_SPEEDUP:.0f}x"))
+                per_ser = ser["apply"] / n
+                rows.append(("greios per router, serial (parallelism-1 apply wall / routers) vs "
+                             "bare cycle alone", f"{per_ser:.2f} s vs {b1:.2f} s",
+                             f"**{per_ser / b1:.2f}x**", f"<= {GOAL_PER_ROUTER}x"))
+            rows.append((f"greios per router inside the parallelism-{p} run (median) vs bare "
+                         f"cycle {p} at a time", f"{per_par:.2f} s vs {b20:.2f} s",
+                         f"**{per_par / b20:.2f}x**", f"<= {GOAL_PER_ROUTER}x"))
+            rows.append(("bare napalm cycle, alone / 20 at a time (median)",
+                         f"{b1:.2f} s / {b20:.2f} s", "", ""))
+            rows.append((f"lab process after the pair runs: resident memory ({n} routers)",
+                         f"{rss:.0f} MiB", f"{rss / n * 1024:.0f} KiB per router", ""))
+        if args.only != "pairs":
+            # ------------------------------------------------------------ hub
+            hub_sites = tmp / "hub" / "sites"
+            scalegen.generate(hub_sites, sites=args.spokes + 1, topology="hub1")
+            walls: list[float] = []
+            try:
+                for run in range(args.runs):
+                    if run:
+                        greios("lab", "reset", "--sites", str(hub_sites))
+                    cpu0 = proc_cpu(lab_pid(hub_sites)) if run else 0.0
+                    hub = apply(hub_sites, p)
+                    lab_cpu = proc_cpu(lab_pid(hub_sites)) - cpu0
+                    walls.append(hub["apply"])
+                    failure = f" ({hub['first_failure']})" if hub["failed"] else ""
+                    print(f"hub+{args.spokes} p={p} run {run + 1}: apply {hub['apply']:.1f} s, "
+                          f"command {hub['wall']:.1f} s, failed {hub['failed']}, peak "
+                          f"{hub['peak']}, greios CPU {hub['cpu']:.1f} s, lab CPU "
+                          f"{lab_cpu:.1f} s{' (since its start)' if not run else ''}{failure}",
+                          flush=True)
+                    rows.append((f"1 hub + {args.spokes} spokes, parallelism {p}, run {run + 1}: "
+                                 "apply wall (whole command)",
+                                 f"{hub['apply']:.1f} s ({hub['wall']:.1f} s)",
+                                 f"{hub['failed']} failed, peak {hub['peak']} in flight",
+                                 f"0 failed, peak <= {p}"))
+                if not b1:
+                    spokes = [scalegen.router_name(i) for i in range(1, args.spokes + 1)]
+                    b1, b20 = bare(hub_sites, spokes, serial=10, parallel=p)
+                    print(f"bare napalm cycle: alone {b1:.2f} s, {p} at a time {b20:.2f} s",
+                          flush=True)
+            finally:
+                greios("lab", "down", "--sites", str(hub_sites))
+            limit = GOAL_HUB * (args.spokes / p) * b1
+            worst = max(walls)
+            rows.append((f"hub apply wall vs {GOAL_HUB} x ({args.spokes} / {p}) x bare cycle",
+                         f"{worst:.1f} s vs {limit:.1f} s",
+                         f"**{worst / limit:.2f}x** of the limit",
+                         "<= 1.00x"))
     lines = ["| measurement | result | ratio / check | goal |", "|---|---:|---:|---:|",
              *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]]
     table = "\n".join(lines)

@@ -345,8 +345,10 @@ class RouterRun:
             self.stage.landed(self.change.router, changed=True)
         self.shared.mark(self.change.router, "committed")
         staged = StagedVerify(self, self.stage, revert_minutes(revert_in))
-        staged.own_checks()
-        staged.wait()
+        with self.timed("tunnels"):
+            staged.own_checks()
+        with self.timed("wait-peers"):
+            staged.wait()
         staged.verdict()
 
     def _single_end(self, session: DeviceSession, check: TunnelCheck, deadline: float) -> None:
@@ -380,7 +382,7 @@ class RouterRun:
         stop = min(deadline, time.monotonic() + self.tunnel_wait)
         problem = ""
         while True:
-            state = session.interfaces().get(check.interface)
+            state = session.line_states().get(check.interface)
             if state is None:
                 problem = f"{check.interface} does not exist"
             elif not state.is_up:

@@ -10,6 +10,7 @@ from the log records napalm/netmiko/paramiko emit while a session is open.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -232,17 +233,42 @@ class DeviceSession:
         return self._driver
 
     def send(self, command: str, op: str, read_timeout: float | None = None) -> str:
+        """One privileged-exec command. It reads up to the exec prompt netmiko found at
+        login (``R1#``) instead of asking for the prompt again before every command
+        (netmiko's default, a fixed sleep per command)."""
         kw: dict[str, Any] = {}
         if read_timeout is not None:
             kw["read_timeout"] = read_timeout
+        base = str(getattr(self.driver.device, "base_prompt", "") or "")
+        if base:
+            kw["expect_string"] = rf"(?m)^{re.escape(base)}#\s*$"
         out = self._call(op, self.driver.device.send_command, command, **kw)
         return str(out)
 
+    def line_states(self) -> dict[str, InterfaceState]:
+        """Status/protocol of every interface from ``show ip interface brief`` (one line per
+        interface: cheap on a hub with hundreds of tunnels, unlike ``show interfaces``)."""
+        out = self.send("show ip interface brief", "reading interfaces")
+        states: dict[str, InterfaceState] = {}
+        for line in out.splitlines():
+            m = _BRIEF_RE.match(line)
+            if m is None or m.group(1) == "Interface":
+                continue
+            status, protocol = m.group(2).strip(), m.group(3).strip()
+            states[m.group(1)] = InterfaceState(m.group(1), status == "up" and protocol == "up",
+                                                not status.startswith("administratively"))
+        return states
+
     # ------------------------------------------------------------------ reads
     def get_running(self) -> str:
-        cfg = self._call("reading the running config", self.driver.get_config,
-                         retrieve="running")
-        self._running = str(cfg["running"])
+        """The running config exactly as napalm's ``get_config(retrieve="running")`` returns
+        it (same post-processing and filter), read with one :meth:`send`."""
+        out = self.send("show running-config", "reading the running config",
+                        read_timeout=float(max(10, self.target.timeout)))
+        post = getattr(type(self.driver), "_send_command_postprocess", None)
+        if callable(post):
+            out = str(post(out))
+        self._running = _CONFIG_NOISE.sub("", out).strip()
         if "auto_file_prompt" not in self.target.optional_args and not self.toggled_file_prompt:
             # configured on the router: never toggle it (napalm would remove it on close);
             # once napalm added it itself, leave napalm in charge of removing it
@@ -258,15 +284,18 @@ class DeviceSession:
         running = self._running if self._running is not None else self.get_running()
         self.add_secrets(sorted(config_secrets([running])))
         notes: list[str] = []
-        archive_out = self.send("show archive", "preflight (show archive)")
-        archive = "Archive feature not enabled" not in archive_out and "% Invalid" \
-            not in archive_out
+        path, write_mem = _archive_block(running)
+        if path:  # an archive path in the running config: the archive is on (no round trip)
+            archive = True
+        else:
+            archive_out = self.send("show archive", "preflight (show archive)")
+            archive = "Archive feature not enabled" not in archive_out and "% Invalid" \
+                not in archive_out
         pending: str | None = None
         if archive:
             timer = self.send("show archive config rollback timer", "preflight (show archive)")
             um = USER_RE.search(timer)
             pending = um.group(1) if um else None
-        path, write_mem = _archive_block(running)
         scp = any(line.strip() == "ip scp server enable" for line in running.splitlines())
         quiet = _has_global(running, "file prompt quiet")
         priv_out = self.send("show privilege", "preflight (show privilege)")
@@ -420,7 +449,10 @@ class DeviceSession:
             self._call(op, self.driver.device.send_config_set, ["no file prompt quiet"])
             self.driver.prompt_quiet_changed = False
             self.driver.prompt_quiet_configured = None
-        self._call(op, self.driver.device.save_config)
+        out = self.send("write memory", op, read_timeout=float(max(30, self.target.timeout)))
+        if "%" in out and "[OK]" not in out:
+            raise CommitError(f"{self.name}: write memory failed after the confirmation: "
+                              f"{self._scrub(first_line(out))}")
 
     def rearm_revert(self, minutes: int) -> None:
         """Restart the pending commit's revert timer (``configure revert timer N``): a router
@@ -467,6 +499,14 @@ class DeviceSession:
 
     def pending_commit(self) -> bool:
         return bool(self._call("show archive", self.driver.has_pending_commit))
+
+
+# what napalm's get_config removes from `show running-config` (napalm/ios/ios.py)
+_CONFIG_NOISE = re.compile(r"^(?:Building configuration.*|Current configuration :.*|"
+                           r"! Last configuration change at.*|"
+                           r"! NVRAM config last updated at.*)$", re.M)
+_BRIEF_RE = re.compile(r"^(\S+)\s+\S+\s+\S+\s+\S+\s+(up|down|administratively down|"
+                       r"deleted)\s+(up|down)\s*$")
 
 
 def _hard_close(driver: Any) -> None:

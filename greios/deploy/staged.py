@@ -76,6 +76,7 @@ class Request:
     first: float = 0.0  # when the earlier router first tried it
     next_try: float = 0.0
     answer: str | None = None  # "" = its end is up and the DF ping passed
+    own: str | None = None  # the later router's own end: "" passed, else why not
 
 
 @dataclass
@@ -236,11 +237,19 @@ class Coordinator:
         self._resolve(req)
         self.cv.notify_all()
 
+    def own_result(self, req: Request, problem: str) -> None:
+        """The later router checked its own end ("" = passed)."""
+        req.own = problem
+        self._resolve(req)
+
     def _resolve(self, req: Request) -> None:
+        """A tunnel is decided once both ends are known; a failed end decides at once."""
         key = (req.earlier, req.later)
-        if req.answer:
+        if req.own:
+            self.set_outcome(key, Outcome("failed", f"{req.later}'s end: {req.own}"))
+        elif req.answer:
             self.set_outcome(key, Outcome("failed", f"{req.earlier}'s end: {req.answer}"))
-        else:
+        elif req.answer is not None and req.own is not None:
             self.set_outcome(key, Outcome("verified", ""))
 
     def set_outcome(self, key: tuple[str, str], outcome: Outcome) -> None:

@@ -33,15 +33,20 @@ class StagedVerify:
 
     # ------------------------------------------------------------------ our end
     def own_checks(self) -> None:
-        """Our end of the tunnel to every earlier router; ask the changed ones for theirs."""
+        """Ask each changed earlier router to check its end of our tunnel (it answers while
+        we check ours), then check our end of the tunnel to every earlier router."""
         run, c, name = self.run, self.c, self.name
         mine = {t.peer: t for t in run.change.tunnels}
         with c.cv:
             earlier = list(c.routers[name].earlier)
             views = {e: c.peer_view(name, e) for e in earlier}
+            for e in earlier:
+                theirs = c.checks.get((e, name))
+                if views[e] == "ask" and e in mine and theirs is not None:
+                    c.ask(Request(e, name, theirs))
         for e in earlier:
             view = views[e]
-            if view != "ask" and view != "own":
+            if view not in ("ask", "own"):
                 kind, _, text = view.partition(": ")
                 with c.cv:
                     c.set_outcome((e, name), Outcome(kind, text))
@@ -52,18 +57,19 @@ class StagedVerify:
                     c.set_outcome((e, name), Outcome("unverified", "no tunnel check planned"))
                 continue
             assert run.session is not None
+            problem = ""
             try:
                 run._tunnel(run.session, check, time.monotonic() + run.tunnel_wait + 5.0)
             except VerifyError as exc:
-                with c.cv:
-                    c.set_outcome((e, name), Outcome("failed", f"{name}'s end: {exc}"))
-                continue
-            theirs = c.checks.get((e, name))
+                problem = str(exc).split(": tunnel check failed: ", 1)[-1]
             with c.cv:
-                if view == "own" or theirs is None:
-                    c.set_outcome((e, name), Outcome("verified", ""))
+                req = c.routers[name].asked.get(e)
+                if req is not None:  # decided with the earlier router's answer
+                    c.own_result(req, problem)
+                elif problem:
+                    c.set_outcome((e, name), Outcome("failed", f"{name}'s end: {problem}"))
                 else:
-                    c.ask(Request(e, name, theirs))
+                    c.set_outcome((e, name), Outcome("verified", ""))
 
     # ------------------------------------------------------------------ waiting
     def wait(self) -> None:
@@ -123,8 +129,8 @@ class StagedVerify:
             with c.cv:
                 c.cv.wait(min(0.2, max(0.01, min(q.next_try for q in pending) - now)))
             return pending
-        with run.timed("tunnels"):
-            ifs = session.interfaces()
+        with run.timed("answers"):
+            ifs = session.line_states()
             for q in due:
                 q.first = q.first or now
                 st = ifs.get(q.check.interface)
@@ -191,8 +197,7 @@ class StagedVerify:
         fresh.add_secrets(sorted(run.secrets))
         with run.timed("connect"):
             fresh.open()
-        run.session = fresh
-        fresh.get_running()  # decides napalm's file-prompt handling for the confirm
+        run.session = fresh  # (a rollback reads the running config itself)
 
     # ------------------------------------------------------------------ verdict
     def verdict(self) -> None:
