@@ -35,8 +35,10 @@ def apply(
 
     Per router: lock, backup, preflight, merge, commit with a revert timer, verify (config,
     tunnel up, DF ping at the tunnel MTU), confirm. A router that fails anywhere is rolled
-    back to its exact previous config; the others carry on. Both ends of a pair are applied
-    in the same batch.
+    back to its exact previous config; the others carry on. Never more than --parallelism
+    routers at once: routers joined by tunnels run together when they fit, a larger group
+    (a hub and its spokes) is staged - hub first, spokes in waves, each tunnel verified
+    from both ends (docs/workflow.md, section 8).
     """
     from greios.apply_flow import run_apply
 

@@ -128,3 +128,27 @@ def test_hub_whose_first_checks_all_fail_stops_and_rolls_back(lab: Lab,
     for s in SPOKES:
         assert by[f"R{s}"].status in ("rolled-back", "skipped"), by[f"R{s}"]
     assert {n: fingerprint(lab.running(n)) for n in ("R1", "R2", "R3", "R4")} == before
+
+
+def test_ctrl_c_starts_no_new_spoke_and_the_hub_keeps_what_verified(lab: Lab,
+                                                                    state_dir: Path) -> None:
+    from greios.deploy.interrupt import Cancel
+
+    cancel = Cancel()
+
+    def progress(router: str, message: str) -> None:
+        if router == "R2" and message.startswith("committing"):
+            cancel.request()  # one Ctrl-C while the first spoke commits
+
+    results, _stats, _peak = staged(lab, state_dir, [hub_change(), spoke_change(2),
+                                                     spoke_change(3), spoke_change(4)],
+                                    progress=progress, cancel=cancel)
+    by = {r.router: r for r in results}
+    assert by["R2"].status == "applied" and by["R1"].status == "applied"
+    assert "verified 1 of 3 tunnels" in by["R1"].message
+    for s in (3, 4):
+        assert (by[f"R{s}"].status, by[f"R{s}"].exit_code) == ("interrupted",
+                                                               ExitCode.INTERRUPTED)
+        assert lab.commands(f"R{s}") == []
+        assert f"Tunnel1{s} to R{s} NOT verified" in by["R1"].message
+    assert all(lab.device(f"R{n}").revert is None for n in (1, 2, 3, 4))
