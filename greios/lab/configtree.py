@@ -198,12 +198,11 @@ _IF_HEADER = re.compile(r"^(interface|tunnel source)\s+(\S+)(.*)$", re.I)
 
 def normalize(line: str) -> str:
     """IOS normalisations of a typed line (collapsed blanks, canonical names, `encr`)."""
-    if _MAY_HOLD_SECRET(line):
-        return _normalize(line)
+    low = line.lower()
+    if ("key" in low or "secret" in low or "password" in low or "community" in low
+            or not line.isascii()):
+        return _normalize(line)  # may hold a secret: not kept in the cache
     return _normalize_cached(line)  # lines repeat within and across configs
-
-
-_MAY_HOLD_SECRET = re.compile(r"(?i)key|password|secret|community").search
 
 
 def _normalize(line: str) -> str:
@@ -549,30 +548,31 @@ class ConfigApplier:
 
     def _add(self, frame: _Frame, rule: Rule, line: str) -> None:
         node = frame.node
-        key = rule.key_of(line)
+        keyed = rule.key_regex is not None
+        key = rule.key_of(line) if keyed else line
         idx = self._index(node, frame.mode)
         # a positive line removes a stored negation of itself (`no ip address`)
-        negations = list(node.children) if idx is None else [  # (any order: all go)
-            c for c in idx.negations if line.startswith(c.text[3:])]
-        for child in negations:
-            if child.text.startswith("no ") and line.startswith(child.text[3:]):
-                self._drop(node, child)
-                self.changed = True
+        negations = [c for c in (node.children if idx is None else idx.negations)
+                     if c.text.startswith("no ") and line.startswith(c.text[3:])]
+        for child in negations:  # (found first: removing one changes no other's text)
+            self._drop(node, child)
+            self.changed = True
         existing = None
         if idx is None:
+            mode = frame.mode
             for child in node.children:
-                child_rule = self._find_rule(frame.mode, child.text)
-                if child.text == line or (child_rule is rule and rule.key_regex is not None
-                                          and rule.key_of(child.text) == key):
+                text = child.text
+                if text == line or (keyed and self._find_rule(mode, text) is rule
+                                    and rule.key_of(text) == key):
                     existing = child
                     break
         else:
             found = list(idx.by_text.get(line, ()))
-            if rule.key_regex is not None:
+            if keyed:
                 found += [c for c in idx.by_key.get((id(rule), key), ())
                           if all(c is not f for f in found)]
             existing = next(iter(idx.in_order(found)), None)
-        known = ((id(rule), key) if rule.key_regex is not None else None,)
+        known = ((id(rule), key) if keyed else None,)
         if rule.opens:
             if existing is None:
                 existing = Node(line)

@@ -208,9 +208,26 @@ def load_hconfig(text: str) -> HConfig:
             most_recent_item, current_section, this_indent, line.lstrip())
     if in_banner:
         raise ValueError("we are still in a banner for some reason")
-    for child in tuple(config.all_children()):
-        child.delete_sectional_exit()
+    # hier_config asks every node for its sectional exit; only a node whose last child
+    # reads like an exit can lose it, so the others are not asked (same nodes, same order)
+    exits = _exit_texts(tuple(r.exit_text for r in rules.sectional_exiting))
+    nodes: list[HConfigChild] = []
+    stack = list(reversed(config.children))
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(reversed(node.children))
+    for node in nodes:
+        kids = node.children
+        if len(kids) and kids[-1].text in exits:
+            node.delete_sectional_exit()
     return config
+
+
+@lru_cache(maxsize=4)
+def _exit_texts(rule_texts: tuple[str | None, ...]) -> frozenset[str]:
+    """Every text ``delete_sectional_exit`` can remove: a rule's exit text or ``exit``."""
+    return frozenset({t for t in rule_texts if t} | {"exit"})
 
 
 def relevant_text(text: str, keep: Callable[[Key], bool]) -> str | None:
@@ -371,7 +388,17 @@ def normalise_tree(node: HConfig | HConfigChild, parents: tuple[str, ...] = ()) 
         new = normalise_text(child.text, parents)
         if new != child.text:
             child.text = new
-        normalise_tree(child, (*parents, child.text))
+        if child.children:
+            path = (*parents, child.text)
+            if _rules_below(path):  # else no rule can rewrite anything under it
+                normalise_tree(child, path)
+
+
+def _rules_below(path: tuple[str, ...]) -> bool:
+    """Could a :data:`NORMALISE` rule apply to some line below ``path``?"""
+    return any(len(rule_parents) >= len(path)
+               and all(p.startswith(rp) for p, rp in zip(path, rule_parents, strict=False))
+               for rule_parents, _, _ in NORMALISE)
 
 
 # --- ownership ----------------------------------------------------------------------------
