@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from greios.errors import ConfigParseError, DeviceError, GreiosError, LabError, SecretError
+from greios.files import state_dir_for
 from greios.inventory.load import Inventory, RouterInfo
 from greios.inventory.yamlsrc import display_path
 
@@ -20,13 +21,9 @@ if TYPE_CHECKING:
     from greios.deploy.recover import Unfinished
     from greios.deploy.target import DeviceTarget
 
+__all__ = ["state_dir_for"]  # re-exported: callers import it from here too
+
 SourceKind = Literal["device", "lab", "offline"]
-
-
-def state_dir_for(sites_dir: Path) -> Path:
-    """greios's local state (locks, backups, lab) lives in ``.greios/`` next to ``sites/``."""
-    env = os.environ.get("GREIOS_STATE_DIR")
-    return Path(env) if env else Path(sites_dir).resolve().parent / ".greios"
 
 
 @dataclass(frozen=True)

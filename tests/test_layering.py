@@ -70,13 +70,6 @@ ALLOWED_DUPLICATES: dict[str, set[str]] = {
     "string '<redacted>'": {"greios.audit.report.redact.REDACTED",
                             "greios.deploy.logscrub.REDACTED", "greios.plan.ownership.REDACTED",
                             "greios.secrets.REDACTED"},
-    # the --sites help of `audit`: phase 2 (app layer for audit) uses commands/_common.py
-    "string 'Inventory directory holding greios.yaml and one YAML file per site.'": {
-        "greios.commands._common.SITES_HELP", "greios.commands.audit.SITES_HELP"},
-    # phase 1 put state_dir_for in files.py (files no longer imports sources); phase 2 makes
-    # greios.sources re-export it
-    "definition state_dir_for": {"greios.files.state_dir_for",
-                                 "greios.sources.state_dir_for"},
 }
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import typer
 
+from greios.commands._common import SITES_HELP
+
 CONFIG_SUFFIXES = (".cfg", ".conf", ".ios", ".txt")
-SITES_HELP = "Inventory directory holding greios.yaml and one YAML file per site."
 
 
 class ReportFormat(str, Enum):
