@@ -85,6 +85,9 @@ _OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 _RUN = re.compile(r"[\w-]+")
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)")  # a JSON string escape
+#: ASCII bytes outside [\w-] -> space (for ASCII, \w is [A-Za-z0-9_])
+_NOT_RUN_BYTES = bytes(b if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "_-") else 32
+                       for b in range(256))
 
 
 class SecretMatcher:
@@ -111,6 +114,7 @@ class SecretMatcher:
             offset, anchor = max(runs, key=lambda r: len(r[1]))
             self.anchors.setdefault(anchor, []).append((offset, secret))
         self._keys = frozenset(self.anchors)
+        self._ascii_keys = frozenset(a.encode() for a in self.anchors if a.isascii())
         self._odd: re.Pattern[str] | None = None
         if odd:
             alternation = "|".join(re.escape(s) for s in sorted(odd, key=len, reverse=True))
@@ -126,12 +130,20 @@ class SecretMatcher:
         are blanked first, so ``\\n`` cannot join two runs), and none of the runs occurs."""
         if self._odd is not None:
             return False
-        return not self.anchors or self._keys.isdisjoint(_RUN.findall(_ESCAPE.sub(" ", text)))
+        return not self.anchors or not self._has_anchor(_ESCAPE.sub(" ", text))
+
+    def _has_anchor(self, text: str) -> bool:
+        """Is some whole ``[\\w-]`` run of ``text`` an anchor? (ASCII text, the usual
+        case, is cut into runs by a byte table: several times faster than the regex)"""
+        if text.isascii():
+            runs = text.encode().translate(_NOT_RUN_BYTES).split()
+            return not self._ascii_keys.isdisjoint(runs)
+        return not self._keys.isdisjoint(_RUN.findall(text))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of every secret to replace, left to right, not overlapping."""
         found: list[tuple[int, int]] = []
-        if self.anchors and not self._keys.isdisjoint(_RUN.findall(text)):
+        if self.anchors and self._has_anchor(text):
             anchors = self.anchors
             for m in _RUN.finditer(text):
                 candidates = anchors.get(m.group(0))
