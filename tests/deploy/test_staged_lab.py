@@ -135,18 +135,26 @@ def test_ctrl_c_starts_no_new_spoke_and_the_hub_keeps_what_verified(lab: Lab,
     from greios.deploy.interrupt import Cancel
 
     cancel = Cancel()
+    first: list[str] = []
 
     def progress(router: str, message: str) -> None:
-        if router == "R2" and message.startswith("committing"):
-            cancel.request()  # one Ctrl-C while the first spoke commits
+        # one Ctrl-C while the first spoke commits (which spoke gets the slot first is up to
+        # the scheduler: the test follows whichever it is)
+        if router != "R1" and message.startswith("committing") and not first:
+            first.append(router)
+            cancel.request()
 
     results, _stats, _peak = staged(lab, state_dir, [hub_change(), spoke_change(2),
                                                      spoke_change(3), spoke_change(4)],
                                     progress=progress, cancel=cancel)
     by = {r.router: r for r in results}
-    assert by["R2"].status == "applied" and by["R1"].status == "applied"
+    assert len(first) == 1
+    (landed,) = first
+    assert by[landed].status == "applied" and by["R1"].status == "applied"
     assert "verified 1 of 3 tunnels" in by["R1"].message
-    for s in (3, 4):
+    for s in SPOKES:
+        if f"R{s}" == landed:
+            continue
         assert (by[f"R{s}"].status, by[f"R{s}"].exit_code) == ("interrupted",
                                                                ExitCode.INTERRUPTED)
         assert lab.commands(f"R{s}") == []
