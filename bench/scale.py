@@ -5,8 +5,9 @@ full mesh; one router per site; snapshots without tunnels) the lock and keys are
 once (``greios render``; that first run is shown as "first run"), then each command is
 timed:
 
-* **in-process**: ``greios.cli.main([...])`` in this process (stdout to /dev/null), median
-  of ``--repeat`` runs of wall time and of CPU time;
+* **in-process**: ``greios.cli.main([...])`` in a fresh Python process that first ran the
+  same command on a 4-site inventory (all modules loaded), stdout to /dev/null: the
+  command's own work, median of ``--repeat`` runs of wall time and of CPU time;
 * **CLI**: ``python -m greios ...`` as a subprocess, median wall time, and the peak RSS of
   the child (``os.wait4`` rusage ``ru_maxrss``).
 
@@ -39,6 +40,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import platform
 import shutil
@@ -117,19 +119,38 @@ class Result:
 # --- running -----------------------------------------------------------------------------------
 
 
-def run_inprocess(argv: list[str]) -> tuple[float, float]:
-    """(wall, CPU) seconds of ``greios <argv>`` called in this process."""
+def run_inprocess(argv: list[str], warm: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``greios.cli.main(argv)`` in a fresh Python process, after
+    ``main(warm)`` (the same command on a 4-site inventory) loaded every module: the
+    command's own work without interpreter start and imports, and no state left over from
+    earlier measurements (a long-lived bench process grows caches and a heap that every
+    garbage-collector pass walks)."""
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--inproc",
+                          json.dumps([warm, argv])], capture_output=True, text=True,
+                         cwd=REPO, check=False)
+    if out.returncode:
+        raise SystemExit(f"in-process greios {' '.join(argv)} failed: {out.stderr[-2000:]}")
+    wall, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(wall), float(cpu)
+
+
+def inproc_child(spec: str) -> None:
+    """The child of :func:`run_inprocess`: prints ``[wall, cpu]`` of the second call."""
     from greios.cli import main
 
+    warm, argv = json.loads(spec)
     sink = io.StringIO()
-    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null), \
-            contextlib.redirect_stderr(sink):
-        w0, c0 = time.perf_counter(), time.process_time()
-        rc = main(argv)
-        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-    if rc not in (0, 2):
-        raise SystemExit(f"greios {' '.join(argv)} exited {rc}: {sink.getvalue()[-2000:]}")
-    return wall, cpu
+    wall = cpu = 0.0
+    for args in (warm, argv):  # the second call is the one measured
+        with open(os.devnull, "w") as null, contextlib.redirect_stdout(null), \
+                contextlib.redirect_stderr(sink):
+            w0, c0 = time.perf_counter(), time.process_time()
+            rc = main(args)
+            wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        if rc not in (0, 2):
+            sys.stderr.write(sink.getvalue()[-2000:])
+            raise SystemExit(rc)
+    print(json.dumps([wall, cpu]))
 
 
 # Runs the command as its grandchild: a child's ru_maxrss starts at the peak RSS of the
@@ -151,11 +172,11 @@ with open(out, "w") as f:
 """
 
 
-def run_cli(argv: list[str]) -> tuple[float, float, float]:
+def run_cli(argv: list[str], cwd: Path = REPO) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS MB) of ``argv`` as a new process."""
     with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as stats:
         proc = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, stats.name, *argv],
-                              stdout=subprocess.DEVNULL, stderr=err, cwd=REPO, check=False)
+                              stdout=subprocess.DEVNULL, stderr=err, cwd=cwd, check=False)
         rc, wall, cpu, rss_kb = stats.read().split()
         if proc.returncode or int(rc) not in (0, 2):
             err.seek(0)
@@ -179,16 +200,27 @@ def prepare(work: Path, topology: str, sites: int) -> tuple[Path, float, int]:
     return g.root, wall, g.tunnels
 
 
+def warm_inventory(work: Path, topology: str) -> Path:
+    """A 4-site inventory of ``topology`` (lock and keys written) to warm a process up."""
+    root = work / f"warm-{topology}"
+    if not (root / "sites" / "greios.lock").is_file():
+        g = scalegen.generate(root / "sites", sites=4, topology=topology)  # type: ignore[arg-type]
+        run_cli(greios_cmd(["render", "--sites", str(g.root), "-o", str(root / "render")]))
+    return root / "sites"
+
+
 def measure(work: Path, topology: str, sites: int, repeat: int, cli: bool,
             commands: tuple[str, ...]) -> Result:
     sites_dir, first, tunnels = prepare(work, topology, sites)
+    warm_dir = warm_inventory(work, topology)
     res = Result(topology, sites, tunnels, first_run=first)
     for command in commands:
         argv = args_for(command, sites_dir, sites_dir.parent)
+        warm = args_for(command, warm_dir, warm_dir.parent)
         t = res.inproc.setdefault(command, Timing())
         c = res.cli.setdefault(command, Timing())
         for _ in range(repeat):  # interleaved: load on the machine hits both alike
-            wall, cpu = run_inprocess(argv)
+            wall, cpu = run_inprocess(argv, warm)
             t.wall.append(wall)
             t.cpu.append(cpu)
             if cli:
@@ -255,11 +287,12 @@ def audit_vs_ccp(target: Path, work: Path, repeat: int) -> tuple[float, float, i
     theirs = [sys.executable, str(Path(__file__).resolve()), "--ccp", str(target)]
     g: list[float] = []
     c: list[float] = []
-    run_cli(ours)  # warm the page cache for both
-    run_cli(theirs)
+    # from the work directory: no sites/ there, so the audit reads no inventory
+    run_cli(ours, work)  # warm the page cache for both
+    run_cli(theirs, work)
     for _ in range(repeat):
-        g.append(run_cli(ours)[0])
-        c.append(run_cli(theirs)[0])
+        g.append(run_cli(ours, work)[0])
+        c.append(run_cli(theirs, work)[0])
     return statistics.median(g), statistics.median(c), len(files), lines
 
 
@@ -291,8 +324,8 @@ def report(results: list[Result], baselines: dict[str, tuple[float, ...]],
     out.append(f"Measured {time.strftime('%Y-%m-%d')} by `bench/scale.py` on "
                f"{platform.machine()} with nproc={os.cpu_count()}, CPython "
                f"{platform.python_version()}; median of the runs, seconds; in-process = "
-               "`greios.cli.main()` in the bench process (wall, CPU in brackets), CLI = "
-               "`python -m greios` as a new process (wall; peak RSS of the child).")
+               "`greios.cli.main()` in a warmed-up process (imports done; wall, CPU in "
+               "brackets), CLI = `python -m greios` as a new process (wall; peak RSS).")
     out.append("")
     out.append("| inventory | tunnels | first run (CLI) | command | in-process | CLI | "
                "CLI peak MB |")
@@ -378,10 +411,13 @@ def profile(command: str, work: Path, topology: str, sites: int) -> None:
     import cProfile
     import pstats
 
+    from greios.cli import main
+
     sites_dir, _, _ = prepare(work, topology, sites)
     argv = args_for(command, sites_dir, sites_dir.parent)
     prof = cProfile.Profile()
-    prof.runcall(run_inprocess, argv)
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        prof.runcall(main, argv)
     stats = pstats.Stats(prof)
     stats.sort_stats("cumulative").print_stats(40)
     stats.sort_stats("tottime").print_stats(25)
@@ -408,9 +444,13 @@ def main() -> None:
     ap.add_argument("--write-docs", action="store_true")
     ap.add_argument("--profile", choices=COMMANDS)
     ap.add_argument("--ccp", nargs="+", help=argparse.SUPPRESS)  # the baseline process
+    ap.add_argument("--inproc", help=argparse.SUPPRESS)  # an in-process measurement
     a = ap.parse_args()
     if a.ccp:
         ccp_parse(a.ccp)
+        return
+    if a.inproc:
+        inproc_child(a.inproc)
         return
     work = a.work or Path(tempfile.mkdtemp(prefix="greios-scale-"))
     sizes = parse_sizes(a.sizes)

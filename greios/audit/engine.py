@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
@@ -175,8 +173,12 @@ def parse_texts(items: Sequence[tuple[str, str]], *, workers: int = 1) -> list[D
     """Parse (source, text) pairs, in order. ``workers`` > 1 parses in that many forked
     processes (only where the platform has ``fork``; measured slower on 2 cores, see above)."""
     with _no_cyclic_gc():
-        if workers < 2 or len(items) < POOL_MIN_FILES or (os.cpu_count() or 1) < 2 \
-                or "fork" not in multiprocessing.get_all_start_methods():
+        if workers < 2 or len(items) < POOL_MIN_FILES or (os.cpu_count() or 1) < 2:
+            return [_parse_one(i) for i in items]
+        import multiprocessing  # only for the pool: ~25 ms of start-up otherwise
+        from concurrent.futures import ProcessPoolExecutor
+
+        if "fork" not in multiprocessing.get_all_start_methods():
             return [_parse_one(i) for i in items]
         with ProcessPoolExecutor(max_workers=workers,
                                  mp_context=multiprocessing.get_context("fork"),
@@ -195,8 +197,10 @@ def audit_texts(items: Sequence[tuple[str, str]], *, workers: int = 1,
 
 def compare_reports(before: AuditReport, after: AuditReport) -> ChangeDelta:
     """Pre-change mode: findings introduced / resolved by the change (by ``Finding.key``)."""
-    bk = {f.key for f in before.findings}
-    ak = {f.key for f in after.findings}
-    return ChangeDelta(introduced=[f for f in after.findings if f.key not in bk],
-                       resolved=[f for f in before.findings if f.key not in ak],
-                       sessions_before=list(before.sessions), sessions_after=list(after.sessions))
+    with _no_cyclic_gc():  # lists of model objects, no cycles: no collector passes
+        bk = {f.key for f in before.findings}
+        ak = {f.key for f in after.findings}
+        return ChangeDelta(introduced=[f for f in after.findings if f.key not in bk],
+                           resolved=[f for f in before.findings if f.key not in ak],
+                           sessions_before=list(before.sessions),
+                           sessions_after=list(after.sessions))
