@@ -285,16 +285,19 @@ def relevant_text(text: str, keep: Callable[[Key], bool]) -> str | None:
                 banner_end_lines.add(words[2][:1])
                 banner_end_lines.add(words[2][:2])
             continue
-        indent = len(raw) - len(raw.lstrip())
-        line = " " * indent + " ".join(raw.split())
-        if touched is None or touched.search(line):
+        body = raw.lstrip()
+        indent = len(raw) - len(body)
+        line = " ".join(body.split())
+        full = " " * indent + line  # the line as hier_config's substitutions see it
+        if touched is None or touched.search(full):
             for rx, replace in subs:
-                line = rx.sub(replace, line)
-        line = line.rstrip()
-        if not line:
+                full = rx.sub(replace, full)
+            full = full.rstrip()
+            line = full.lstrip()
+            indent = len(full) - len(line)
+        if not line:  # (untouched: joined words carry no outer blanks)
             continue
-        level = len(line) - len(line.lstrip())
-        line = line.lstrip()
+        level = indent
         while level <= sections[-1][0]:
             sections.pop()
         if level > recent_level and not recent_is_root:
