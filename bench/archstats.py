@@ -29,13 +29,15 @@ LAYERS: dict[str, int] = {
     "greios.inventory": 1,
     # 2 pure core: text and models in, models out
     "greios.topology": 2, "greios.allocate": 2, "greios.overlay": 2, "greios.mtu": 2,
-    "greios.secrets": 2, "greios.intent": 2, "greios.render": 2, "greios.iosconfig": 2,
-    "greios.plan": 2, "greios.audit": 2, "greios.vyos": 2,
+    "greios.secrets": 2, "greios.intent": 2, "greios.render": 2, "greios.devmodel": 2,
+    "greios.plan": 2, "greios.audit": 2, "greios.platforms": 2,
     # 3 application layer and I/O (device drivers, simulated routers, config sources)
     "greios.app": 3, "greios.pipeline": 3, "greios.workflow": 3, "greios.sources": 3,
     "greios.planfile": 3, "greios.apply_flow": 3, "greios.starter": 3, "greios.deploy": 3,
-    "greios.lab": 3, "greios.vyos.labcli": 3, "greios.vyos.labdevice": 3,
-    "greios.vyos.labserver": 3, "greios.vyos.labshows": 3,
+    "greios.lab": 3, "greios.platforms.ios.lab": 3, "greios.platforms.ios.driver": 3,
+    "greios.platforms.ios.io": 3,
+    "greios.platforms.vyos.labcli": 3, "greios.platforms.vyos.labdevice": 3,
+    "greios.platforms.vyos.labserver": 3, "greios.platforms.vyos.labshows": 3,
     # 4 command line
     "greios.cli": 4, "greios.commands": 4, "greios.__main__": 4,
 }
@@ -44,8 +46,10 @@ LAYER_NAMES = {0: "base", 1: "inventory", 2: "pure core", 3: "app / I/O", 4: "CL
 # What the pure core (layers 0-2) must never import.
 IO_MODULES = ("greios.deploy", "greios.lab", "greios.app", "greios.commands", "greios.cli",
               "greios.pipeline", "greios.workflow", "greios.sources", "greios.apply_flow",
-              "greios.planfile", "greios.vyos.labcli", "greios.vyos.labdevice",
-              "greios.vyos.labserver", "greios.vyos.labshows",
+              "greios.planfile", "greios.platforms.ios.lab", "greios.platforms.ios.driver",
+              "greios.platforms.ios.io",
+              "greios.platforms.vyos.labcli", "greios.platforms.vyos.labdevice",
+              "greios.platforms.vyos.labserver", "greios.platforms.vyos.labshows",
               "napalm", "netmiko", "paramiko")
 
 

@@ -48,9 +48,9 @@ def scale(rendered: Path, sites: Path) -> None:
     import gc
     import resource
 
-    from greios.lab.device import Device
     from greios.lab.network import LabNetwork
-    from greios.lab.session import CliSession
+    from greios.platforms.ios.lab.device import Device
+    from greios.platforms.ios.lab.session import CliSession
 
     gc.collect()
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -163,7 +163,7 @@ def read_routers(source: Source, routers: Sequence[RouterInfo], *, parallelism: 
                 out[r.name] = exc
         return out
     from greios.deploy.recover import unfinished
-    from greios.deploy.session import DeviceSession
+    from greios.platforms.ios.driver import DeviceSession
 
     wanted = set(check)
 

@@ -442,7 +442,7 @@ def format_entries(entries: list[RouterPlanEntry], *, origin: str, color: bool =
 def future_config(running: str, commands: Sequence[str], store: SecretStore) -> str:
     """``running`` with ``commands`` applied the way IOS applies config lines (the lab's
     config engine), secret references resolved in memory only."""
-    from greios.lab.configtree import apply_lines, parse_config, render_config
+    from greios.platforms.ios.configtree import apply_lines, parse_config, render_config
     from greios.secrets import resolve_refs
 
     tree = parse_config(running)

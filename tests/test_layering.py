@@ -56,8 +56,8 @@ ALLOWED_CYCLES: set[frozenset[str]] = {
                "greios.audit.rules.mtu", "greios.audit.rules.pair", "greios.audit.rules.ref",
                "greios.audit.rules.routing"}),
     # inside the simulated IOS router: dissolved by the platform seam (phase 2)
-    frozenset({"greios.lab.device", "greios.lab.network", "greios.lab.tunnels"}),
-    frozenset({"greios.lab.exec_cmds", "greios.lab.session"}),
+    frozenset({"greios.platforms.ios.lab.device", "greios.lab.network", "greios.lab.tunnels"}),
+    frozenset({"greios.platforms.ios.lab.exec_cmds", "greios.platforms.ios.lab.session"}),
     # the lab manager and the config sources: phase 2 (config sources as classes, app layer)
     frozenset({"greios.lab.manager", "greios.sources"}),
     # the staged apply (apply-scaling work, #13): phase 2

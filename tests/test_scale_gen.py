@@ -108,8 +108,8 @@ def test_fast_loader_builds_hier_configs_tree(corpus_dir: Path,
     from hier_config import get_hconfig
     from hier_config.exceptions import DuplicateChildError
 
-    from greios.plan.ios_rules import greios_driver
     from greios.plan.ownership import load_hconfig
+    from greios.platforms.ios.rules import greios_driver
 
     def dump(text: str, load: object) -> object:
         try:
@@ -130,8 +130,8 @@ def test_idempotent_lookup_equals_hier_config(corpus_dir: Path,
                                               generated: list[tuple[str, str, str]]) -> None:
     from hier_config.platforms.driver_base import HConfigDriverBase
 
-    from greios.plan.ios_rules import _parent_texts, idempotent_sibling
     from greios.plan.ownership import parse_config
+    from greios.platforms.ios.rules import _parent_texts, idempotent_sibling
 
     texts = [t for _, t in _configs(corpus_dir) if t.count("\n") < 1500]  # hier_config: n^2
     texts += [w for _, _, w in generated]
@@ -267,7 +267,7 @@ def test_secret_matcher_scales_with_the_text_not_the_secrets() -> None:
 
 
 def test_net_index_equals_a_scan() -> None:
-    from greios.iosconfig.addr import NetIndex
+    from greios.devmodel.addr import NetIndex
 
     rnd = random.Random(5)
     nets = [IPv4Network((rnd.randrange(1 << 32), rnd.choice([0, 8, 16, 24, 30, 32])),
@@ -281,7 +281,7 @@ def test_net_index_equals_a_scan() -> None:
 
 
 def test_address_fast_paths_equal_ipaddress() -> None:
-    from greios.iosconfig.addr import _PREFIX, net, wildcard
+    from greios.devmodel.addr import _PREFIX, net, wildcard
 
     def outcome(fn: object, *args: str) -> object:
         try:
@@ -313,7 +313,7 @@ def test_address_fast_paths_equal_ipaddress() -> None:
 
 def test_keyring_peer_lookup_equals_a_scan() -> None:
     from greios.audit.negotiate import v2_peer
-    from greios.iosconfig.model import DeviceConfig, Ikev2Keyring, Ikev2Peer, Ikev2Profile
+    from greios.devmodel.model import DeviceConfig, Ikev2Keyring, Ikev2Peer, Ikev2Profile
 
     rnd = random.Random(11)
     peers = tuple(Ikev2Peer(f"p{i}", i, IPv4Network((rnd.choice([0x0A000000, 0x0A010000]) +
@@ -340,8 +340,13 @@ def test_keyring_peer_lookup_equals_a_scan() -> None:
 
 def test_indexed_config_applier_equals_the_plain_one(
         generated: list[tuple[str, str, str]]) -> None:
-    from greios.lab.configtree import ConfigApplier, ConfigLineError, parse_config, render_config
     from greios.plan.remediation import plan_router
+    from greios.platforms.ios.configtree import (
+        ConfigApplier,
+        ConfigLineError,
+        parse_config,
+        render_config,
+    )
 
     def run(text: str, lines: list[str], indexed: bool) -> tuple[str, list[str]]:
         tree = parse_config(text)

@@ -23,8 +23,8 @@ from greios.audit.negotiate import endpoint, negotiate
 from greios.audit.pairing import Expected, Link, find_links
 from greios.audit.rules.ctx import DevCtx
 from greios.audit.rules.pair import PairCtx
-from greios.iosconfig import secrets as _secrets
-from greios.iosconfig.model import DeviceConfig
+from greios.devmodel import secrets as _secrets
+from greios.devmodel.model import DeviceConfig
 
 # Process pool: off unless asked for (``workers``). Measured on 2 cores (bench/audit_bench.py,
 # docs/performance.md): unpickling the parsed models in the parent costs as much as
@@ -150,7 +150,7 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _parse_one(item: tuple[str, str]) -> DeviceConfig:
-    from greios.iosconfig.parser import parse_config
+    from greios.platforms.ios.config.parser import parse_config
 
     return parse_config(item[1], source=item[0])
 

@@ -1,6 +1,6 @@
 """Platform defaults used when the running-config hides a value.
 
-* ISAKMP policy: the model (``greios.iosconfig.model.IsakmpPolicy``) fills hidden lines with
+* ISAKMP policy: the model (``greios.devmodel.model.IsakmpPolicy``) fills hidden lines with
   3DES / SHA-1 / pre-share / DH group 2 / 86400 s, the values Batfish's ``testIsakmpPolicyIos``
   asserts for an empty ``crypto isakmp policy 20`` (corpus ``ios-crypto``). Classic IOS
   documents DES / group 1 / rsa-sig instead (reference §1.2, tag R); both are weak, so the
@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from greios.iosconfig.model import Ikev2Proposal
+from greios.devmodel.model import Ikev2Proposal
 
 IKEV2_DEFAULT_PROPOSAL = Ikev2Proposal(
     name="default",

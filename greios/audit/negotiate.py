@@ -32,8 +32,8 @@ from typing import TypeVar
 
 from greios.audit.ikedefaults import IKEV2_DEFAULT_PROPOSAL
 from greios.audit.model import SessionStatus
-from greios.iosconfig.addr import NetIndex, in_net, ip_int, is_ipv4
-from greios.iosconfig.model import (
+from greios.devmodel.addr import NetIndex, in_net, ip_int, is_ipv4
+from greios.devmodel.model import (
     Acl,
     DeviceConfig,
     Ikev2Peer,
@@ -45,7 +45,7 @@ from greios.iosconfig.model import (
     KeyringKey,
     TransformSet,
 )
-from greios.iosconfig.secrets import Psk
+from greios.devmodel.secrets import Psk
 
 S = SessionStatus
 P = TypeVar("P")

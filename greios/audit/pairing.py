@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
-from greios.iosconfig.model import DeviceConfig, Interface
+from greios.devmodel.model import DeviceConfig, Interface
 
 Expected = Sequence[tuple[tuple[str, str], tuple[str, str]]]
 

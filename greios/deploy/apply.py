@@ -9,7 +9,7 @@ Per router (see docs/ios-prerequisites.md for what the router must offer)::
 Any failure after the commit rolls that router back (``configure revert now`` while the
 revert timer runs), checks its running config fingerprint equals the backup and, if it
 does not, replaces the running config with the backup. Other routers carry on. This module
-only talks to routers through :class:`~greios.deploy.session.DeviceSession`.
+only talks to routers through :class:`~greios.platforms.ios.driver.DeviceSession`.
 
 The lock file doubles as the apply's journal (phase, napalm's ``file prompt quiet``,
 backup) so ``greios recover`` can finish what a killed apply left. A :class:`Cancel`

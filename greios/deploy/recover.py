@@ -25,7 +25,6 @@ from typing import Literal
 from greios.deploy.fingerprint import fingerprint
 from greios.deploy.locks import LockInfo, RouterLock, read_lock
 from greios.deploy.results import RouterResult
-from greios.deploy.session import DeviceSession, PendingCommit
 from greios.deploy.target import DeviceTarget
 from greios.errors import (
     DeviceError,
@@ -35,6 +34,7 @@ from greios.errors import (
     RollbackError,
     VerifyError,
 )
+from greios.platforms.ios.driver import DeviceSession, PendingCommit
 
 Action = Literal["rollback", "confirm"]
 

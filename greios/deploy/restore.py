@@ -11,9 +11,9 @@ from greios.deploy.backup import save_backup
 from greios.deploy.fingerprint import fingerprint
 from greios.deploy.locks import RouterLock
 from greios.deploy.results import PhaseTimer, RouterResult
-from greios.deploy.session import DeviceSession
 from greios.deploy.target import DeviceTarget
 from greios.errors import DeviceError, ExitCode, GreiosError, LockHeldError, RollbackError
+from greios.platforms.ios.driver import DeviceSession
 
 log = logging.getLogger("greios.deploy")
 

@@ -27,7 +27,6 @@ from greios.deploy.interrupt import UserInterruptError
 from greios.deploy.locks import RouterLock
 from greios.deploy.logscrub import scrub_text
 from greios.deploy.results import PhaseTimer, RouterResult, Status
-from greios.deploy.session import DeviceSession, PreflightError, TransferError
 from greios.deploy.staged import Coordinator
 from greios.deploy.staged_run import StagedVerify, revert_minutes
 from greios.deploy.target import DeviceTarget
@@ -41,6 +40,7 @@ from greios.errors import (
     StalePlanError,
     VerifyError,
 )
+from greios.platforms.ios.driver import DeviceSession, PreflightError, TransferError
 
 
 class RouterRun:

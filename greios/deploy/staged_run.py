@@ -9,9 +9,9 @@ import time
 from typing import TYPE_CHECKING
 
 from greios.deploy.change import InterruptError
-from greios.deploy.session import DeviceSession
 from greios.deploy.staged import Outcome, Request
 from greios.errors import VerifyError
+from greios.platforms.ios.driver import DeviceSession
 
 if TYPE_CHECKING:
     from greios.deploy.run import RouterRun

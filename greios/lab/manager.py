@@ -39,7 +39,7 @@ from typing import Any
 
 from greios.errors import LabError
 from greios.files import write_private
-from greios.lab.device import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from greios.platforms.ios.lab.device import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 STATE_FILE = "lab.json"
 LOCK_FILE = ".lab.lock"

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import TYPE_CHECKING
 
-from greios.lab.configtree import Node
+from greios.platforms.ios.configtree import Node
 
 if TYPE_CHECKING:
-    from greios.lab.device import Device
+    from greios.platforms.ios.lab.device import Device
 
 
 @dataclass

@@ -22,12 +22,12 @@ from pathlib import Path
 from types import FrameType
 
 from greios.files import write_private
-from greios.lab.configtree import parse_config, render_config
-from greios.lab.device import Device
 from greios.lab.faults import faults_from_json
-from greios.lab.flash import FlashFile
 from greios.lab.network import LabNetwork
-from greios.lab.server import LabServer
+from greios.platforms.ios.configtree import parse_config, render_config
+from greios.platforms.ios.lab.device import Device
+from greios.platforms.ios.lab.flash import FlashFile
+from greios.platforms.ios.lab.server import LabServer
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

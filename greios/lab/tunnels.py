@@ -1,7 +1,7 @@
 """The lab's one adapter to the audit's IOS knowledge (negotiation and MTU arithmetic).
 
 The simulated routers decide whether a protected tunnel between two of them negotiates by
-calling :func:`greios.audit.negotiate.negotiate` on :func:`greios.iosconfig.parse_config`
+calling :func:`greios.audit.negotiate.negotiate` on :func:`greios.platforms.ios.config.parse_config`
 of both running-configs, and how large a ping fits through a tunnel with
 :func:`greios.mtu.compute`. If those modules cannot be imported the lab falls back to a
 coarse rule (IPsec on both ends or on neither) and to ``ip mtu`` alone; ``BACKEND`` says
@@ -14,13 +14,13 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from greios.lab.device import Device
     from greios.lab.network import IfView
+    from greios.platforms.ios.lab.device import Device
 
 try:  # pragma: no branch - depends on the checkout
     from greios.audit.model import SessionStatus
     from greios.audit.negotiate import negotiate as _negotiate
-    from greios.iosconfig import parse_config as _parse_config
+    from greios.platforms.ios.config import parse_config as _parse_config
 
     BACKEND = "audit"
 except ImportError:  # pragma: no cover - the audit package is part of greios

@@ -1,6 +1,6 @@
 """What greios owns in a router's config, key lines and redaction.
 
-Ownership model (data-driven, see :mod:`greios.plan.ios_rules`):
+Ownership model (data-driven, see :mod:`greios.platforms.ios.rules`):
 
 * **whole-owned** top-level sections: named crypto objects whose name starts with
   ``GREIOS-``, ``interface TunnelN`` whose description starts with ``greios:``, and any
@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from greios.errors import ConfigParseError
-from greios.plan.ios_rules import (
+from greios.platforms.ios.rules import (
     GREIOS_DESCRIPTION,
     GREIOS_PREFIX,
     KEY_LINES,

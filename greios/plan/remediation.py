@@ -1,7 +1,7 @@
 """The plan's remediation engine: running + intended (+ retired) text in, ordered IOS out.
 
 Pure: no device I/O. Built on hier_config 3 trees, diffs and negation rules with greios's
-IOS rules (:mod:`greios.plan.ios_rules`) and ownership model (:mod:`greios.plan.ownership`).
+IOS rules (:mod:`greios.platforms.ios.rules`) and ownership model (:mod:`greios.plan.ownership`).
 
 Ordering of :attr:`RouterPlan.commands`:
 
@@ -27,13 +27,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from greios.errors import ConfigParseError
-from greios.plan.ios_rules import (
-    DEFAULT_RANK,
-    greios_driver,
-    idempotent_sibling,
-    no_last_depths,
-    object_kind,
-)
 from greios.plan.ownership import (
     Key,
     default_secret_equal,
@@ -47,6 +40,13 @@ from greios.plan.ownership import (
     redact_line,
     relevant_text,
     top_key,
+)
+from greios.platforms.ios.rules import (
+    DEFAULT_RANK,
+    greios_driver,
+    idempotent_sibling,
+    no_last_depths,
+    object_kind,
 )
 
 if TYPE_CHECKING:
@@ -424,7 +424,7 @@ def _same_tree(r: HConfigChild, w: HConfigChild) -> bool:
 def _create_commands(w: HConfigChild) -> list[str]:
     """``_delta_commands(_mini(None), _mini(w))`` without building trees: hier_config's
     delta from nothing is a copy of ``w``, sorted by the driver's ordering rules (``no``
-    lines last at the depths :func:`~greios.plan.ios_rules.no_last_depths` names)."""
+    lines last at the depths :func:`~greios.platforms.ios.rules.no_last_depths` names)."""
     depths = no_last_depths()
     if depths is None:  # ordering rules this shortcut does not know: ask hier_config
         return _delta_commands(_mini(None), _mini(w))

@@ -12,7 +12,7 @@ from greios.audit.catalog import load, matches
 from greios.audit.docs import render
 from greios.audit.engine import audit_configs, audit_texts, compare_reports, parse_texts
 from greios.audit.facts import DeviceFacts
-from greios.iosconfig import parse_config
+from greios.platforms.ios.config import parse_config
 
 FIX = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ def test_docs_rules_md_is_fresh() -> None:
 
 
 def test_negotiate_import_has_no_ciscoconfparse_side_effects() -> None:
-    code = ("import sys, greios.audit.negotiate, greios.iosconfig; "
+    code = ("import sys, greios.audit.negotiate, greios.platforms.ios.config; "
             "print('ciscoconfparse' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

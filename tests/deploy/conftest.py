@@ -11,10 +11,10 @@ import pytest
 
 from greios.deploy.apply import RouterChange, TunnelCheck
 from greios.deploy.target import DeviceTarget
-from greios.lab.configtree import parse_config, render_config
-from greios.lab.device import DEFAULT_PASSWORD, DEFAULT_USERNAME, Device
 from greios.lab.network import LabNetwork
-from greios.lab.server import LabServer
+from greios.platforms.ios.configtree import parse_config, render_config
+from greios.platforms.ios.lab.device import DEFAULT_PASSWORD, DEFAULT_USERNAME, Device
+from greios.platforms.ios.lab.server import LabServer
 
 from .labcfg import peer_address, seed, tunnel_change
 

@@ -14,8 +14,8 @@ from greios.deploy.apply import RouterChange, apply_changes, restore_backup, wor
 from greios.deploy.backup import list_backups
 from greios.deploy.fingerprint import fingerprint
 from greios.deploy.locks import RouterLock, list_locks
-from greios.deploy.session import DeviceSession
 from greios.errors import DeviceAuthError, DeviceConnectError, DeviceTimeoutError, ExitCode
+from greios.platforms.ios.driver import DeviceSession
 
 from .conftest import Lab, has_tunnel, pair_change
 from .labcfg import PSK_VALUE, peer_address, resolve, tunnel_change

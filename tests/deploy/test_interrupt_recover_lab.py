@@ -21,7 +21,6 @@ from greios.deploy.fingerprint import fingerprint
 from greios.deploy.interrupt import Cancel
 from greios.deploy.locks import RouterLock, list_locks, read_lock
 from greios.deploy.recover import recover_router, unfinished
-from greios.deploy.session import DeviceSession
 from greios.errors import (
     DeviceAuthError,
     DeviceConnectError,
@@ -29,7 +28,8 @@ from greios.errors import (
     ExitCode,
     StalePlanError,
 )
-from greios.lab.configtree import parse_config, render_config
+from greios.platforms.ios.configtree import parse_config, render_config
+from greios.platforms.ios.driver import DeviceSession
 
 from .conftest import Lab, has_tunnel, pair_change
 from .labcfg import resolve, seed, tunnel_change
@@ -126,7 +126,7 @@ def _killed_apply(lab: Lab, state_dir: Path, name: str, peer: int) -> Path:
     session.get_running()
     session.load_merge(resolve(tunnel_change(int(name[1:]), peer)))
     session.commit(300)
-    from greios.deploy.session import _hard_close
+    from greios.platforms.ios.driver import _hard_close
 
     _hard_close(session._driver)  # the process dies: napalm's close() never runs
     lock.journal(phase="committed")

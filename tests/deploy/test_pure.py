@@ -16,9 +16,9 @@ from greios.deploy.batches import components, make_batches
 from greios.deploy.fingerprint import fingerprint, normalize_running
 from greios.deploy.locks import LockError, RouterLock, list_locks, read_lock, remove_lock
 from greios.deploy.logscrub import SCRUBBER, scrub_text
-from greios.deploy.session import Preflight, _archive_block, _with_end, rejected_lines
 from greios.deploy.target import DeviceTarget
 from greios.errors import ExitCode, LockHeldError
+from greios.platforms.ios.driver import Preflight, _archive_block, _with_end, rejected_lines
 
 RUNNING = """Building configuration...
 

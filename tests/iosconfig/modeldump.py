@@ -1,8 +1,8 @@
-"""Canonical JSON form of a parsed :class:`~greios.iosconfig.model.DeviceConfig`.
+"""Canonical JSON form of a parsed :class:`~greios.devmodel.model.DeviceConfig`.
 
 Used by the golden-model tests (``test_parser_golden.py``). Every compared field of every
 model dataclass is kept; ``Mapping`` keys are sorted, tuples and lazy ACL entry sequences become
-lists, frozensets sorted lists, addresses strings. A :class:`~greios.iosconfig.secrets.Psk`
+lists, frozensets sorted lists, addresses strings. A :class:`~greios.devmodel.secrets.Psk`
 holds a digest salted per process, so it is written as its metadata plus a label (``k1``,
 ``k2``, ...) that is equal for equal keys of one config: key equality is pinned, the digest
 (and of course the key) is not.
@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Any
 
-from greios.iosconfig.model import DeviceConfig
-from greios.iosconfig.secrets import Psk
+from greios.devmodel.model import DeviceConfig
+from greios.devmodel.secrets import Psk
 
 
 class _Labels:

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from greios.iosconfig import parse_config
-from greios.iosconfig.acl import risky
-from greios.iosconfig.addr import iface, is_ipv4
-from greios.iosconfig.blocks import split_blocks
+from greios.devmodel.acl import risky
+from greios.devmodel.addr import iface, is_ipv4
+from greios.platforms.ios.config import parse_config
+from greios.platforms.ios.config.blocks import split_blocks
 
 FIXTURES = Path(__file__).parent.parent / "audit/fixtures"
 
@@ -107,7 +107,7 @@ def test_ikev2_keyring_is_read_from_the_own_tree() -> None:
 
 _PROBE = """
 import sys
-from greios.iosconfig import parse_config
+from greios.platforms.ios.config import parse_config
 cfg = parse_config(sys.stdin.read())
 print("ciscoconfparse" in sys.modules, [b.neighbors for b in cfg.bgp])
 """

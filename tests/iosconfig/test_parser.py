@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from greios.iosconfig import parse_config
+from greios.platforms.ios.config import parse_config
 
 # parser warnings the in-repo fixtures are meant to produce (all others must parse cleanly)
 EXPECTED_WARNINGS = {"eigrp-hub": ("line 27: invalid mask on Loopback99",)}

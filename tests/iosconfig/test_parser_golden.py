@@ -1,6 +1,6 @@
 """The parser's model is pinned by golden files (``golden/``).
 
-Each input's :class:`~greios.iosconfig.model.DeviceConfig`, in the canonical JSON form of
+Each input's :class:`~greios.devmodel.model.DeviceConfig`, in the canonical JSON form of
 :mod:`modeldump`, is stored under ``golden/<key>.json``; a model whose JSON exceeds
 ``DIGEST_OVER`` characters is stored as ``golden/<key>.digest.json`` (SHA-256 of the JSON plus a
 readable summary). The goldens were written by the parser after it was checked equal, input by
@@ -33,8 +33,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greios.iosconfig import parse_config
-from greios.iosconfig.acl import AclEntries
+from greios.devmodel.acl import AclEntries
+from greios.platforms.ios.config import parse_config
 
 from .modeldump import dump_model, to_json, without_lines
 

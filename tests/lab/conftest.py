@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from greios.lab.configtree import parse_config, render_config
-from greios.lab.device import DEFAULT_PASSWORD, DEFAULT_USERNAME, Device
-from greios.lab.server import LabServer
+from greios.platforms.ios.configtree import parse_config, render_config
+from greios.platforms.ios.lab.device import DEFAULT_PASSWORD, DEFAULT_USERNAME, Device
+from greios.platforms.ios.lab.server import LabServer
 
 SEED = (Path(__file__).parent / "seed_r1.cfg").read_text()
 TUNNEL_MERGE = (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from greios.lab.configtree import (
+from greios.platforms.ios.configtree import (
     ConfigApplier,
     ConfigLineError,
     apply_lines,

@@ -14,7 +14,7 @@ from napalm.base.exceptions import (
 from netmiko.exceptions import NetmikoAuthenticationException, ReadTimeout
 from scp import SCPException
 
-from greios.lab.server import LabServer
+from greios.platforms.ios.lab.server import LabServer
 
 from .conftest import TUNNEL_MERGE, body, open_driver
 

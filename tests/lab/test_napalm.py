@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from napalm.base.exceptions import MergeConfigException
 
-from greios.lab.server import LabServer
+from greios.platforms.ios.lab.server import LabServer
 
 from .conftest import TUNNEL_MERGE, body, open_driver
 

@@ -7,7 +7,7 @@ import time
 import paramiko
 import pytest
 
-from greios.lab.server import LabServer
+from greios.platforms.ios.lab.server import LabServer
 
 pytestmark = pytest.mark.lab
 
@@ -57,8 +57,8 @@ def test_connection_without_channel_is_tolerated(lab: LabServer) -> None:
 
 
 def test_show_privilege_reports_exec_level() -> None:
-    from greios.lab.device import Device
-    from greios.lab.exec_cmds import show
+    from greios.platforms.ios.lab.device import Device
+    from greios.platforms.ios.lab.exec_cmds import show
 
     class _S:
         mode = "exec"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from greios.lab.configtree import apply_lines
-from greios.lab.device import Device
 from greios.lab.network import LabNetwork, interfaces
-from greios.lab.shows import ping
+from greios.platforms.ios.configtree import apply_lines
+from greios.platforms.ios.lab.device import Device
+from greios.platforms.ios.lab.shows import ping
 
 from .conftest import SEED
 

@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from greios.plan import format_commands, format_plan, plan_router
-from greios.plan.ios_rules import REFERENCES, object_kind
 from greios.plan.ownership import (
     canonical,
     key_insensitive,
@@ -24,6 +23,7 @@ from greios.plan.ownership import (
     unmanaged_tree,
 )
 from greios.plan.remediation import _apply
+from greios.platforms.ios.rules import REFERENCES, object_kind
 
 Block = tuple[str, list[str]]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import greios.plan.ios_rules
 import greios.plan.ownership
 import greios.plan.present
+import greios.platforms.ios.rules
 from greios.errors import ConfigParseError
 from greios.plan import apply_commands, format_commands, format_plan, plan_router
 from greios.plan.ownership import canonical, parse_config, parse_key_line, unmanaged_tree
@@ -271,7 +271,7 @@ def test_duplicate_lines_are_a_parse_error() -> None:
 
 
 def test_doctests() -> None:
-    for module in (greios.plan.ios_rules, greios.plan.ownership, greios.plan.present):
+    for module in (greios.platforms.ios.rules, greios.plan.ownership, greios.plan.present):
         result = doctest.testmod(module)
         assert result.failed == 0
         assert result.attempted > 0

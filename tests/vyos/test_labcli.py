@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from greios.vyos.labcli import VyosSession
-from greios.vyos.labdevice import VyosDevice, verify
-from greios.vyos.parse import parse_set_commands
-from greios.vyos.render import render_commands
+from greios.platforms.vyos.labcli import VyosSession
+from greios.platforms.vyos.labdevice import VyosDevice, verify
+from greios.platforms.vyos.parse import parse_set_commands
+from greios.platforms.vyos.render import render_commands
 
 EXAMPLE_12 = [
     "set interfaces ethernet eth1 address '10.132.75.79/24'",

@@ -12,23 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from greios.vyos.diff import compare_text, diff_commands
-from greios.vyos.parse import (
+from greios.platforms.vyos.diff import compare_text, diff_commands
+from greios.platforms.vyos.parse import (
     VyosConfigError,
     parse_config,
     parse_config_boot,
     parse_set_commands,
     split_words,
 )
-from greios.vyos.render import render_commands, render_config_boot, render_curly
-from greios.vyos.schema import (
+from greios.platforms.vyos.render import render_commands, render_config_boot, render_curly
+from greios.platforms.vyos.schema import (
     PathError,
     Resolved,
     VyosVersionError,
     normalize_version,
     schema,
 )
-from greios.vyos.tree import ConfigTree, lexical_numeric_key
+from greios.platforms.vyos.tree import ConfigTree, lexical_numeric_key
 
 FIX = Path(__file__).parent / "fixtures"
 ISSUE_EXAMPLE = """\

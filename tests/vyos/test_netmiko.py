@@ -14,10 +14,10 @@ import pytest
 from netmiko import ConnectHandler
 from netmiko.exceptions import ConfigInvalidException
 
-from greios.vyos.labdevice import VyosDevice
-from greios.vyos.labserver import VyosLabServer
-from greios.vyos.parse import parse_set_commands
-from greios.vyos.render import render_commands
+from greios.platforms.vyos.labdevice import VyosDevice
+from greios.platforms.vyos.labserver import VyosLabServer
+from greios.platforms.vyos.parse import parse_set_commands
+from greios.platforms.vyos.render import render_commands
 
 pytestmark = pytest.mark.lab
 

@@ -21,9 +21,9 @@ import yaml
 
 from greios.cli import main
 from greios.deploy.fingerprint import fingerprint
-from greios.deploy.session import DeviceSession
 from greios.inventory import load_inventory
 from greios.lab import manager
+from greios.platforms.ios.driver import DeviceSession
 from greios.sources import Source, lab_targets, state_dir_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from greios.cli import main
-from greios.lab.configtree import apply_lines, parse_config, render_config
 from greios.pipeline import build
+from greios.platforms.ios.configtree import apply_lines, parse_config, render_config
 from greios.secrets import resolve_refs
 from greios.workflow import plan_for
 

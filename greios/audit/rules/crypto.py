@@ -8,8 +8,8 @@ from greios.audit.catalog import Hit, rule
 from greios.audit.facts import version_tuple
 from greios.audit.negotiate import ikev1_key, v2_proposals
 from greios.audit.rules.ctx import DevCtx, obj_if
-from greios.iosconfig.model import DeviceConfig
-from greios.iosconfig.secrets import Psk
+from greios.devmodel.model import DeviceConfig
+from greios.devmodel.secrets import Psk
 
 # (object, line, algorithm class, keyword)  class in: enc, hash, group, esp, pfs
 Algo = tuple[str, int, str, str]

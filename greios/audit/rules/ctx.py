@@ -8,7 +8,7 @@ from typing import Any
 
 from greios.audit.facts import DeviceFacts
 from greios.audit.negotiate import Endpoint, endpoint
-from greios.iosconfig.model import DeviceConfig, Interface, TransformSet
+from greios.devmodel.model import DeviceConfig, Interface, TransformSet
 
 
 @dataclass

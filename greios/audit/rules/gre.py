@@ -7,8 +7,8 @@ from ipaddress import IPv4Address, IPv4Network
 
 from greios.audit.catalog import Hit, rule
 from greios.audit.rules.ctx import DevCtx, obj_if
-from greios.iosconfig.addr import NetIndex, in_net, ip_int, is_ipv4
-from greios.iosconfig.model import DeviceConfig, Interface, StaticRoute
+from greios.devmodel.addr import NetIndex, in_net, ip_int, is_ipv4
+from greios.devmodel.model import DeviceConfig, Interface, StaticRoute
 
 
 def _active_tunnels(c: DevCtx) -> Iterator[Interface]:

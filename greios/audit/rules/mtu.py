@@ -9,7 +9,7 @@ from typing import Any
 
 from greios.audit.catalog import Hit, rule
 from greios.audit.rules.ctx import DevCtx, obj_if
-from greios.iosconfig.model import Interface, TransformSet
+from greios.devmodel.model import Interface, TransformSet
 from greios.mtu import MtuInput, compute, suite_from_transform
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from greios.audit.catalog import Hit, declare, rule
 from greios.audit.model import Severity
 from greios.audit.negotiate import Endpoint
-from greios.iosconfig.model import Acl, DeviceConfig, Interface
+from greios.devmodel.model import Acl, DeviceConfig, Interface
 
 declare("GRE-012", "error", "pair", "Tunnel endpoints not mirrored",
         "Make A.source == B.destination and A.destination == B.source.")

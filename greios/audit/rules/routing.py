@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from greios.audit.catalog import Hit, rule
 from greios.audit.rules.ctx import DevCtx, obj_if
-from greios.iosconfig.addr import NetIndex
-from greios.iosconfig.model import Interface
+from greios.devmodel.addr import NetIndex
+from greios.devmodel.model import Interface
 
 
 def igp_on(c: DevCtx, itf: Interface) -> bool:

@@ -2,17 +2,17 @@
 
 Pure model (no I/O):
 
-* :mod:`greios.vyos.tree` — :class:`ConfigTree`, VyOS's node ordering;
-* :mod:`greios.vyos.parse` — ``show configuration commands`` set-lines and curly
+* :mod:`greios.platforms.vyos.tree` — :class:`ConfigTree`, VyOS's node ordering;
+* :mod:`greios.platforms.vyos.parse` — ``show configuration commands`` set-lines and curly
   ``config.boot`` of VyOS 1.2 / 1.3 / 1.4 / 1.5 into one tree;
-* :mod:`greios.vyos.render` — set-commands, curly (vyatta-cfg and libvyosconfig styles),
+* :mod:`greios.platforms.vyos.render` — set-commands, curly (vyatta-cfg and libvyosconfig styles),
   ``config.boot`` with the version footer;
-* :mod:`greios.vyos.diff` — ordered ``delete``/``set`` commands and ``compare`` output;
-* :mod:`greios.vyos.schema` / :mod:`greios.vyos.values` — per-version node schema and
+* :mod:`greios.platforms.vyos.diff` — ordered ``delete``/``set`` commands and ``compare`` output;
+* :mod:`~.schema` / :mod:`~.values` — per-version node schema and
   VyOS's ``set`` error texts.
 
-Simulated router (127.0.0.1 only): :mod:`greios.vyos.labdevice`,
-:mod:`greios.vyos.labcli`, :mod:`greios.vyos.labshows`, :mod:`greios.vyos.labserver`.
+Simulated router (127.0.0.1 only): :mod:`greios.platforms.vyos.labdevice`,
+:mod:`~.labcli`, :mod:`~.labshows`, :mod:`~.labserver`.
 
 Sources (read, never copied; vyos-1x is GPL): ../shared/docs/vyos-reference.md;
 github.com/vyos/vyos-1x (crux … current: ``interface-definitions``,

@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from greios.lab import exec_cmds as ex
-from greios.lab.configtree import ConfigApplier, ConfigLineError
-from greios.lab.device import Device
-from greios.lab.flash import FlashError
-from greios.lab.shows import ping
+from greios.platforms.ios.configtree import ConfigApplier, ConfigLineError
+from greios.platforms.ios.lab import exec_cmds as ex
+from greios.platforms.ios.lab.device import Device
+from greios.platforms.ios.lab.flash import FlashError
+from greios.platforms.ios.lab.shows import ping
 
 _PUTS = re.compile(r'^puts \[open "?(\S+?)"? w\+?\] \{(.*)\}$', re.S)
 _REVERT = re.compile(r"^configure terminal revert timer (\d+|idle \d+)$", re.I)
@@ -182,7 +182,7 @@ class CliSession:
             return ""
         m = _PUTS.match(stripped)
         if m:
-            from greios.lab.flash import flash_name
+            from greios.platforms.ios.lab.flash import flash_name
 
             name = flash_name(m.group(1))
             if name is None:

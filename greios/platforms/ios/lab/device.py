@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from greios.lab.configtree import Node, parse_config, render_config
 from greios.lab.faults import Faults
-from greios.lab.flash import Flash
+from greios.platforms.ios.configtree import Node, parse_config, render_config
+from greios.platforms.ios.lab.flash import Flash
 
 if TYPE_CHECKING:
     from greios.lab.network import LabNetwork

@@ -19,8 +19,8 @@ with ``[edit <path>]`` headers and ``+``/``-`` (and ``>`` for a changed value on
 
 from __future__ import annotations
 
-from greios.vyos.render import command_line, render_curly
-from greios.vyos.tree import ConfigTree, Node, Path, lexical_numeric_key
+from greios.platforms.vyos.render import command_line, render_curly
+from greios.platforms.vyos.tree import ConfigTree, Node, Path, lexical_numeric_key
 
 Command = tuple[str, Path, "str | None"]  # (verb, path, value)
 

@@ -32,7 +32,7 @@ from enum import Enum
 from functools import cache
 
 from greios.errors import GreiosError
-from greios.vyos import values as v
+from greios.platforms.vyos import values as v
 
 VERSIONS: tuple[str, ...] = ("1.2", "1.3", "1.4", "1.5")
 CODENAMES = {"1.2": "crux", "1.3": "equuleus", "1.4": "sagitta", "1.5": "circinus"}

@@ -6,9 +6,9 @@ import re
 import time
 from ipaddress import IPv4Address
 
-from greios.lab.configtree import Node, iter_lines
-from greios.lab.device import Device
 from greios.lab.network import IfView, interfaces, lookup
+from greios.platforms.ios.configtree import Node, iter_lines
+from greios.platforms.ios.lab.device import Device
 
 IOS_VERSION = "17.3.4a"
 

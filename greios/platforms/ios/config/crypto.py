@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from greios.iosconfig.addr import is_ipv4, net
-from greios.iosconfig.blocks import Node
-from greios.iosconfig.model import (
+from greios.devmodel.addr import is_ipv4, net
+from greios.devmodel.model import (
     CryptoMapEntry,
     Ikev2Keyring,
     Ikev2Peer,
@@ -28,7 +27,8 @@ from greios.iosconfig.model import (
     KeyringKey,
     TransformSet,
 )
-from greios.iosconfig.secrets import Psk, make_psk
+from greios.devmodel.secrets import Psk, make_psk
+from greios.platforms.ios.config.blocks import Node
 
 _PSK_TYPES = ("0", "6", "7")
 

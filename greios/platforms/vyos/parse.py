@@ -1,4 +1,4 @@
-"""Parse VyOS configurations into a :class:`~greios.vyos.tree.ConfigTree`.
+"""Parse VyOS configurations into a :class:`~greios.platforms.vyos.tree.ConfigTree`.
 
 Two input formats, of every supported version, give the same tree:
 
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from greios.errors import GreiosError
-from greios.vyos.schema import (
+from greios.platforms.vyos.schema import (
     VERSIONS,
     Kind,
     PathError,
@@ -28,7 +28,7 @@ from greios.vyos.schema import (
     normalize_version,
     schema,
 )
-from greios.vyos.tree import ConfigTree
+from greios.platforms.vyos.tree import ConfigTree
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", '"': '"', "\\": "\\", "'": "'"}
 _RELEASE = re.compile(r"Release version:\s*([^\s*]+)")

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from greios.lab import shows
-from greios.lab.configtree import apply_lines, diff_lines, parse_config, render_config
-from greios.lab.flash import FlashError, flash_name
+from greios.platforms.ios.configtree import apply_lines, diff_lines, parse_config, render_config
+from greios.platforms.ios.lab import shows
+from greios.platforms.ios.lab.flash import FlashError, flash_name
 
 if TYPE_CHECKING:
-    from greios.lab.session import CliSession
+    from greios.platforms.ios.lab.session import CliSession
 
 INVALID = "% Invalid input detected at '^' marker.\n"
 
@@ -96,7 +96,7 @@ def show(s: CliSession, words: list[str], pipe: str | None) -> str:
     elif rest in ("interfaces", "interface", "int"):
         text = shows.show_interfaces(dev)
     elif re.match(r"^int(erfaces?)? \S+$", rest):
-        from greios.lab.configtree import normalize
+        from greios.platforms.ios.configtree import normalize
 
         text = shows.show_interfaces(dev, normalize("interface " + words[-1]).split()[1])
     elif rest == "archive":

@@ -7,9 +7,9 @@
                        username="vyos", password="vyos")
 
 Password auth against the device's credentials; ``shell`` channels run a
-:class:`~greios.vyos.labcli.VyosSession`; ``exec`` channels run one operational
+:class:`~greios.platforms.vyos.labcli.VyosSession`; ``exec`` channels run one operational
 command. Any number of concurrent connections (napalm-vyos opens two). The host key is
-the IOS lab's (:func:`greios.lab.server.host_key`); the rest is separate from the IOS
+the IOS lab's (:func:`greios.platforms.ios.lab.server.host_key`); the rest is separate from the IOS
 lab server because that one is bound to the IOS device and CLI classes.
 """
 
@@ -31,11 +31,11 @@ from paramiko.common import (
     OPEN_SUCCEEDED,
 )
 
-from greios.lab.server import host_key
-from greios.vyos.labcli import VyosSession
-from greios.vyos.labdevice import VyosDevice
+from greios.platforms.ios.lab.server import host_key
+from greios.platforms.vyos.labcli import VyosSession
+from greios.platforms.vyos.labdevice import VyosDevice
 
-_LOG_NAME = "greios.vyos.ssh"
+_LOG_NAME = "greios.platforms.vyos.ssh"
 _LOG = logging.getLogger(_LOG_NAME)
 _LOG.addHandler(logging.NullHandler())
 _LOG.propagate = False

@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from greios.vyos import labshows as shows
-from greios.vyos.diff import compare_text, diff_commands
-from greios.vyos.labdevice import VyosDevice
-from greios.vyos.parse import VyosConfigError, apply_resolved, split_words
-from greios.vyos.render import codename, render_commands, render_curly
-from greios.vyos.schema import PathError, Resolved
-from greios.vyos.tree import ConfigTree
+from greios.platforms.vyos import labshows as shows
+from greios.platforms.vyos.diff import compare_text, diff_commands
+from greios.platforms.vyos.labdevice import VyosDevice
+from greios.platforms.vyos.parse import VyosConfigError, apply_resolved, split_words
+from greios.platforms.vyos.render import codename, render_commands, render_curly
+from greios.platforms.vyos.schema import PathError, Resolved
+from greios.platforms.vyos.tree import ConfigTree
 
 _COMMENT = re.compile(r'^comment\s+(?:"([^"]*)"|\'([^\']*)\'|(\S+))\s*$')
 Answer = Callable[[str], str]

@@ -6,7 +6,7 @@ audit: only crypto-map ``match address`` ACLs are. Decoding an entry builds two
 and decodes on first access, with exactly the eager rules (:func:`decode`).
 
 Exactness: eager decoding can raise ``ValueError`` only on a non-ASCII digit or an octet with a
-leading zero (``ipaddress`` rejects ``010.1.1.1``; :func:`~greios.iosconfig.addr.is_ipv4`
+leading zero (``ipaddress`` rejects ``010.1.1.1``; :func:`~greios.devmodel.addr.is_ipv4`
 accepts it). A line where that is possible (:func:`risky`) is decoded eagerly by the parser,
 so the parse-time warning and truncation of the block stay what they were.
 """
@@ -18,8 +18,8 @@ from collections.abc import Iterator, Sequence
 from ipaddress import IPv4Network
 from typing import Any, Union, overload
 
-from greios.iosconfig.addr import acl_addr
-from greios.iosconfig.model import AclEntry
+from greios.devmodel.addr import acl_addr
+from greios.devmodel.model import AclEntry
 
 STANDARD, EXTENDED, NUMBERED = 0, 1, 2
 Raw = tuple[int, list[str], int]  # (mode, words without sequence number, line)

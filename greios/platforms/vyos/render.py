@@ -1,4 +1,4 @@
-"""Render a :class:`~greios.vyos.tree.ConfigTree` the ways VyOS prints configuration.
+"""Render a :class:`~greios.platforms.vyos.tree.ConfigTree` the ways VyOS prints configuration.
 
 * :func:`render_commands` — ``show configuration commands`` (every version pipes the
   active config through libvyosconfig ``vyos-config-to-commands``): ``set`` + path, leaf
@@ -20,8 +20,8 @@
 
 from __future__ import annotations
 
-from greios.vyos.schema import CODENAMES, normalize_version
-from greios.vyos.tree import ConfigTree, Node
+from greios.platforms.vyos.schema import CODENAMES, normalize_version
+from greios.platforms.vyos.tree import ConfigTree, Node
 
 SECRET_SUFFIXES = ("passphrase", "password", "pre-shared-secret", "key")
 MASK = "****************"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from greios.lab.flash import FlashError, flash_name
+from greios.platforms.ios.lab.flash import FlashError, flash_name
 
 if TYPE_CHECKING:
     import paramiko
 
-    from greios.lab.device import Device
+    from greios.platforms.ios.lab.device import Device
 
 _CMD = re.compile(r"^scp(?: -\w+)* -t(?: -\w+)* (\S+)$")
 

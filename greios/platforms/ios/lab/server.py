@@ -7,7 +7,7 @@
                                           optional_args={"port": srv.port})
 
 Password auth against the device's credentials; ``shell`` channels run a
-:class:`~greios.lab.session.CliSession`, ``exec`` channels run either the SCP sink or a
+:class:`~.session.CliSession`, ``exec`` channels run either the SCP sink or a
 single exec command. TCP_NODELAY is set on accepted sockets (napalm-ios-contract P7);
 connections that authenticate and never open a channel are fine.
 """
@@ -31,9 +31,9 @@ from paramiko.common import (
     OPEN_SUCCEEDED,
 )
 
-from greios.lab.device import Device
-from greios.lab.scp import is_scp_sink, scp_sink
-from greios.lab.session import CliSession
+from greios.platforms.ios.lab.device import Device
+from greios.platforms.ios.lab.scp import is_scp_sink, scp_sink
+from greios.platforms.ios.lab.session import CliSession
 
 _LOG = logging.getLogger("greios.lab.ssh")
 _LOG.addHandler(logging.NullHandler())

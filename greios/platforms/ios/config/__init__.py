@@ -1,13 +1,13 @@
 """IOS running-config parser and typed model.
 
 ``parse_config`` imports ciscoconfparse lazily; importing this package (or
-:mod:`greios.iosconfig.model`) has no ciscoconfparse side effects.
+:mod:`greios.devmodel.model`) has no ciscoconfparse side effects.
 """
 
 from __future__ import annotations
 
-from greios.iosconfig.model import DeviceConfig, Interface, Tunnel
-from greios.iosconfig.parser import parse_config
-from greios.iosconfig.secrets import Psk
+from greios.devmodel.model import DeviceConfig, Interface, Tunnel
+from greios.devmodel.secrets import Psk
+from greios.platforms.ios.config.parser import parse_config
 
 __all__ = ["DeviceConfig", "Interface", "Psk", "Tunnel", "parse_config"]

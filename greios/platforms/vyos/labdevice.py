@@ -1,7 +1,7 @@
 """State of one simulated VyOS router: running/saved configs, commits, commit-confirm.
 
 Shared by every SSH session of the router (each session keeps its own working config,
-see :mod:`greios.vyos.labcli`). Thread-safe: sessions run in server threads.
+see :mod:`greios.platforms.vyos.labcli`). Thread-safe: sessions run in server threads.
 
 Commit semantics follow vyatta-cfg and vyos-1x ``config_mgmt.py``:
 
@@ -24,11 +24,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from greios.vyos.diff import diff
-from greios.vyos.parse import parse_config
-from greios.vyos.render import DEFAULT_RELEASE, render_config_boot
-from greios.vyos.schema import Kind, Resolved, normalize_version, schema
-from greios.vyos.tree import ConfigTree
+from greios.platforms.vyos.diff import diff
+from greios.platforms.vyos.parse import parse_config
+from greios.platforms.vyos.render import DEFAULT_RELEASE, render_config_boot
+from greios.platforms.vyos.schema import Kind, Resolved, normalize_version, schema
+from greios.platforms.vyos.tree import ConfigTree
 
 DEFAULT_PASSWORD = "vyos"  # noqa: S105 - VyOS's well-known factory login, lab only
 TunnelState = Callable[["VyosDevice", str], bool]

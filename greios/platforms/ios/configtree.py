@@ -7,7 +7,7 @@
   blocks, ``end``). ``parse_config(render_config(t))`` rebuilds ``t`` exactly.
 * :class:`ConfigApplier` applies lines as typed in ``configure terminal`` (or by
   ``copy flash:f running-config``) through the per-mode grammar in
-  :mod:`greios.lab.grammar`: sub-modes, implicit exit to a parent mode, ``no`` forms,
+  :mod:`greios.platforms.ios.grammar`: sub-modes, implicit exit to a parent mode, ``no`` forms,
   single-value replacement, ``exit``/``end``, strict rejection of unknown lines.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from greios.lab.grammar import (
+from greios.platforms.ios.grammar import (
     EXIT_WORDS,
     PROMPTS,
     Rule,
@@ -245,7 +245,7 @@ def _rank(text: str) -> int:
 
 @lru_cache(maxsize=1 << 16)
 def _rule(mode: str, text: str) -> Rule | None:
-    """:func:`~greios.lab.grammar.find_rule`, remembered (the grammar is fixed data)."""
+    """:func:`~greios.platforms.ios.grammar.find_rule`, remembered (the grammar is fixed data)."""
     return find_rule(mode, text)
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from greios.vyos.labdevice import VyosDevice
-from greios.vyos.render import codename
+from greios.platforms.vyos.labdevice import VyosDevice
+from greios.platforms.vyos.render import codename
 
 _IFTYPES = ("ethernet", "tunnel", "loopback", "dummy")
 DEFAULT_MTU = {"ethernet": 1500, "tunnel": 1476, "loopback": 65536, "dummy": 1500}

@@ -2,7 +2,7 @@
 
 Cheap to build (plain ``slots`` dataclasses, addresses as :mod:`ipaddress` objects). Every
 object keeps the 1-based ``line`` of its header in the source file. PSKs are only held as
-:class:`~greios.iosconfig.secrets.Psk` (salted digest + metadata).
+:class:`~greios.devmodel.secrets.Psk` (salted digest + metadata).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from greios.iosconfig.secrets import Psk
+from greios.devmodel.secrets import Psk
 
 ANY_NET = IPv4Network("0.0.0.0/0")
 M = TypeVar("M")
@@ -274,7 +274,7 @@ class AclEntry:
 class Acl:
     name: str
     line: int
-    entries: Sequence[AclEntry] = ()  # a tuple or a lazy :class:`~greios.iosconfig.acl.AclEntries`
+    entries: Sequence[AclEntry] = ()  # a tuple or a lazy :class:`~greios.devmodel.acl.AclEntries`
 
     def permits(self, protocol: str, src: IPv4Address, dst: IPv4Address) -> bool:
         """First-match evaluation for one flow (``protocol`` e.g. "gre")."""

@@ -1,13 +1,13 @@
 """``parse_config``: IOS running-config text -> :class:`DeviceConfig`.
 
 Speed (docs/performance.md): the text is split into top-level blocks by
-:mod:`greios.iosconfig.blocks` in one pass without regexes; top-level blocks whose first word
+:mod:`~.blocks` in one pass without regexes; top-level blocks whose first word
 is not in :data:`HEADS` (VLANs, line, snmp, policy-maps, ...) are skipped there without
 building nodes. Kept blocks are decoded straight from that tree, including the two-level
 ``crypto ikev2 keyring`` peers. ciscoconfparse v1 is used for the ``router ...`` blocks with
 nested sub-modes (``router bgp`` address families, named-mode EIGRP), which are read
 recursively; it is imported lazily (0.3 s, loguru disabled) and only when such a block exists.
-ACL entries are decoded lazily (:mod:`greios.iosconfig.acl`). Unknown or malformed lines are
+ACL entries are decoded lazily (:mod:`greios.devmodel.acl`). Unknown or malformed lines are
 skipped (a warning is recorded), never fatal: an audit must survive any real config.
 """
 
@@ -17,11 +17,9 @@ import functools
 from pathlib import PurePath
 from typing import Any
 
-from greios.iosconfig import acl as _acl
-from greios.iosconfig import crypto as cr
-from greios.iosconfig.addr import classful, iface, is_ipv4, net, wildcard
-from greios.iosconfig.blocks import Node, split_blocks
-from greios.iosconfig.model import (
+from greios.devmodel import acl as _acl
+from greios.devmodel.addr import classful, iface, is_ipv4, net, wildcard
+from greios.devmodel.model import (
     Acl,
     BgpProcess,
     DeviceConfig,
@@ -32,6 +30,8 @@ from greios.iosconfig.model import (
     StaticRoute,
     Tunnel,
 )
+from greios.platforms.ios.config import crypto as cr
+from greios.platforms.ios.config.blocks import Node, split_blocks
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,0 +1,48 @@
+"""Cisco IOS / IOS-XE: greios's first platform (see :mod:`greios.platforms.base`).
+
+Package map:
+
+* ``config/`` — running-config parser into the shared model (:mod:`greios.devmodel`);
+* ``configtree.py`` + ``grammar.py`` — config semantics: how IOS applies, negates and
+  displays lines (the one engine used by the lab, ``audit --plan/--intended`` and the plan
+  round-trip tests);
+* ``rules.py`` — greios's IOS knowledge for the remediation engine (ownership, ordering);
+* ``io.py`` (``IO``) — the I/O half: ``driver.py``, the napalm ``ios`` device session
+  (deploy; napalm imported lazily), and the simulated router;
+* ``lab/`` — the simulated IOS router (SSH server, CLI session, shows, SCP, flash).
+
+Templates: ``templates/ios/``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from greios.devmodel.model import DeviceConfig
+
+
+class IosPlatform:
+    name = "ios"
+    display_name = "Cisco IOS / IOS-XE"
+    templates = "ios"
+
+    def parse(self, text: str) -> DeviceConfig:
+        from greios.platforms.ios.config import parse_config
+
+        return parse_config(text)
+
+    def apply_lines(self, running: str, lines: list[str]) -> str:
+        from greios.platforms.ios.configtree import apply_lines, parse_config, render_config
+
+        root = parse_config(running)
+        apply_lines(root, lines)
+        return render_config(root)
+
+    def normalise(self, text: str) -> str:
+        from greios.platforms.ios.configtree import parse_config, render_config
+
+        return render_config(parse_config(text))
+
+
+PLATFORM = IosPlatform()

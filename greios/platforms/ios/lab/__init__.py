@@ -1,0 +1,1 @@
+"""greios/platforms/ios/lab"""
