@@ -32,8 +32,7 @@ LAYERS: dict[str, int] = {
     "greios.secrets": 2, "greios.intent": 2, "greios.render": 2, "greios.devmodel": 2,
     "greios.plan": 2, "greios.audit": 2, "greios.platforms": 2,
     # 3 application layer and I/O (device drivers, simulated routers, config sources)
-    "greios.app": 3, "greios.pipeline": 3, "greios.workflow": 3, "greios.sources": 3,
-    "greios.planfile": 3, "greios.apply_flow": 3, "greios.starter": 3, "greios.deploy": 3,
+    "greios.app": 3, "greios.starter": 3, "greios.deploy": 3,
     "greios.lab": 3, "greios.platforms.ios.lab": 3, "greios.platforms.ios.driver": 3,
     "greios.platforms.ios.io": 3,
     "greios.platforms.vyos.labcli": 3, "greios.platforms.vyos.labdevice": 3,
@@ -45,8 +44,7 @@ LAYER_NAMES = {0: "base", 1: "inventory", 2: "pure core", 3: "app / I/O", 4: "CL
 
 # What the pure core (layers 0-2) must never import.
 IO_MODULES = ("greios.deploy", "greios.lab", "greios.app", "greios.commands", "greios.cli",
-              "greios.pipeline", "greios.workflow", "greios.sources", "greios.apply_flow",
-              "greios.planfile", "greios.platforms.ios.lab", "greios.platforms.ios.driver",
+              "greios.platforms.ios.lab", "greios.platforms.ios.driver",
               "greios.platforms.ios.io",
               "greios.platforms.vyos.labcli", "greios.platforms.vyos.labdevice",
               "greios.platforms.vyos.labserver", "greios.platforms.vyos.labshows",

@@ -241,7 +241,7 @@ def plan_vs_bare(sites_dir: Path, repeat: int) -> tuple[float, float, int]:
     """(greios s, bare hier_config s, routers): CPU medians over every router."""
     from hier_config import Platform, WorkflowRemediation, get_hconfig
 
-    from greios.pipeline import build
+    from greios.app.pipeline import build
     from greios.plan.remediation import plan_router
 
     b = build(sites_dir, persist=False)
@@ -269,7 +269,7 @@ def plan_vs_bare(sites_dir: Path, repeat: int) -> tuple[float, float, int]:
 
 def write_fleet(sites_dir: Path, dest: Path) -> int:
     """The intended configs (snapshot + planned change) of every router, one file each."""
-    from greios.workflow import intended_configs
+    from greios.app.planning import intended_configs
 
     dest.mkdir(parents=True, exist_ok=True)
     configs = intended_configs(sites_dir)

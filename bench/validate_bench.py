@@ -83,10 +83,10 @@ def generate(root: Path, n_sites: int, kind: str = "hub2", *, lock: bool = True)
             site=name, i=i, host=1 + i % 250, o2=i // 256, o3=i % 256, l2=16 + i // 256))
     if lock:
         from greios.allocate import allocate, write_lock
-        from greios.inventory import load_inventory
+        from greios.inventory import load_checked
         from greios.topology import expand_topology
 
-        inv = load_inventory(root, check=False)
+        inv = load_checked(root, check=False)
         pairs, _ = expand_topology(inv)
         t = inv.project.tunnels
         res = allocate(pairs, _empty_lock(), pools=t.pools, link_prefix=t.link_prefix,

@@ -43,11 +43,7 @@ def write_private(path: Path, data: str | bytes) -> None:
 
 def state_dir_for(sites_dir: Path) -> Path:
     """greios's local state (locks, backups, lab) lives in ``.greios/`` next to ``sites/``
-    (``GREIOS_STATE_DIR`` overrides it).
-
-    ``greios.sources.state_dir_for`` is the same function, still defined there for the
-    callers of that module (#9 phase 2 turns it into a re-export of this one).
-    """
+    (``GREIOS_STATE_DIR`` overrides it)."""
     env = os.environ.get("GREIOS_STATE_DIR")
     return Path(env) if env else Path(sites_dir).resolve().parent / ".greios"
 

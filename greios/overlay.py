@@ -154,3 +154,8 @@ def _lock_overlaps(inv: Inventory, lock: Lock, lans: list[tuple[Net, Lan]],
         problems.append(f"{lock.where(e.key, 'subnet')}: link subnet {e.subnet} overlaps "
                         f"{what} of router '{r.name}' ({here.rsplit(': ', 1)[0]})")
     return problems
+
+
+def load_inventory(sites_dir: Path) -> Inventory:
+    """The inventory of ``sites_dir`` after every check (objects and overlay)."""
+    return load_overlay(sites_dir).inventory

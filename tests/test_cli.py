@@ -49,12 +49,12 @@ def test_console_script_exit_code_and_no_traceback(tmp_path) -> None:
 
 
 def test_ctrl_c_in_any_command_says_so(monkeypatch, capsys, tmp_path) -> None:
-    import greios.inventory
+    import greios.overlay
 
     def interrupted(*_a: object, **_k: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(greios.inventory, "load_inventory", interrupted)
+    monkeypatch.setattr(greios.overlay, "load_inventory", interrupted)
     assert main(["validate", "--sites", str(tmp_path)]) == 130
     err = capsys.readouterr().err
     assert err == "error: interrupted (Ctrl-C)\n"

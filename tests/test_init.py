@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from greios.cli import main
+from greios.files import state_dir_for
 from greios.lab import manager
-from greios.sources import state_dir_for
 
 EXPECTED = {
     "README.md", ".gitignore", "sites/greios.yaml", "sites/tokyo.yaml", "sites/hongkong.yaml",

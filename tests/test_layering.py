@@ -39,13 +39,7 @@ archstats = _archstats()
 ALLOWED_CORE_IO: set[tuple[str, str]] = set()  # none left (phase 1 removed files -> sources)
 
 # Imports from a lower layer into a higher one (archstats.LAYERS).
-ALLOWED_UPWARD: set[tuple[str, str]] = {
-    # greios.inventory.load_inventory / load_project: compatibility entry point that also
-    # runs the overlay's checks, for callers outside phase 1 (commands backup, rollback,
-    # recover, lab, audit; sources/workflow tests). Phase 2 moves them to greios.overlay /
-    # greios.app and deletes the shim.
-    ("greios.inventory", "greios.overlay"),
-}
+ALLOWED_UPWARD: set[tuple[str, str]] = set()  # none left (#9 phase 2)
 
 # Import cycles (strongly connected groups of modules).
 ALLOWED_CYCLES: set[frozenset[str]] = {
@@ -58,8 +52,6 @@ ALLOWED_CYCLES: set[frozenset[str]] = {
     # inside the simulated IOS router: dissolved by the platform seam (phase 2)
     frozenset({"greios.platforms.ios.lab.device", "greios.lab.network", "greios.lab.tunnels"}),
     frozenset({"greios.platforms.ios.lab.exec_cmds", "greios.platforms.ios.lab.session"}),
-    # the lab manager and the config sources: phase 2 (config sources as classes, app layer)
-    frozenset({"greios.lab.manager", "greios.sources"}),
     # the staged apply (apply-scaling work, #13): phase 2
     frozenset({"greios.deploy.run", "greios.deploy.staged_run"}),
 }
@@ -117,15 +109,14 @@ def test_no_new_duplicated_definitions(tree: Any) -> None:
     assert not stale, f"no longer duplicated: remove from ALLOWED_DUPLICATES: {stale}"
 
 
-def test_state_dir_for_agrees_until_sources_reexports_it(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from greios import files, sources
+def test_state_dir_for_follows_the_environment(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from greios import files
 
     monkeypatch.delenv("GREIOS_STATE_DIR", raising=False)
-    assert files.state_dir_for(tmp_path / "sites") == sources.state_dir_for(tmp_path / "sites")
+    assert files.state_dir_for(tmp_path / "sites") == tmp_path.resolve() / ".greios"
     monkeypatch.setenv("GREIOS_STATE_DIR", str(tmp_path / "elsewhere"))
     assert files.state_dir_for(tmp_path / "sites") == tmp_path / "elsewhere"
-    assert sources.state_dir_for(tmp_path / "sites") == tmp_path / "elsewhere"
 
 
 def test_every_module_has_a_layer(tree: Any) -> None:

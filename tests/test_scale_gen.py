@@ -92,7 +92,7 @@ def _configs(corpus_dir: Path) -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, str]]:
     """(router, running, intended with secret references) of a small generated overlay."""
-    from greios.pipeline import build
+    from greios.app.pipeline import build
 
     g = scalegen.generate(tmp_path_factory.mktemp("gen") / "sites", sites=6, topology="hub2")
     b = build(g.root, persist=False)

@@ -6,25 +6,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from greios.sources import Source
+    from greios.app.sources import RunningSource
 
 LAB_HELP = "Use the simulated routers of `greios lab` (started if none runs)."
 OFFLINE_HELP = ("Read running configs from snapshots instead of routers: the inventory's "
                 "snapshot files, or `--offline DIR` with <router>.cfg files.")
 
 
-def make_source(sites: Path, lab: bool, offline: bool, offline_dir: Path | None) -> Source:
-    from greios.errors import GreiosError
-    from greios.sources import Source, state_dir_for
+def make_source(sites: Path, lab: bool, offline: bool, offline_dir: Path | None
+                ) -> RunningSource:
+    from greios.app.sources import source_for
 
-    if lab and (offline or offline_dir):
-        raise GreiosError("--lab and --offline exclude each other")
-    state = state_dir_for(sites)
-    if offline or offline_dir:
-        if offline_dir is not None and not offline_dir.is_dir():
-            raise GreiosError(f"--offline: no such directory: {offline_dir}")
-        return Source("offline", state, offline_dir)
-    return Source("lab" if lab else "device", state)
+    return source_for(sites, lab=lab, offline=offline, offline_dir=offline_dir)
 
 
 def rewrite_offline_argv(args: list[str]) -> list[str]:

@@ -40,7 +40,7 @@ def apply(
     (a hub and its spokes) is staged - hub first, spokes in waves, each tunnel verified
     from both ends (docs/workflow.md, section 8).
     """
-    from greios.apply_flow import run_apply
+    from greios.app.apply import run_apply
 
     return run_apply(plan_file=plan_file, site=site, sites=sites, lab=lab,
                      auto_approve=auto_approve, parallelism=parallelism, revert_in=revert_in,

@@ -24,24 +24,11 @@ def backup(
     .greios/backups/latest/<router>.cfg for `greios plan --offline .greios/backups/latest`
     and `greios audit .greios/backups/latest`.
     """
-    from greios.deploy.backup import save_backup
-    from greios.files import write_private
-    from greios.inventory import load_inventory
-    from greios.pipeline import select_routers
-    from greios.sources import Source, ensure_lab, fetch_running, state_dir_for
+    from greios.app.restore import backup as run_backup
 
-    inv = load_inventory(sites)
-    routers = select_routers(inv, site)
-    source = Source("lab" if lab else "device", state_dir_for(sites))
-    if lab:
-        ensure_lab(inv, source, note)
-    running = fetch_running(source, routers, parallelism=parallelism)
-    latest = source.state_dir / "backups" / "latest"
-    latest.mkdir(parents=True, exist_ok=True)
-    for r in routers:
-        path = save_backup(source.state_dir, r.name, running[r.name], label="manual")
-        write_private(latest / f"{r.name}.cfg", running[r.name])
-        typer.echo(f"{r.name}: {path}")
+    saved, latest = run_backup(sites, site, lab=lab, parallelism=parallelism, note=note)
+    for s in saved:
+        typer.echo(f"{s.router}: {s.path}")
     note(f"latest copies in {latest}")
 
 

@@ -25,10 +25,10 @@ def register(app: typer.Typer) -> None:
                     "(napalm needs them)."),
            ) -> None:
         """Start one simulated router per inventory router (resumes from the state dir)."""
-        from greios.inventory import load_project
         from greios.lab.manager import default_state_dir, inventory_specs, lab_up
+        from greios.overlay import load_inventory
 
-        project = load_project(sites)
+        project = load_inventory(sites)
         state_dir = state or default_state_dir(sites)
         conns = lab_up(state_dir, inventory_specs(project, prepare=prepare),
                        base_port=base_port)
@@ -70,10 +70,10 @@ def register(app: typer.Typer) -> None:
         A running lab reloads them in place (same ports); a stopped one starts from them
         at the next `lab up`. Use it after adding or editing a `snapshot:` file.
         """
-        from greios.inventory import load_project
         from greios.lab.manager import default_state_dir, inventory_specs, lab_reset
+        from greios.overlay import load_inventory
 
-        project = load_project(sites)
+        project = load_inventory(sites)
         state_dir = state or default_state_dir(sites)
         done = lab_reset(state_dir, inventory_specs(project, prepare=prepare),
                          routers=list(router or []))

@@ -24,7 +24,7 @@ def locks(
     """
     from greios.deploy.locks import list_locks, remove_lock
     from greios.errors import LockHeldError
-    from greios.sources import state_dir_for
+    from greios.files import state_dir_for
 
     state = state_dir_for(sites)
     if remove:

@@ -39,11 +39,11 @@ def plan(
     the change implies are named ("also changes: ..."). A router with a pending
     commit-confirm or a killed apply's lock stops the plan (exit 5; see `greios recover`).
     """
+    from greios.app.planfile import save_plan
+    from greios.app.planning import compute_plans, to_saved
+    from greios.app.present import format_entries, plan_json, totals
     from greios.commands._source import make_source
     from greios.deploy.interrupt import Interrupts
-    from greios.plan.ownership import redact_line
-    from greios.planfile import save_plan
-    from greios.workflow import compute_plans, format_entries, to_saved, totals
 
     source = make_source(sites, lab, offline, offline_dir)
     # Ctrl-C: one clean line and exit 130 (no thread traceback); routers are only read
@@ -51,35 +51,11 @@ def plan(
         planned = compute_plans(sites, site, source, note=note, parallelism=parallelism)
     b, entries = planned.build, planned.entries
     add, change, destroy = totals(entries)
-    also = planned.also_changes()
     if as_json:
-        body = {
-            "format": "greios-plan-json", "version": 1, "source": source.kind,
-            "routers": [
-                {
-                    "router": e.router, "site": e.site,
-                    "running_fingerprint": e.running_fingerprint,
-                    "changes": not e.plan.is_empty,
-                    "counts": dict(zip(("add", "change", "destroy"), e.plan.counts(),
-                                       strict=True)),
-                    "objects": [
-                        {"action": o.action, "header": redact_line(o.header), "kind": o.kind,
-                         "lines": [{"sign": lc.sign, "text": redact_line(lc.text),
-                                    "old": redact_line(lc.old) if lc.old else None}
-                                   for lc in o.lines]}
-                        for o in e.plan.objects
-                    ],
-                    "commands": [redact_line(c) for c in e.plan.commands],
-                }
-                for e in entries
-            ],
-            "summary": {"add": add, "change": change, "destroy": destroy},
-            "also_changes": also,
-        }
-        typer.echo(json.dumps(body, indent=2))
+        typer.echo(json.dumps(plan_json(planned, source.name), indent=2))
     else:
         typer.echo(format_entries(entries, origin=source.describe(), color=_color(),
-                                  commands=show_commands, also=also))
+                                  commands=show_commands, also=planned.also_changes()))
     if out is not None:
         save_plan(out, to_saved(b, entries, source),
                   forbidden=[*b.store.known_values(), *planned.running_secrets])

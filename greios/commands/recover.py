@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,81 +48,38 @@ def recover(
 
 def _run(intr: Interrupts, *, site: list[str], sites: Path, lab: bool, confirm: bool,
          auto_approve: bool, parallelism: int) -> int:
-    from concurrent.futures import ThreadPoolExecutor
+    from greios.app.recover import recover as run_recover
+    from greios.app.recover import scan
+    from greios.deploy.results import worst_exit_code
+    from greios.errors import ExitCode
 
-    from greios.deploy.recover import recover_router
-    from greios.deploy.results import RouterResult, worst_exit_code
-    from greios.errors import ExitCode, GreiosError
-    from greios.inventory import load_inventory
-    from greios.pipeline import select_routers
-    from greios.sources import Source, ensure_lab, read_routers, state_dir_for, targets
-
-    inv = load_inventory(sites)
-    routers = select_routers(inv, site)
-    source = Source("lab" if lab else "device", state_dir_for(sites))
-    if lab:
-        ensure_lab(inv, source, note)
-    reads = read_routers(source, routers, parallelism=parallelism,
-                         check=[r.name for r in routers])
-    todo: list[str] = []
-    unreachable: list[GreiosError] = []
-    for r in routers:
-        got = reads[r.name]
-        if isinstance(got, GreiosError):
-            unreachable.append(got)
-            typer.echo(f"{r.name}: cannot check: {got}", err=True)
-            continue
-        left = got.unfinished
-        if left is None or (left.lock is None and left.pending is None):
-            continue
-        action = "confirm if converged" if confirm else "roll back"
-        what = f" -> {action}" if left.pending is not None else " -> clean up"
-        typer.echo(f"{left.describe()}{what}")
-        todo.append(r.name)
-    if not todo:
+    found = scan(sites, site, lab=lab, confirm=confirm, parallelism=parallelism, note=note)
+    for err in found.unreachable:
+        typer.echo(f"cannot check: {err}", err=True)
+    for _name, line in found.todo:
+        typer.echo(line)
+    if not found.todo:
         typer.echo(f"Nothing to recover: no pending commit-confirm and no greios lock on "
-                   f"{len(routers) - len(unreachable)} router(s).")
-        return max((int(e.exit_code) for e in unreachable), default=0)
+                   f"{found.checked - len(found.unreachable)} router(s).")
+        return found.unreachable_code()
     if not auto_approve:
         answer = typer.prompt("Only 'yes' recovers these routers", default="",
                               show_default=False)
         if answer.strip() != "yes":
             typer.echo("Recover cancelled.")
             return int(ExitCode.INTERRUPTED)
-    tgts = targets(source, [inv.router(n) for n in todo])
-    converged = _converged(sites, todo) if confirm else {}
 
     def progress(router: str, text: str) -> None:
         typer.echo(f"  {router}: {text}", err=True)
 
-    def one(name: str) -> RouterResult:
-        if cancel.stopping:
-            return RouterResult(name, "interrupted", f"{name}: not started: interrupted "
-                                "(Ctrl-C)", ExitCode.INTERRUPTED)
-        return recover_router(tgts[name], source.state_dir,
-                              action="confirm" if confirm else "rollback",
-                              converged=converged.get(name), progress=progress)
-
-    with intr.pushing() as cancel, \
-            ThreadPoolExecutor(max_workers=min(parallelism, len(todo))) as pool:
-        results = list(pool.map(one, todo))
+    results = run_recover(found, confirm=confirm, parallelism=parallelism, intr=intr,
+                          progress=progress)
     for res in results:
         typer.echo(f"{res.router}: {res.status}: {res.message}",
                    err=res.status not in ("clean", "rolled-back", "confirmed"))
     if intr.interrupted:
         return int(ExitCode.INTERRUPTED)
-    return max(int(worst_exit_code(results)),
-               max((int(e.exit_code) for e in unreachable), default=0))
-
-
-def _converged(sites: Path, names: list[str]) -> dict[str, Callable[[str], str | None]]:
-    """Per router: the check that its running config holds the intended config."""
-    from greios.pipeline import build
-    from greios.workflow import converged_check, retired_text
-
-    b = build(sites, persist=False)
-    return {n: converged_check(b.render(n, secrets="ref"), retired_text(b, n), b.store)
-            for n in names}
+    return max(int(worst_exit_code(results)), found.unreachable_code())
 
 
 def register(app: typer.Typer) -> None:

@@ -92,7 +92,7 @@ class LabStatus:
 
 def default_state_dir(sites_dir: Path) -> Path:
     """``.greios/lab`` next to the sites directory (or under ``$GREIOS_STATE_DIR``)."""
-    from greios.sources import state_dir_for
+    from greios.files import state_dir_for
 
     return state_dir_for(sites_dir) / "lab"
 

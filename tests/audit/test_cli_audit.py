@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from greios.app.audit import collect_files
 from greios.cli import main
-from greios.commands.audit import collect_files
 
 REPO = Path(__file__).resolve().parents[2]
 HAS_ENGINE = importlib.util.find_spec("greios.audit.engine") is not None
@@ -242,7 +242,7 @@ def test_inventory_snapshots(capsys: pytest.CaptureFixture[str], tmp_path: Path)
 def test_intended_reports_change_without_secrets(capsys: pytest.CaptureFixture[str],
                                                  tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from greios.inventory import load_inventory
+    from greios.overlay import load_inventory
     from greios.secrets import env_name
     from greios.topology import expand_topology
 

@@ -166,7 +166,7 @@ def test_apply_progress_bar_counts_routers_and_prints_the_ones_that_did_not_appl
 
     from rich.console import Console
 
-    from greios.apply_flow import _Bar
+    from greios.app.apply import _Bar
 
     out = io.StringIO()
     bar = _Bar(Console(file=out, force_terminal=True, width=120), 3)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from greios.app.audit import holds_ios_config
 from greios.cli import main
-from greios.commands.audit import holds_ios_config
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "tests" / "audit" / "fixtures" / "v2-site-a.cfg"

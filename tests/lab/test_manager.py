@@ -124,12 +124,12 @@ def test_concurrent_auto_start_gives_one_lab(tmp_path: Path, repo_dir: Path) -> 
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from greios.inventory import load_inventory\n"
-        "from greios.sources import Source, ensure_lab\n"
+        "from greios.overlay import load_inventory\n"
+        "from greios.app.sources import ensure_lab\n"
         "from greios.lab.manager import lab_connections\n"
         "inv = load_inventory(Path(sys.argv[1]))\n"
         "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
-        "ensure_lab(inv, Source('lab', Path(sys.argv[3])), lambda m: None)\n"
+        "ensure_lab(inv, Path(sys.argv[3]) / 'lab', lambda m: None)\n"
         "print(lab_connections(Path(sys.argv[3]) / 'lab')['tokyo-rtr1'].port)\n"
     )
     env = {k: v for k, v in __import__("os").environ.items() if k != "GREIOS_STATE_DIR"}

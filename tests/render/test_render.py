@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from greios.app.pipeline import build
 from greios.cli import main
-from greios.pipeline import build
 
 GOLDEN = Path(__file__).parent / "golden"
 FIXED_PSKS = {

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from greios.app.sources import lab_targets
 from greios.cli import main
 from greios.deploy.fingerprint import fingerprint
-from greios.inventory import load_inventory
+from greios.files import state_dir_for
 from greios.lab import manager
+from greios.overlay import load_inventory
 from greios.platforms.ios.driver import DeviceSession
-from greios.sources import Source, lab_targets, state_dir_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -57,8 +58,7 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 
 def session(sites: Path, router: str) -> DeviceSession:
     inv = load_inventory(sites)
-    src = Source("lab", state_dir_for(sites))
-    return DeviceSession(lab_targets(src, [inv.router(router)])[router])
+    return DeviceSession(lab_targets(state_dir_for(sites) / "lab", [inv.router(router)])[router])
 
 
 def running(sites: Path, router: str) -> str:

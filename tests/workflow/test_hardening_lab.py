@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from greios.app.sources import lab_targets
 from greios.cli import main
 from greios.deploy.fingerprint import fingerprint
-from greios.inventory import load_inventory
+from greios.files import state_dir_for
 from greios.lab import manager
+from greios.overlay import load_inventory
 from greios.platforms.ios.driver import DeviceSession
-from greios.sources import Source, lab_targets, state_dir_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -68,7 +69,7 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 
 def running(sites: Path, router: str) -> str:
     inv = load_inventory(sites)
-    target = lab_targets(Source("lab", state_dir_for(sites)), [inv.router(router)])[router]
+    target = lab_targets(state_dir_for(sites) / "lab", [inv.router(router)])[router]
     with DeviceSession(target) as s:
         return s.get_running()
 
@@ -114,7 +115,7 @@ class Apply:
 
 def pending(sites: Path, router: str) -> bool:
     inv = load_inventory(sites)
-    target = lab_targets(Source("lab", state_dir_for(sites)), [inv.router(router)])[router]
+    target = lab_targets(state_dir_for(sites) / "lab", [inv.router(router)])[router]
     with DeviceSession(target) as s:
         return s.pending() is not None
 

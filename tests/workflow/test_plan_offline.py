@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from greios.app.pipeline import build
+from greios.app.planning import plan_for
 from greios.cli import main
-from greios.pipeline import build
 from greios.platforms.ios.configtree import apply_lines, parse_config, render_config
 from greios.secrets import resolve_refs
-from greios.workflow import plan_for
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -1,7 +1,7 @@
 """Plan computation: intended config (with secret references) vs running config, per router.
 
 Pure: texts and models in, models out. Fetching running configs lives in
-:mod:`greios.sources`; pushing in :mod:`greios.deploy`.
+:mod:`greios.app.sources`; pushing in :mod:`greios.deploy`.
 """
 
 from __future__ import annotations
@@ -12,31 +12,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from greios.allocate import Allocation
+from greios.app.pipeline import Build
+from greios.app.planfile import SavedPlan, SavedRouter
+from greios.app.sources import RunningSource
+from greios.deploy.change import TunnelCheck
 from greios.errors import GreiosError, LockHeldError
 from greios.intent import build_intents
 from greios.inventory.load import Inventory
 from greios.inventory.yamlsrc import display_path
-from greios.pipeline import Build
 from greios.plan.remediation import RouterPlan, plan_router
-from greios.planfile import SavedPlan, SavedRouter
 from greios.render import render_router
 from greios.secrets import REF_RE, AppliedKeys, SecretStore, key_digest
-from greios.sources import Source
 
 if TYPE_CHECKING:
     from greios.deploy.recover import Unfinished
     from greios.inventory.load import RouterInfo
-
-
-@dataclass(frozen=True)
-class TunnelVerify:
-    """Post-apply check of one tunnel: line protocol up and a DF ping at the tunnel MTU."""
-
-    interface: str
-    peer: str
-    peer_address: str
-    ping_size: int
-    peer_interface: str = ""
 
 
 @dataclass
@@ -47,7 +37,7 @@ class RouterPlanEntry:
     intended: str  # rendered with secret references
     retired: str
     plan: RouterPlan
-    tunnels: list[TunnelVerify] = field(default_factory=list)
+    tunnels: list[TunnelCheck] = field(default_factory=list)
 
 
 def secret_equal_for(store: SecretStore, applied: Mapping[str, str] | None = None
@@ -119,16 +109,16 @@ def plan_for(b: Build, router: str, running: str, *,
                            retired=retired, plan=plan, tunnels=tunnel_checks(b, router))
 
 
-def tunnel_checks(b: Build, router: str) -> list[TunnelVerify]:
+def tunnel_checks(b: Build, router: str) -> list[TunnelCheck]:
     """What to verify after applying ``router``: each tunnel, its peer and DF ping size."""
-    tunnels: list[TunnelVerify] = []
+    tunnels: list[TunnelCheck] = []
     for t in b.intents[router].tunnels:
         alloc = next(a for a in b.active if a.key == t.pair)
         peer_if = f"Tunnel{t.number}"
         if t.peer in b.intents:
             peer_if = next((f"Tunnel{p.number}" for p in b.intents[t.peer].tunnels
                             if p.pair == t.pair), peer_if)
-        tunnels.append(TunnelVerify(
+        tunnels.append(TunnelCheck(
             interface=f"Tunnel{t.number}", peer=t.peer,
             peer_address=str(alloc.address_of(t.peer)), ping_size=t.ip_mtu,
             peer_interface=peer_if,
@@ -215,11 +205,9 @@ class UnfinishedChangeError(LockHeldError):
     default_message = "a router has an unfinished change: run greios recover"
 
 
-def recover_hint(source: Source, inv: Inventory, routers: Sequence[str]) -> str:
+def recover_hint(source: RunningSource, inv: Inventory, routers: Sequence[str]) -> str:
     """The exact ``greios recover`` command for ``routers``."""
-    args = ["greios", "recover"]
-    if source.kind == "lab":
-        args.append("--lab")
+    args = ["greios", "recover", *source.same_routers_args]
     if Path("sites").resolve() != inv.root.resolve():
         args += ["--sites", display_path(inv.root)]
     sites: list[str] = []
@@ -234,7 +222,7 @@ def recover_hint(source: Source, inv: Inventory, routers: Sequence[str]) -> str:
     return " ".join(args)
 
 
-def check_unfinished(found: Sequence[Unfinished], source: Source, inv: Inventory,
+def check_unfinished(found: Sequence[Unfinished], source: RunningSource, inv: Inventory,
                      note: Callable[[str], None]) -> None:
     """Raise (exit 5) when a router has a revert timer running or a killed run's lock;
     a live lock alone (another greios busy on the router) is only a warning."""
@@ -258,18 +246,18 @@ def check_unfinished(found: Sequence[Unfinished], source: Source, inv: Inventory
     raise UnfinishedChangeError("\n".join(lines))
 
 
-def read_and_check(b: Build, routers: Sequence[RouterInfo], source: Source, *,
+def read_and_check(b: Build, routers: Sequence[RouterInfo], source: RunningSource, *,
                    note: Callable[[str], None], parallelism: int = 10
                    ) -> tuple[dict[str, str], dict[str, str | GreiosError]]:
     """Running configs of ``routers`` (failures raised, unfinished changes refused) and of
     their peers outside the selection (failures kept per peer)."""
-    from greios.sources import raise_read_errors, read_routers
+    from greios.app.sources import raise_read_errors
 
     names = [r.name for r in routers]
     links = peers_of(b, names)
     peer_infos = [b.inventory.router(p) for p in links]
-    reads = read_routers(source, [*routers, *peer_infos], parallelism=parallelism,
-                         check=names if source.kind != "offline" else ())
+    reads = source.read([*routers, *peer_infos], parallelism=parallelism,
+                        check=names if source.sees_unfinished else ())
     mine = raise_read_errors({n: reads[n] for n in names})
     check_unfinished([r.unfinished for r in mine.values() if r.unfinished is not None],
                      source, b.inventory, note)
@@ -281,7 +269,7 @@ def read_and_check(b: Build, routers: Sequence[RouterInfo], source: Source, *,
 
 
 def compute_plans(
-    sites_dir: Path, site_filter: list[str], source: Source, *,
+    sites_dir: Path, site_filter: list[str], source: RunningSource, *,
     note: Callable[[str], None], parallelism: int = 10,
 ) -> Planned:
     """Load, allocate (writing the lock), fetch running configs and plan every router.
@@ -290,9 +278,8 @@ def compute_plans(
     routers outside the selection are read and planned too (never changed): their plans say
     which other routers a change implies.
     """
+    from greios.app.pipeline import build
     from greios.audit.report.redact import config_secrets
-    from greios.pipeline import build
-    from greios.sources import ensure_lab
 
     b = build(sites_dir)
     if b.lock_written:
@@ -300,8 +287,7 @@ def compute_plans(
     if b.secrets_written:
         note(f"note: new pre-shared keys stored in {b.inventory.secrets_path} (mode 0600)")
     routers = b.routers(site_filter)
-    if source.kind == "lab":
-        ensure_lab(b.inventory, source, note)
+    source.prepare(b.inventory, note)
     running, peer_running = read_and_check(b, routers, source, note=note,
                                            parallelism=parallelism)
     keys = AppliedKeys(source.state_dir)
@@ -331,11 +317,11 @@ def redacted(commands: Sequence[str]) -> tuple[str, ...]:
     return tuple(c if REF_RE.search(c) else redact_line(c) for c in commands)
 
 
-def to_saved(b: Build, entries: list[RouterPlanEntry], source: Source) -> SavedPlan:
+def to_saved(b: Build, entries: list[RouterPlanEntry], source: RunningSource) -> SavedPlan:
     """The plan file's content. Key material from the running config (rollback lines, old
     values, a removed key) is redacted: only ``<secret:psk/..>`` references remain."""
+    from greios.app.planfile import SavedLine, SavedObject, SavedTunnel
     from greios.plan.ownership import redact_line
-    from greios.planfile import SavedLine, SavedObject, SavedTunnel
 
     routers = [
         SavedRouter(
@@ -358,7 +344,7 @@ def to_saved(b: Build, entries: list[RouterPlanEntry], source: Source) -> SavedP
     chosen = {e.router for e in entries}
     pairs = tuple((a.a, a.b) for a in b.active if a.a in chosen or a.b in chosen)
     retired = tuple(a.key for a in b.allocation.retired if a.a in chosen or a.b in chosen)
-    return SavedPlan(source=source.kind, sites_dir=str(b.inventory.root.resolve()),
+    return SavedPlan(source=source.name, sites_dir=str(b.inventory.root.resolve()),
                      routers=tuple(routers), pairs=pairs, retired_pairs=retired,
                      offline_dir=str(source.offline_dir.resolve()) if source.offline_dir
                      else None)
@@ -373,17 +359,17 @@ def plan_audit_items(
     commands (keys resolved in memory only) are applied to its routers with the lab's IOS
     config semantics. A router whose running config changed since the plan is reported.
     """
+    from greios.app.pipeline import build
+    from greios.app.planfile import load_plan
+    from greios.app.sources import fetch_running, source_named
     from greios.deploy.fingerprint import fingerprint
-    from greios.pipeline import build
-    from greios.planfile import load_plan
-    from greios.sources import ensure_lab, fetch_running, state_dir_for
+    from greios.files import state_dir_for
 
     saved = load_plan(plan_path)
     b = build(Path(saved.sites_dir), persist=False)
-    source = Source(saved.source, state_dir_for(b.inventory.root),
-                    Path(saved.offline_dir) if saved.offline_dir else None)
-    if source.kind == "lab":
-        ensure_lab(b.inventory, source, note)
+    source = source_named(saved.source, state_dir_for(b.inventory.root),
+                          Path(saved.offline_dir) if saved.offline_dir else None)
+    source.prepare(b.inventory, note)
     running = fetch_running(source, b.inventory.routers)
     by_router = {r.router: r for r in saved.routers}
     before: list[tuple[str, str]] = []
@@ -411,34 +397,6 @@ def plan_audit_items(
     return b.inventory, before, after
 
 
-def totals(entries: list[RouterPlanEntry]) -> tuple[int, int, int]:
-    """(add, change, destroy) over every router."""
-    counts = [e.plan.counts() for e in entries]
-    return (sum(c[0] for c in counts), sum(c[1] for c in counts), sum(c[2] for c in counts))
-
-
-def format_entries(entries: list[RouterPlanEntry], *, origin: str, color: bool = False,
-                   commands: bool = False, also: Sequence[str] = ()) -> str:
-    """The Terraform-style plan of several routers, the peers outside the selection that
-    change too (``also``), and one total line at the end."""
-    from greios.plan.present import format_commands, format_plan
-
-    out: list[str] = []
-    for e in entries:
-        out.append(f"# {e.router} (site {e.site}) - from {origin}")
-        out.append(format_plan(e.router, e.plan, color=color, with_summary=False))
-        if commands and not e.plan.is_empty:
-            out.append("\n  commands:")
-            out.extend(f"    {ln}" for ln in format_commands(e.plan).splitlines())
-        out.append("")
-    out.extend(also)
-    if also:
-        out.append("")
-    add, change, destroy = totals(entries)
-    out.append(f"Plan: {add} to add, {change} to change, {destroy} to destroy.")
-    return "\n".join(out)
-
-
 def future_config(running: str, commands: Sequence[str], store: SecretStore) -> str:
     """``running`` with ``commands`` applied the way IOS applies config lines (the lab's
     config engine), secret references resolved in memory only."""
@@ -456,7 +414,7 @@ def intended_configs(sites_dir: Path) -> dict[str, str]:
     Used by the pre-change audit (``greios audit --intended``). PSKs are real values here
     (the audit hashes them and never prints them); the lock file and secrets are not written.
     """
-    from greios.pipeline import build
+    from greios.app.pipeline import build
 
     b = build(sites_dir, persist=False)
     out: dict[str, str] = {}

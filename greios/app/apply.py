@@ -17,18 +17,18 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from greios.errors import ExitCode, GreiosError, PlanFileError
 
 if TYPE_CHECKING:
+    from greios.app.pipeline import Build
+    from greios.app.sources import RunningSource
     from greios.deploy.apply import RouterChange, RouterResult
     from greios.deploy.interrupt import Interrupts
     from greios.deploy.target import DeviceTarget
-    from greios.pipeline import Build
-    from greios.sources import Source
 
 Echo = Callable[..., None]
 
@@ -57,10 +57,10 @@ def _first_difference(plan: Sequence[str], fresh: Sequence[str]) -> str:
 
 def _changes(items: Sequence[_Item], b: Build, state_dir: Path,
              unverifiable: Mapping[str, str], plan_name: str) -> list[RouterChange]:
-    from greios.deploy.apply import RouterChange, TunnelCheck
-    from greios.planfile import PlanMismatchError
+    from greios.app.planfile import PlanMismatchError
+    from greios.app.planning import converged_check, recompute_commands, redacted, tunnel_checks
+    from greios.deploy.apply import RouterChange
     from greios.secrets import AppliedKeys
-    from greios.workflow import converged_check, recompute_commands, redacted, tunnel_checks
 
     applied = {i.router for i in items}
     keys = AppliedKeys(state_dir)
@@ -78,9 +78,8 @@ def _changes(items: Sequence[_Item], b: Build, state_dir: Path,
             return "\n".join(fresh) + "\nend\n"
 
         checks = tuple(
-            TunnelCheck(t.interface, t.peer, t.peer_address, t.ping_size,
-                        peer_interface=t.peer_interface, peer_in_apply=t.peer in applied,
-                        unverified="" if t.peer in applied else unverifiable.get(t.peer, ""))
+            replace(t, peer_in_apply=t.peer in applied,
+                    unverified="" if t.peer in applied else unverifiable.get(t.peer, ""))
             for t in tunnel_checks(b, item.router))
         out.append(RouterChange(
             router=item.router,
@@ -118,7 +117,7 @@ def run_apply(*, plan_file: Path | None, site: list[str], sites: Path, lab: bool
 def _apply(intr: Interrupts, *, plan_file: Path | None, site: list[str], sites: Path,
            lab: bool, auto_approve: bool, parallelism: int, revert_in: int, as_json: bool,
            note: Callable[[str], None], echo: Echo, allow_unconfirmed: bool) -> int:
-    from greios.sources import Source, state_dir_for
+    from greios.app.sources import source_for
 
     if plan_file is not None:
         if site or lab:
@@ -126,9 +125,9 @@ def _apply(intr: Interrupts, *, plan_file: Path | None, site: list[str], sites: 
                               "combined with a plan file")
         b, source, items, unverifiable = _from_saved(plan_file, note, parallelism)
     else:
-        from greios.workflow import format_entries
+        from greios.app.present import format_entries
 
-        source = Source("lab" if lab else "device", state_dir_for(sites))
+        source = source_for(sites, lab=lab)
         b, items, unverifiable, planned = _from_inventory(sites, site, source, note,
                                                           parallelism)
         if not as_json:
@@ -169,9 +168,10 @@ def _apply(intr: Interrupts, *, plan_file: Path | None, site: list[str], sites: 
     return int(worst_exit_code(results))
 
 
-def _from_inventory(sites: Path, site: list[str], source: Source, note: Callable[[str], None],
-                    parallelism: int) -> tuple[Build, list[_Item], dict[str, str], Any]:
-    from greios.workflow import compute_plans
+def _from_inventory(sites: Path, site: list[str], source: RunningSource,
+                    note: Callable[[str], None], parallelism: int
+                    ) -> tuple[Build, list[_Item], dict[str, str], Any]:
+    from greios.app.planning import compute_plans
 
     planned = compute_plans(sites, site, source, note=note, parallelism=parallelism)
     items = [_Item(e.router, e.running_fingerprint, e.intended, e.retired, e.plan.commands)
@@ -180,29 +180,30 @@ def _from_inventory(sites: Path, site: list[str], source: Source, note: Callable
 
 
 def _from_saved(plan_file: Path, note: Callable[[str], None], parallelism: int
-                ) -> tuple[Build, Source, list[_Item], dict[str, str]]:
+                ) -> tuple[Build, RunningSource, list[_Item], dict[str, str]]:
     """Load a saved plan and check it against the inventory and the routers, before any
     change: unknown routers (exit 1), intended config or commands that are not what greios
     computes (exit 4), unfinished changes (exit 5)."""
-    from greios.deploy.fingerprint import fingerprint
-    from greios.pipeline import build
-    from greios.planfile import PlanMismatchError, load_plan
-    from greios.secrets import AppliedKeys
-    from greios.sources import Source, ensure_lab, state_dir_for
-    from greios.workflow import (
+    from greios.app.pipeline import build
+    from greios.app.planfile import PlanMismatchError, load_plan
+    from greios.app.planning import (
         plan_for,
         read_and_check,
         recompute_commands,
         redacted,
         retired_text,
     )
+    from greios.app.sources import source_named
+    from greios.deploy.fingerprint import fingerprint
+    from greios.files import state_dir_for
+    from greios.secrets import AppliedKeys
 
     saved = load_plan(plan_file)
     sites_dir = Path(saved.sites_dir)
     if saved.source == "offline":
         raise PlanFileError(f"{plan_file}: this plan was made from offline snapshots; "
                             "plan against the routers (or --lab) to apply")
-    source = Source(saved.source, state_dir_for(sites_dir))
+    source = source_named(saved.source, state_dir_for(sites_dir))
     b = build(sites_dir)
     inv = b.inventory
     unknown = {r.router for r in saved.routers} - {r.name for r in inv.routers}
@@ -219,8 +220,7 @@ def _from_saved(plan_file: Path, note: Callable[[str], None], parallelism: int
         raise PlanMismatchError(f"{plan_file}: refused: the inventory changed since the plan "
                                 "was made, or the plan file was edited; re-run plan:\n"
                                 + "\n".join(f"  {p}" for p in problems))
-    if source.kind == "lab":
-        ensure_lab(inv, source, note)
+    source.prepare(inv, note)
     running, peer_running = read_and_check(b, [inv.router(r.router) for r in saved.routers],
                                            source, note=note, parallelism=parallelism)
     keys = AppliedKeys(source.state_dir)
@@ -259,27 +259,25 @@ def _from_saved(plan_file: Path, note: Callable[[str], None], parallelism: int
     return b, source, items, unverifiable
 
 
-def _peer_targets(changes: Sequence[RouterChange], b: Build, source: Source
+def _peer_targets(changes: Sequence[RouterChange], b: Build, source: RunningSource
                   ) -> dict[str, DeviceTarget]:
     """Read-only connection details of peers outside the apply (skipped when unknown)."""
-    from greios.sources import targets
-
     applied = {c.router for c in changes}
     out: dict[str, DeviceTarget] = {}
     for peer in sorted({t.peer for c in changes for t in c.tunnels} - applied):
         try:
-            out.update(targets(source, [b.inventory.router(peer)]))
+            out.update(source.targets([b.inventory.router(peer)]))
         except GreiosError:
             continue  # e.g. its credential variables are not set: reported as not read
     return out
 
 
 def _record(results: Sequence[RouterResult], items: Sequence[_Item], b: Build,
-            source: Source) -> None:
+            source: RunningSource) -> None:
     """Remember the key versions applied (type-6 routers hide them) and retired pairs."""
     from greios.allocate import mark_cleaned, read_lock, write_lock
+    from greios.app.planning import applied_digests
     from greios.secrets import AppliedKeys
-    from greios.workflow import applied_digests
 
     inv = b.inventory
     ok = {r.router for r in results if r.status in ("applied", "unchanged")}
@@ -293,7 +291,7 @@ def _record(results: Sequence[RouterResult], items: Sequence[_Item], b: Build,
                                                known=[r.name for r in inv.routers]))
 
 
-def _run(intr: Interrupts, changes: list[RouterChange], b: Build, source: Source,
+def _run(intr: Interrupts, changes: list[RouterChange], b: Build, source: RunningSource,
          parallelism: int, revert_in: int, as_json: bool, echo: Echo,
          allow_unconfirmed: bool) -> list[RouterResult]:
     from rich.console import Console
@@ -302,12 +300,11 @@ def _run(intr: Interrupts, changes: list[RouterChange], b: Build, source: Source
 
     from greios.deploy.apply import apply_changes
     from greios.secrets import resolve_refs
-    from greios.sources import targets
 
     console = Console(stderr=True, highlight=False)
     chosen = {c.router for c in changes}
     pairs = [(a.a, a.b) for a in b.active if a.a in chosen and a.b in chosen]
-    tgts = targets(source, [b.inventory.router(c.router) for c in changes])
+    tgts = source.targets([b.inventory.router(c.router) for c in changes])
     peer_tgts = _peer_targets(changes, b, source)
 
     bar = _Bar(console, len(changes)) if not as_json and console.is_terminal else None
