@@ -25,13 +25,9 @@ def register(app: typer.Typer) -> None:
                     "(napalm needs them)."),
            ) -> None:
         """Start one simulated router per inventory router (resumes from the state dir)."""
-        from greios.lab.manager import default_state_dir, inventory_specs, lab_up
-        from greios.overlay import load_inventory
+        from greios.app import lab as app_lab
 
-        project = load_inventory(sites)
-        state_dir = state or default_state_dir(sites)
-        conns = lab_up(state_dir, inventory_specs(project, prepare=prepare),
-                       base_port=base_port)
+        state_dir, conns = app_lab.up(sites, state, base_port=base_port, prepare=prepare)
         for name, c in conns.items():
             typer.echo(f"{name:<24} {c.host}:{c.port}")
         typer.echo(f"lab up: {len(conns)} routers (state {state_dir}); "
@@ -40,9 +36,9 @@ def register(app: typer.Typer) -> None:
     @lab.command("status")
     def status(sites: Path = _SITES, state: Path | None = _STATE) -> None:
         """Show the lab process and each router's port."""
-        from greios.lab.manager import default_state_dir, lab_status
+        from greios.app import lab as app_lab
 
-        st = lab_status(state or default_state_dir(sites))
+        st = app_lab.status(sites, state)
         typer.echo(f"lab process: {'running, pid ' + str(st.pid) if st.alive else 'not running'}")
         for r in st.routers:
             typer.echo(f"{r.name:<24} 127.0.0.1:{r.port:<6} {'up' if r.listening else 'down'}")
@@ -52,9 +48,9 @@ def register(app: typer.Typer) -> None:
     @lab.command("down")
     def down(sites: Path = _SITES, state: Path | None = _STATE) -> None:
         """Stop the lab process (its state stays for the next `lab up`)."""
-        from greios.lab.manager import default_state_dir, lab_down
+        from greios.app import lab as app_lab
 
-        stopped = lab_down(state or default_state_dir(sites))
+        stopped = app_lab.down(sites, state)
         typer.echo("lab stopped" if stopped else "lab was not running")
 
     @lab.command("reset")
@@ -70,13 +66,9 @@ def register(app: typer.Typer) -> None:
         A running lab reloads them in place (same ports); a stopped one starts from them
         at the next `lab up`. Use it after adding or editing a `snapshot:` file.
         """
-        from greios.lab.manager import default_state_dir, inventory_specs, lab_reset
-        from greios.overlay import load_inventory
+        from greios.app import lab as app_lab
 
-        project = load_inventory(sites)
-        state_dir = state or default_state_dir(sites)
-        done = lab_reset(state_dir, inventory_specs(project, prepare=prepare),
-                         routers=list(router or []))
+        done = app_lab.reset(sites, state, list(router or []), prepare=prepare)
         typer.echo(f"lab reset: {', '.join(done)} reloaded from the snapshots")
 
     app.add_typer(lab, name="lab")
