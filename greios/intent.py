@@ -16,6 +16,7 @@ from greios.allocate import Allocation
 from greios.inventory.load import Inventory, RouterInfo
 from greios.inventory.models import CryptoPolicy
 from greios.mtu import MtuInput, compute
+from greios.platforms.ios.display import interface_display, ip_display
 from greios.secrets import Secret, SecretStore
 
 IKEV1_ENCR = {
@@ -63,11 +64,27 @@ def transform_set_name(policy: CryptoPolicy) -> str:
 
 @dataclass(frozen=True)
 class Ikev2Suite:
+    """One IKEv2 proposal (a crypto policy's IKE algorithms)."""
+
     name: str
     encryption: tuple[str, ...]
     prf: tuple[str, ...]
     integrity: tuple[str, ...]
     group: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Ikev2Policy:
+    """The router's one greios IKEv2 policy, listing every greios proposal.
+
+    IOS selects one policy per IKE SA (by FVRF / local address) and offers only its
+    proposals, so one policy per crypto policy would leave all but one pair unnegotiable
+    (docs/ios-fidelity.md row 4). Named after the first proposal (sorted): a router with one
+    crypto policy keeps ``GREIOS-<POLICY>``.
+    """
+
+    name: str
+    proposals: tuple[str, ...]
     match_fvrf_any: bool
 
 
@@ -101,6 +118,10 @@ class PeerCrypto:
     fvrf: str | None
     remote_address: str
     remote_ipv6: bool
+    #: IKEv1 ``match identity address`` values: the peer's public address, plus its private
+    #: underlay address when it is behind NAT (IKEv1 main mode sends the interface address
+    #: as identity while the key is found by the public one, docs/ios-fidelity.md row 3)
+    remote_identities: tuple[str, ...]
     local_identity: str
     psk: Secret
     pfs: int | None
@@ -126,6 +147,11 @@ class TunnelIntent:
     pair: str
     ospf: bool
     gre_key: int | None
+    #: ``ip ospf hello-interval`` / ``dead-interval`` (None: IOS default, not rendered); the
+    #: dead interval is rendered whenever the hello is (4 x hello unless given), so the
+    #: display does not depend on whether IOS shows a derived value
+    ospf_hello: int | None = None
+    ospf_dead: int | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +174,7 @@ class StaticRoute:
 class RouterIntent:
     router: RouterInfo
     ikev2_suites: list[Ikev2Suite] = field(default_factory=list)
+    ikev2_policy: Ikev2Policy | None = None
     ikev1_policies: list[Ikev1Policy] = field(default_factory=list)
     transform_sets: list[TransformSet] = field(default_factory=list)
     peers: list[PeerCrypto] = field(default_factory=list)
@@ -232,10 +259,18 @@ class _Ends:
         self._mtus: dict[tuple[object, ...], tuple[int, int]] = {}
 
     def address(self, r: RouterInfo) -> str:
+        """The address peers send to, as IOS displays it (IPv6 upper-case)."""
         got = self._reachable.get(r.name)
         if got is None:
-            got = self._reachable[r.name] = r.model.underlay.reachable_address
+            got = self._reachable[r.name] = ip_display(r.model.underlay.reachable_address)
         return got
+
+    def identities(self, r: RouterInfo) -> tuple[str, ...]:
+        """IKEv1 identities ``r`` may send: its public address, and behind NAT also the
+        private underlay address (the default ``crypto isakmp identity address``)."""
+        public = self.address(r)
+        private = ip_display(str(r.model.underlay.ip))
+        return (public, private) if r.behind_nat and private != public else (public,)
 
     def is_v6(self, r: RouterInfo) -> bool:
         got = self._ipv6.get(r.name)
@@ -265,7 +300,6 @@ def _ike_objects(it: RouterIntent, policy_name: str, policy: CryptoPolicy, peer:
                 prf=tuple(policy.ike.prf),
                 integrity=tuple(policy.ike.integrity),
                 group=tuple(policy.ike.group),
-                match_fvrf_any=False,
             ))
         return suite, profile, obj_name("KR")
     pol = Ikev1Policy(
@@ -311,6 +345,7 @@ def _add_crypto(it: RouterIntent, policy_name: str, policy: CryptoPolicy, me: Ro
         fvrf=fvrf,
         remote_address=ends.address(peer),
         remote_ipv6=ends.is_v6(peer),
+        remote_identities=ends.identities(peer),
         local_identity=ends.address(me),
         psk=psk,
         pfs=policy.ipsec.pfs,
@@ -327,6 +362,7 @@ def _add_crypto(it: RouterIntent, policy_name: str, policy: CryptoPolicy, me: Ro
 def _tunnel(inv: Inventory, alloc: Allocation, me: RouterInfo, peer: RouterInfo,
             crypto: PeerCrypto, mtu: tuple[int, int], ends: _Ends) -> TunnelIntent:
     ip_mtu, mss = mtu
+    hello, dead = _ospf_timers(me)
     return TunnelIntent(
         number=alloc.tunnel,
         description=f"greios: {me.name} <-> {peer.name}",
@@ -334,7 +370,7 @@ def _tunnel(inv: Inventory, alloc: Allocation, me: RouterInfo, peer: RouterInfo,
         mask=str(alloc.network.netmask),
         ip_mtu=ip_mtu,
         tcp_mss=mss,
-        source=me.model.underlay.interface,
+        source=interface_display(me.model.underlay.interface),
         destination=ends.address(peer),
         ipv6_underlay=ends.is_v6(me),
         fvrf=crypto.fvrf,
@@ -343,17 +379,30 @@ def _tunnel(inv: Inventory, alloc: Allocation, me: RouterInfo, peer: RouterInfo,
         pair=alloc.key,
         ospf=me.routing.protocol == "ospf",
         gre_key=alloc.tunnel if inv.project.tunnels.gre_key else None,
+        ospf_hello=hello,
+        ospf_dead=dead,
     )
 
 
+def _ospf_timers(me: RouterInfo) -> tuple[int | None, int | None]:
+    """(hello, dead) of a tunnel of ``me`` (both None without OSPF timers)."""
+    ospf = me.routing.ospf
+    if me.routing.protocol != "ospf" or (ospf.hello_interval is None
+                                         and ospf.dead_interval is None):
+        return None, None
+    return ospf.hello_interval, ospf.dead_interval or 4 * (ospf.hello_interval or 10)
+
+
 def _finish(it: RouterIntent) -> None:
-    """IKEv2 policies match any FVRF when some tunnel of the router uses one; tunnels and
-    peers in a stable order."""
-    if any(t.fvrf for t in it.tunnels):
-        it.ikev2_suites = [
-            Ikev2Suite(s.name, s.encryption, s.prf, s.integrity, s.group, True)
-            for s in it.ikev2_suites
-        ]
+    """One IKEv2 policy listing every proposal, matching any FVRF when some tunnel of the
+    router uses one; proposals, tunnels and peers in a stable order."""
+    it.ikev2_suites.sort(key=lambda s: s.name)
+    if it.ikev2_suites:
+        it.ikev2_policy = Ikev2Policy(
+            name=it.ikev2_suites[0].name,
+            proposals=tuple(s.name for s in it.ikev2_suites),
+            match_fvrf_any=any(t.fvrf for t in it.tunnels),
+        )
     it.tunnels.sort(key=lambda t: t.number)
     it.peers.sort(key=lambda p: p.peer)
 
