@@ -25,10 +25,12 @@ from greios.errors import ExitCode, GreiosError, PlanFileError
 
 if TYPE_CHECKING:
     from greios.app.pipeline import Build
+    from greios.app.planfile import SavedPlan
     from greios.app.sources import RunningSource
     from greios.deploy.apply import RouterChange, RouterResult
     from greios.deploy.interrupt import Interrupts
     from greios.deploy.target import DeviceTarget
+    from greios.secrets import AppliedKeys
 
 Echo = Callable[..., None]
 
@@ -185,16 +187,9 @@ def _from_saved(plan_file: Path, note: Callable[[str], None], parallelism: int
     change: unknown routers (exit 1), intended config or commands that are not what greios
     computes (exit 4), unfinished changes (exit 5)."""
     from greios.app.pipeline import build
-    from greios.app.planfile import PlanMismatchError, load_plan
-    from greios.app.planning import (
-        plan_for,
-        read_and_check,
-        recompute_commands,
-        redacted,
-        retired_text,
-    )
+    from greios.app.planfile import load_plan
+    from greios.app.planning import read_and_check
     from greios.app.sources import source_named
-    from greios.deploy.fingerprint import fingerprint
     from greios.files import state_dir_for
     from greios.secrets import AppliedKeys
 
@@ -206,24 +201,48 @@ def _from_saved(plan_file: Path, note: Callable[[str], None], parallelism: int
     source = source_named(saved.source, state_dir_for(sites_dir))
     b = build(sites_dir)
     inv = b.inventory
-    unknown = {r.router for r in saved.routers} - {r.name for r in inv.routers}
-    if unknown:
-        raise PlanFileError(f"{plan_file}: the plan names routers that are not in the "
-                            f"inventory {inv.root}: {', '.join(sorted(unknown))}")
-    problems: list[str] = []
-    for r in saved.routers:
-        if r.intended != b.render(r.router, secrets="ref") or \
-                r.retired != retired_text(b, r.router):
-            problems.append(f"{r.router}: the plan's intended config is not what the "
-                            "inventory renders now")
-    if problems:
-        raise PlanMismatchError(f"{plan_file}: refused: the inventory changed since the plan "
-                                "was made, or the plan file was edited; re-run plan:\n"
-                                + "\n".join(f"  {p}" for p in problems))
+    _check_saved_inputs(plan_file, saved, b)
     source.prepare(inv, note)
     running, peer_running = read_and_check(b, [inv.router(r.router) for r in saved.routers],
                                            source, note=note, parallelism=parallelism)
     keys = AppliedKeys(source.state_dir)
+    items = _saved_items(plan_file, saved, b, running, keys)
+    changed = {i.router for i in items}
+    reads: dict[str, str | GreiosError] = {**running, **peer_running}
+    unverifiable = _unverifiable_peers(b, {n: g for n, g in reads.items() if n not in changed},
+                                       keys)
+    return b, source, items, unverifiable
+
+
+def _check_saved_inputs(plan_file: Path, saved: SavedPlan, b: Build) -> None:
+    """The plan's routers exist and its intended configs are what the inventory renders."""
+    from greios.app.planfile import PlanMismatchError
+    from greios.app.planning import retired_text
+
+    inv = b.inventory
+    unknown = {r.router for r in saved.routers} - {r.name for r in inv.routers}
+    if unknown:
+        raise PlanFileError(f"{plan_file}: the plan names routers that are not in the "
+                            f"inventory {inv.root}: {', '.join(sorted(unknown))}")
+    problems = [f"{r.router}: the plan's intended config is not what the inventory renders now"
+                for r in saved.routers
+                if r.intended != b.render(r.router, secrets="ref")
+                or r.retired != retired_text(b, r.router)]
+    if problems:
+        raise PlanMismatchError(f"{plan_file}: refused: the inventory changed since the plan "
+                                "was made, or the plan file was edited; re-run plan:\n"
+                                + "\n".join(f"  {p}" for p in problems))
+
+
+def _saved_items(plan_file: Path, saved: SavedPlan, b: Build, running: Mapping[str, str],
+                 keys: AppliedKeys) -> list[_Item]:
+    """The plan's changes; refused (exit 4) when its commands are not what greios computes
+    from its intended config and a router's (unchanged) running config."""
+    from greios.app.planfile import PlanMismatchError
+    from greios.app.planning import recompute_commands, redacted
+    from greios.deploy.fingerprint import fingerprint
+
+    problems: list[str] = []
     items: list[_Item] = []
     for r in saved.routers:
         text = running[r.router]
@@ -241,22 +260,26 @@ def _from_saved(plan_file: Path, note: Callable[[str], None], parallelism: int
                                 "computes from the plan's intended config and the routers' "
                                 "running configs (was the plan file edited?); nothing was "
                                 "applied; re-run plan:\n" + "\n".join(f"  {p}" for p in problems))
-    unverifiable: dict[str, str] = {}
-    changed = {i.router for i in items}
-    reads: dict[str, str | GreiosError] = {**running, **peer_running}
+    return items
+
+
+def _unverifiable_peers(b: Build, reads: Mapping[str, str | GreiosError],
+                        keys: AppliedKeys) -> dict[str, str]:
+    """Routers outside the apply whose end of a pair cannot be verified now, and why."""
+    from greios.app.planning import plan_for
+
+    out: dict[str, str] = {}
     for name, got in reads.items():
-        if name in changed:
-            continue
         if isinstance(got, GreiosError):
-            unverifiable[name] = f"{name}'s running config could not be read ({got})"
+            out[name] = f"{name}'s running config could not be read ({got})"
             continue
         entry = plan_for(b, name, got, applied=keys.for_router(name))
         if not entry.plan.is_empty:
             add, change, destroy = entry.plan.counts()
-            unverifiable[name] = (f"{name} is not in this apply and needs its own change "
-                                  f"({add} to add, {change} to change, {destroy} to destroy)"
-                                  f": plan and apply --site {entry.site} too")
-    return b, source, items, unverifiable
+            out[name] = (f"{name} is not in this apply and needs its own change "
+                         f"({add} to add, {change} to change, {destroy} to destroy)"
+                         f": plan and apply --site {entry.site} too")
+    return out
 
 
 def _peer_targets(changes: Sequence[RouterChange], b: Build, source: RunningSource

@@ -31,45 +31,59 @@ class FailOn(str, Enum):
     warning = "warning"
     never = "never"
 
+_PATHS = typer.Argument(
+    None, metavar="PATH",
+    help="Config files and/or directories (recursive: *.cfg *.conf *.ios *.txt and "
+         "extension-less files). Default: the inventory routers' snapshots.",
+    show_default=False,
+    )
+_FMT = typer.Option(
+    ReportFormat.table, "--format", "-f", help="Report format.", case_sensitive=False)
+_OUTPUT = typer.Option(
+    None, "--output", "-o",
+    help="Write the report to FILE and print a one-line summary to stderr.",
+    dir_okay=False)
+_FAIL_ON = typer.Option(
+    FailOn.error, "--fail-on",
+    help="Exit 3 when a finding at or above this severity remains (after --select, "
+         "--ignore and waivers); 'never' always exits 0.", case_sensitive=False)
+_SELECT = typer.Option(
+    [], "--select", help="Only these rules (IDs like SEC-001 or groups like SEC); repeatable.")
+_IGNORE = typer.Option(
+    [], "--ignore", help="Skip these rules (IDs or groups); repeatable.")
+_SITES = typer.Option(
+    Path("sites"), "--sites", "-s", help=SITES_HELP, envvar="GREIOS_SITES")
+_INTENDED = typer.Option(
+    False, "--intended",
+    help="Pre-change audit: audit what the routers will run after `greios apply` and "
+         "report what the change introduces and resolves.")
+_PLAN_FILE = typer.Option(
+    None, "--plan", help="Pre-change audit of a saved plan (`greios plan --out FILE`): "
+    "findings the plan introduces and resolves, for the change board.", dir_okay=False)
+_LIVE = typer.Option(
+    False, "--live", help="Without PATH: read the inventory routers' running configs "
+    "from the routers (napalm) instead of their snapshots.")
+_LAB = typer.Option(
+    False, "--lab", help="Without PATH: read the running configs from `greios lab`.")
+_ALLOW_EMPTY = typer.Option(
+    False, "--allow-empty", help="Audit PATH files even when one holds no IOS "
+    "configuration (by default such input is refused with exit 1, so a CI gate pointed "
+    "at the wrong file fails).")
+
+
 def audit(
-    paths: list[Path] = typer.Argument(
-        None, metavar="PATH",
-        help="Config files and/or directories (recursive: *.cfg *.conf *.ios *.txt and "
-             "extension-less files). Default: the inventory routers' snapshots.",
-        show_default=False,
-    ),
-    fmt: ReportFormat = typer.Option(
-        ReportFormat.table, "--format", "-f", help="Report format.", case_sensitive=False),
-    output: Path | None = typer.Option(
-        None, "--output", "-o",
-        help="Write the report to FILE and print a one-line summary to stderr.",
-        dir_okay=False),
-    fail_on: FailOn = typer.Option(
-        FailOn.error, "--fail-on",
-        help="Exit 3 when a finding at or above this severity remains (after --select, "
-             "--ignore and waivers); 'never' always exits 0.", case_sensitive=False),
-    select: list[str] = typer.Option(
-        [], "--select", help="Only these rules (IDs like SEC-001 or groups like SEC); repeatable."),
-    ignore: list[str] = typer.Option(
-        [], "--ignore", help="Skip these rules (IDs or groups); repeatable."),
-    sites: Path = typer.Option(
-        Path("sites"), "--sites", "-s", help=SITES_HELP, envvar="GREIOS_SITES"),
-    intended: bool = typer.Option(
-        False, "--intended",
-        help="Pre-change audit: audit what the routers will run after `greios apply` and "
-             "report what the change introduces and resolves."),
-    plan_file: Path | None = typer.Option(
-        None, "--plan", help="Pre-change audit of a saved plan (`greios plan --out FILE`): "
-        "findings the plan introduces and resolves, for the change board.", dir_okay=False),
-    live: bool = typer.Option(
-        False, "--live", help="Without PATH: read the inventory routers' running configs "
-        "from the routers (napalm) instead of their snapshots."),
-    lab: bool = typer.Option(
-        False, "--lab", help="Without PATH: read the running configs from `greios lab`."),
-    allow_empty: bool = typer.Option(
-        False, "--allow-empty", help="Audit PATH files even when one holds no IOS "
-        "configuration (by default such input is refused with exit 1, so a CI gate pointed "
-        "at the wrong file fails)."),
+    paths: list[Path] = _PATHS,
+    fmt: ReportFormat = _FMT,
+    output: Path | None = _OUTPUT,
+    fail_on: FailOn = _FAIL_ON,
+    select: list[str] = _SELECT,
+    ignore: list[str] = _IGNORE,
+    sites: Path = _SITES,
+    intended: bool = _INTENDED,
+    plan_file: Path | None = _PLAN_FILE,
+    live: bool = _LIVE,
+    lab: bool = _LAB,
+    allow_empty: bool = _ALLOW_EMPTY,
 ) -> None:
     """Audit GRE/IPsec running configs: rules, both tunnel ends, IPsec session verdicts.
 
