@@ -30,7 +30,7 @@ LAYERS: dict[str, int] = {
     # 2 pure core: text and models in, models out
     "greios.topology": 2, "greios.allocate": 2, "greios.overlay": 2, "greios.mtu": 2,
     "greios.secrets": 2, "greios.intent": 2, "greios.render": 2, "greios.devmodel": 2,
-    "greios.plan": 2, "greios.audit": 2, "greios.platforms": 2,
+    "greios.plan": 2, "greios.redact": 2, "greios.audit": 2, "greios.platforms": 2,
     # 3 application layer and I/O (device drivers, simulated routers, config sources)
     "greios.app": 3, "greios.starter": 3, "greios.deploy": 3,
     "greios.lab": 3, "greios.platforms.ios.lab": 3, "greios.platforms.ios.driver": 3,

@@ -12,7 +12,8 @@ import jinja2
 
 from greios.errors import TemplateError
 from greios.intent import RouterIntent
-from greios.secrets import REDACTED, Secret
+from greios.redact import REDACTED, comment_out_redacted
+from greios.secrets import Secret
 
 SecretMode = Literal["redact", "reveal", "ref"]
 
@@ -113,23 +114,6 @@ def render_router(intent: RouterIntent, *, secrets: SecretMode = "redact") -> st
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{_template_location(exc)}: {exc.message or exc}") from None
     return comment_out_redacted(text) if secrets == "redact" else text
-
-
-def comment_out_redacted(text: str) -> str:
-    """Turn every line that carries a redacted secret into an IOS comment (``! ...``).
-
-    IOS takes the rest of a ``pre-shared-key`` line as the key, so a pasted
-    ``pre-shared-key <redacted>`` would set the publicly known key ``<redacted>``
-    (docs/ios-fidelity.md #9). As a comment the line sets nothing: a pasted redacted render
-    leaves the key unset and IKE fails closed.
-    """
-    out = []
-    for line in text.splitlines(keepends=True):
-        if REDACTED in line:
-            body = line.lstrip(" ")
-            line = f"{line[: len(line) - len(body)]}! {body}"
-        out.append(line)
-    return "".join(out)
 
 
 def _template_location(exc: jinja2.TemplateError) -> str:

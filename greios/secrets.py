@@ -22,11 +22,11 @@ import yaml
 from greios.errors import SecretError, SecretFileError
 from greios.files import replace_file, write_private
 from greios.inventory.yamlsrc import display_path, load_yaml
+from greios.redact import REDACTED
 
 PSK_LENGTH = 40
 PSK_MIN = 32
 PSK_MAX = 128  # IOS keyring / isakmp key length limit
-REDACTED = "<redacted>"
 _ALPHABET = string.ascii_letters + string.digits
 REF_RE = re.compile(r"<secret:([a-z]+)/([A-Za-z0-9_.-]+(?:--[A-Za-z0-9_.-]+)?)>")
 PAIR_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*--[A-Za-z][A-Za-z0-9_.-]*$")

@@ -57,12 +57,7 @@ ALLOWED_CYCLES: set[frozenset[str]] = {
 }
 
 # Definitions made in more than one module (archstats.duplicated_definitions), by what.
-ALLOWED_DUPLICATES: dict[str, set[str]] = {
-    # the redaction marker: phase 2 brings one redaction module (#9 item 3)
-    "string '<redacted>'": {"greios.audit.report.redact.REDACTED",
-                            "greios.deploy.logscrub.REDACTED", "greios.plan.ownership.REDACTED",
-                            "greios.secrets.REDACTED"},
-}
+ALLOWED_DUPLICATES: dict[str, set[str]] = {}  # none left (#9 item 3: greios.redact)
 
 
 @pytest.fixture(scope="module")

@@ -201,7 +201,7 @@ def test_plan_of_generated_routers_round_trips(generated: list[tuple[str, str, s
 
 
 def test_secret_matcher_equals_the_regex_alternation() -> None:
-    from greios.audit.report.redact import REDACTED, SecretMatcher, scrub
+    from greios.redact import REDACTED, SecretMatcher, scrub
 
     def reference(text: str, secrets: set[str]) -> str:
         alternation = "|".join(re.escape(s) for s in sorted(secrets, key=len, reverse=True))
@@ -219,7 +219,7 @@ def test_secret_matcher_equals_the_regex_alternation() -> None:
 
 def test_report_scrub_equals_scrubbing_every_field() -> None:
     from greios.audit.model import AuditReport, Finding, Severity
-    from greios.audit.report.redact import REDACTED, SecretMatcher, scrub_report
+    from greios.redact import REDACTED, SecretMatcher, scrub_report
 
     rnd = random.Random(3)
     alphabet = "ab-_ $/.é1\n\t\"\\\x01u0"
@@ -234,15 +234,15 @@ def test_report_scrub_equals_scrubbing_every_field() -> None:
 
 
 def test_config_secrets_equals_the_line_by_line_scan(corpus_dir: Path) -> None:
-    from greios.audit.report.redact import _PATTERNS, config_secrets
+    from greios.redact import config_secrets, secret_patterns
 
     def reference(text: str) -> set[str]:
         found = set()
         for line in text.splitlines():
-            for pat in _PATTERNS:
+            for pat in secret_patterns():
                 m = pat.search(line)
-                if m and len(m.group(1)) >= 3:
-                    found.add(m.group(1))
+                if m and len(m["key"]) >= 3:
+                    found.add(m["key"])
         return found
 
     for _, text in _configs(corpus_dir):
@@ -258,7 +258,7 @@ def test_config_secrets_equals_the_line_by_line_scan(corpus_dir: Path) -> None:
 
 
 def test_secret_matcher_scales_with_the_text_not_the_secrets() -> None:
-    from greios.audit.report.redact import REDACTED, SecretMatcher
+    from greios.redact import REDACTED, SecretMatcher
 
     secrets = {f"Psk{i:05d}xYz" for i in range(20000)}
     m = SecretMatcher(secrets)

@@ -43,8 +43,8 @@ def run_audit(req: AuditRequest, *, fmt: str, fail_on: str, color: bool, width: 
               note: Note) -> AuditOutcome:
     """Audit what ``req`` names; the report rendered as ``fmt`` and its failing count."""
     from greios.audit.report import is_failing, render
-    from greios.audit.report.redact import config_secrets, scrub_output, scrub_report
     from greios.errors import GreiosError
+    from greios.redact import config_secrets, scrub_output, scrub_report
 
     select = list(req.select) or None
     ignore = list(req.ignore)

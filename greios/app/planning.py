@@ -279,7 +279,7 @@ def compute_plans(
     which other routers a change implies.
     """
     from greios.app.pipeline import build
-    from greios.audit.report.redact import config_secrets
+    from greios.redact import config_secrets
 
     b = build(sites_dir)
     if b.lock_written:
@@ -312,7 +312,7 @@ def recompute_commands(b: Build, router: str, intended: str, retired: str, runni
 
 def redacted(commands: Sequence[str]) -> tuple[str, ...]:
     """Commands as a plan file holds them: no key value, current or old, ever."""
-    from greios.plan.ownership import redact_line
+    from greios.redact import redact_line
 
     return tuple(c if REF_RE.search(c) else redact_line(c) for c in commands)
 
@@ -321,7 +321,7 @@ def to_saved(b: Build, entries: list[RouterPlanEntry], source: RunningSource) ->
     """The plan file's content. Key material from the running config (rollback lines, old
     values, a removed key) is redacted: only ``<secret:psk/..>`` references remain."""
     from greios.app.planfile import SavedLine, SavedObject, SavedTunnel
-    from greios.plan.ownership import redact_line
+    from greios.redact import redact_line
 
     routers = [
         SavedRouter(

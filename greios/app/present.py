@@ -38,7 +38,7 @@ def format_entries(entries: list[RouterPlanEntry], *, origin: str, color: bool =
 
 def plan_json(planned: Planned, source_name: str) -> dict[str, Any]:
     """``greios plan --json``: format ``greios-plan-json`` version 1 (keys redacted)."""
-    from greios.plan.ownership import redact_line
+    from greios.redact import redact_line
 
     entries = planned.entries
     add, change, destroy = totals(entries)

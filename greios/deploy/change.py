@@ -89,7 +89,7 @@ class Shared:
 
 def secret_values(commands: str, resolved: str) -> set[str]:
     """Tokens that ``resolve`` put in place of references (the secrets)."""
-    from greios.audit.report.redact import config_secrets
+    from greios.redact import config_secrets
 
     found = set(config_secrets([resolved]))
     a, b = commands.splitlines(), resolved.splitlines()

@@ -4,7 +4,7 @@ netmiko only filters its own password/secret from one logger; inline (TCL) trans
 the whole candidate config, PSKs included, to the channel and netmiko logs that at DEBUG.
 :data:`SCRUBBER` is a :class:`logging.Filter` attached to the napalm / netmiko / paramiko /
 scp / greios loggers that replaces every secret value known to an open session with
-``<redacted>``.
+``<redacted>`` (:func:`greios.redact.scrub_text`).
 """
 
 from __future__ import annotations
@@ -14,19 +14,11 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 
-REDACTED = "<redacted>"
+from greios.redact import scrub_text
+
 _PREFIXES = ("napalm", "netmiko", "paramiko", "scp", "greios")
 
-
-def scrub_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each secret (longest first) with ``<redacted>``.
-
-    >>> scrub_text("key abc123 and abc", ["abc123"])
-    'key <redacted> and abc'
-    """
-    for value in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(value, REDACTED)
-    return text
+__all__ = ("SCRUBBER", "scrub_text")
 
 
 class _Scrubber(logging.Filter):

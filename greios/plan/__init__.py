@@ -5,7 +5,7 @@ Pure modules (text in, data out); the CLI and saved plans build on :func:`plan_r
 
 from __future__ import annotations
 
-from greios.plan.ownership import default_secret_equal, redact_line
+from greios.plan.ownership import default_secret_equal
 from greios.plan.present import format_commands, format_plan
 from greios.plan.remediation import (
     LineChange,
@@ -14,6 +14,7 @@ from greios.plan.remediation import (
     apply_commands,
     plan_router,
 )
+from greios.redact import redact_line
 
 __all__ = (
     "LineChange",

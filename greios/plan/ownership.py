@@ -1,4 +1,4 @@
-"""What greios owns in a router's config, key lines and redaction.
+"""What greios owns in a router's config, and its key lines (redaction: :mod:`greios.redact`).
 
 Ownership model (data-driven, see :mod:`greios.platforms.ios.rules`):
 
@@ -34,22 +34,21 @@ from greios.platforms.ios.rules import (
     GREIOS_PREFIX,
     KEY_LINES,
     NORMALISE,
-    OTHER_SECRETS,
     WHOLE_OWNED_KINDS,
     greios_driver,
     object_kind,
 )
+from greios.redact import redact_line
 
 if TYPE_CHECKING:
     from hier_config import HConfig
     from hier_config.child import HConfigChild
 
-REDACTED = "<redacted>"
 SecretEqual = Callable[[str, str], bool]
 Key = tuple[str, str]  # (kind, name) of a top-level object
 
 
-# --- keys and redaction -------------------------------------------------------------------
+# --- key lines ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -87,35 +86,6 @@ def default_secret_equal(running_line: str, intended_line: str) -> bool:
     if run_type in ("6", "7") and want_type is None:
         return True
     return (run_type, run.key) == (want_type, want.key)
-
-
-#: :data:`KEY_LINES` and :data:`OTHER_SECRETS` each need one of these (case-sensitive) words
-_MAY_HOLD_SECRET = re.compile(r"key|password|secret|community").search
-
-
-def redact_line(line: str) -> str:
-    """Replace key material in one config line with ``<redacted>``.
-
-    >>> redact_line("  pre-shared-key local 0 Sup3r")
-    '  pre-shared-key local <redacted>'
-    >>> redact_line("crypto isakmp key 6 HASH address 10.0.0.1")
-    'crypto isakmp key <redacted> address 10.0.0.1'
-    >>> redact_line(" tunnel destination 10.0.0.1")
-    ' tunnel destination 10.0.0.1'
-    """
-    if not _MAY_HOLD_SECRET(line):
-        return line  # every key/secret pattern needs one of these words
-    if (k := parse_key_line(line)) is not None:
-        return f"{k.pre}{REDACTED}{k.post}"
-    for rx in OTHER_SECRETS:
-        if m := rx.match(line):
-            return f"{m['pre']}{REDACTED}{m['post']}"
-    return line
-
-
-def redact_text(text: str) -> str:
-    """:func:`redact_line` over every line of ``text``."""
-    return "\n".join(redact_line(line) for line in text.split("\n"))
 
 
 # --- parsing and normalisation ------------------------------------------------------------

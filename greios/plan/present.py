@@ -2,14 +2,14 @@
 
 Nothing here ever prints key material: object lines are redacted by the engine and
 :func:`format_commands` runs every command through
-:func:`greios.plan.ownership.redact_line` again.
+:func:`greios.redact.redact_line` again.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from greios.plan.ownership import redact_line
+from greios.redact import redact_line
 
 if TYPE_CHECKING:
     from greios.plan.remediation import LineChange, ObjectChange, RouterPlan

@@ -37,7 +37,6 @@ from greios.plan.ownership import (
     owned_view,
     parse_config,
     parse_key_line,
-    redact_line,
     relevant_text,
     top_key,
 )
@@ -48,6 +47,7 @@ from greios.platforms.ios.rules import (
     no_last_depths,
     object_kind,
 )
+from greios.redact import redact_line
 
 if TYPE_CHECKING:
     from hier_config import HConfig

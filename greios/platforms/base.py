@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    import re
+
     from greios.devmodel.model import DeviceConfig
 
 
@@ -31,6 +33,10 @@ class Platform(Protocol):
     display_name: str
     #: sub-directory of ``templates/`` holding this platform's templates (may be unused)
     templates: str
+    #: config lines that hold a secret: regexes whose group ``key`` (``search``) is the
+    #: secret, each needing one of :data:`greios.redact.HINT_WORDS` (the redaction
+    #: machinery is :mod:`greios.redact`; a platform only says where its secrets are)
+    secret_patterns: tuple[re.Pattern[str], ...]
 
     def parse(self, text: str) -> DeviceConfig:
         """Running-config text (as the device shows it) -> the shared device model."""

@@ -9,7 +9,7 @@ import pytest
 
 from greios.audit.model import AuditReport, Finding, Severity
 from greios.audit.report import FORMATS, render
-from greios.audit.report.redact import REDACTED, config_secrets, scrub, scrub_output
+from greios.redact import REDACTED, config_secrets, scrub, scrub_output
 
 CONFIG = """hostname r1
 enable secret 5 $1$abcd$HashHashHash
@@ -67,7 +67,7 @@ def test_scrub_output_keeps_each_format_valid(fmt: str) -> None:
 
 
 def test_scrub_report_before_rendering_survives_folding() -> None:
-    from greios.audit.report.redact import scrub_report
+    from greios.redact import scrub_report
 
     secret = "VeryLongSecretWithoutSpaces" * 4
     rep = AuditReport(findings=[Finding(rule="SEC-014", severity=Severity.WARNING, device="r1",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from greios.plan import format_commands, format_plan, plan_router
-from greios.plan.ownership import redact_line
+from greios.redact import redact_line
 
 CASES = Path(__file__).parent / "cases"
 UPDATE = os.environ.get("GREIOS_UPDATE_GOLDEN") == "1"

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from greios.platforms.ios.rules import SECRET_LINES
+
 if TYPE_CHECKING:
     from greios.devmodel.model import DeviceConfig
 
@@ -26,6 +28,7 @@ class IosPlatform:
     name = "ios"
     display_name = "Cisco IOS / IOS-XE"
     templates = "ios"
+    secret_patterns = SECRET_LINES
 
     def parse(self, text: str) -> DeviceConfig:
         from greios.platforms.ios.config import parse_config

@@ -279,7 +279,7 @@ class DeviceSession:
         """Check archive (+ no foreign pending commit), SCP server, file prompt, login
         privilege and flash space; decide SCP or inline transfer (docs/ios-prerequisites.md).
         """
-        from greios.audit.report.redact import config_secrets
+        from greios.redact import config_secrets
 
         running = self._running if self._running is not None else self.get_running()
         self.add_secrets(sorted(config_secrets([running])))
@@ -400,7 +400,7 @@ class DeviceSession:
 
     def load_merge(self, config: str) -> None:
         """Copy ``config`` (``end`` appended if missing) to the router's merge file."""
-        from greios.audit.report.redact import config_secrets
+        from greios.redact import config_secrets
 
         text = _with_end(config)
         self.add_secrets(sorted(config_secrets([text])))
@@ -485,7 +485,7 @@ class DeviceSession:
 
     def replace(self, config: str) -> None:
         """Replace the whole running config with ``config`` and commit (no revert timer)."""
-        from greios.audit.report.redact import config_secrets
+        from greios.redact import config_secrets
 
         text = _with_end(config)
         self.add_secrets(sorted(config_secrets([text])))

@@ -204,17 +204,33 @@ KEY_LINES: tuple[re.Pattern[str], ...] = (
     ),
 )
 
-#: other secrets that may sit next to greios lines (never pushed by greios, but redacted
-#: in anything shown to a human)
-OTHER_SECRETS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^(?P<pre>.*\b(?:password|secret)\s+(?:[0-9]\s+)?)(?P<key>\S+)(?P<post>.*)$"),
-    re.compile(
-        r"^(?P<pre>\s*(?:tacacs-server|radius-server) .*\bkey\s+(?:[0-9]\s+)?)"
-        r"(?P<key>\S+)(?P<post>.*)$"
-    ),
-    re.compile(r"^(?P<pre>\s*key(?:-string)?\s+(?:[0-9]\s+)?)(?P<key>\S+)(?P<post>.*)$"),
-    re.compile(r"^(?P<pre>\s*snmp-server community )(?P<key>\S+)(?P<post>.*)$"),
-)
+_TYPE = r"(?:[0-9]\s+)?"
+_KEY_TYPE = r"(?:(?P<type>[0-9])\s+)?"  # a key line's type goes with the key when redacted
+#: Every line of an IOS config that holds a secret (the platform's contribution to
+#: :mod:`greios.redact`): group ``key`` of a ``search`` is the secret (with ``type``, when
+#: the pattern has one, redacted along), the rest of the line is not. Case-insensitive;
+#: each pattern needs one of :data:`greios.redact.HINT_WORDS`. The three key-line forms
+#: come first (``no`` forms included: plan commands negate them).
+SECRET_LINES: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
+    # crypto isakmp key [0|6|7] KEY address|hostname ...
+    rf"^\s*(?:no\s+)?crypto\s+isakmp\s+key\s+{_KEY_TYPE}(?P<key>\S+)\s+(?:address|hostname)\b",
+    # keyring (IKEv1): pre-shared-key address|hostname X [mask] key [type] KEY
+    rf"^\s*(?:no\s+)?pre-shared-key\s+(?:address|hostname)\s+.*?\bkey\s+{_KEY_TYPE}"
+    rf"(?P<key>\S+)\s*$",
+    # IKEv2 keyring peer / profile: pre-shared-key [local|remote] [type] KEY
+    rf"^\s*(?:no\s+)?pre-shared-key\s+(?:local\s+|remote\s+)?{_KEY_TYPE}(?P<key>\S+)\s*$",
+    # passwords and secrets: username/enable/line/tacacs/radius/ntp/bgp neighbor/snmp
+    rf"\b(?:password|secret)\s+{_TYPE}(?P<key>\S+)",
+    rf"^\s*(?:tacacs-server|radius-server|server-private).*?\bkey\s+{_TYPE}(?P<key>\S+)",
+    # the type-6 master key: key config-key password-encrypt KEY
+    r"^\s*key\s+config-key\s+password-encrypt\s+(?P<key>\S+)",
+    rf"^\s*key\s+{_TYPE}(?P<key>\S+)\s*$",
+    rf"^\s*key-string\s+{_TYPE}(?P<key>\S+)",
+    r"^\s*ntp\s+authentication-key\s+\d+\s+\S+\s+(?P<key>\S+)",
+    r"^\s*snmp-server\s+community\s+(?P<key>\S+)",
+    r"^\s*ip\s+ospf\s+(?:message-digest-key\s+\d+\s+md5|authentication-key)\s+"
+    rf"{_TYPE}(?P<key>\S+)",
+))
 
 
 #: compiled once: (kind, pattern) in :data:`OBJECT_KINDS` order

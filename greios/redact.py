@@ -1,52 +1,98 @@
-"""Last line of defence: find secrets in config texts and scrub them from rendered reports.
+"""Redaction, the one module: the ``<redacted>`` marker, secret lines, scrubbing.
 
-The engine never puts a secret in a finding; this guard makes sure that stays true for the
-files a user sees even if a rule quotes a config line carelessly. Secrets are matched as
-whole tokens and replaced by ``<redacted>``.
+Three jobs, one vocabulary:
+
+* **secret lines** (:func:`redact_line`, :func:`redact_text`, :func:`config_secrets`): which
+  part of a config line is a secret. The patterns come from the platforms
+  (``PLATFORM.secret_patterns``, see :mod:`greios.platforms.base`): regexes whose group 1
+  is the secret; every pattern needs one of :data:`HINT_WORDS`, so lines without any are
+  skipped cheaply;
+* **scrubbing** known secret values out of texts and structured reports
+  (:class:`SecretMatcher`, :func:`scrub`, :func:`scrub_output`, :func:`scrub_report`): whole
+  tokens, in time linear in the text whatever the number of secrets;
+* **logs** (:func:`scrub_text`): every occurrence, also inside a longer token (a device
+  session's own few secrets, in one log message).
+
+:func:`comment_out_redacted` keeps a redacted render from setting the key ``<redacted>``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from greios.audit.model import AuditReport
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 REDACTED = "<redacted>"
 
-_TYPE = r"(?:[0-9]\s+)?"
-_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
-    # crypto isakmp key [0|6|7] KEY address|hostname ...
-    rf"^\s*crypto\s+isakmp\s+key\s+{_TYPE}(\S+)\s+(?:address|hostname)\b",
-    # keyring (IKEv1): pre-shared-key address|hostname X [mask] key [type] KEY
-    rf"^\s*pre-shared-key\s+(?:address|hostname)\s+.*?\bkey\s+{_TYPE}(\S+)\s*$",
-    # IKEv2 keyring peer / profile: pre-shared-key [local|remote] [type] KEY
-    rf"^\s*pre-shared-key\s+(?:local\s+|remote\s+)?{_TYPE}(\S+)\s*$",
-    # passwords and secrets: username/enable/line/tacacs/radius/ntp/bgp neighbor/snmp
-    rf"\b(?:password|secret)\s+{_TYPE}(\S+)",
-    rf"^\s*(?:tacacs-server|radius-server|server-private).*?\bkey\s+{_TYPE}(\S+)",
-    rf"^\s*key\s+{_TYPE}(\S+)\s*$",
-    r"^\s*key-string\s+(?:[0-9]\s+)?(\S+)",
-    r"^\s*ntp\s+authentication-key\s+\d+\s+\S+\s+(\S+)",
-    r"^\s*snmp-server\s+community\s+(\S+)",
-    r"^\s*ip\s+ospf\s+(?:message-digest-key\s+\d+\s+md5|authentication-key)\s+"
-    r"(?:[0-9]\s+)?(\S+)",
-))
+#: every secret pattern needs one of these words (case-insensitive)
+HINT_WORDS = ("key", "password", "secret", "community")
+_HINT = re.compile("|".join(HINT_WORDS), re.IGNORECASE)
+_HINT_LOWER = re.compile("|".join(HINT_WORDS))
+#: line boundaries of str.splitlines other than "\n"
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
-#: every pattern needs one of these words (case-insensitive): lines without any are skipped
-_HINT = re.compile(r"key|password|secret|community", re.IGNORECASE)
+# --- secret lines -------------------------------------------------------------------------
 
 
-def config_secrets(texts: Iterable[str]) -> set[str]:
-    """Every secret-looking value in the config texts.
+@cache
+def secret_patterns() -> tuple[re.Pattern[str], ...]:
+    """The secret-line patterns of every registered platform (registry order, no repeats)."""
+    from greios.platforms import REGISTRY, get
+
+    out: dict[str, re.Pattern[str]] = {}
+    for name in dict.fromkeys(REGISTRY):
+        for rx in get(name).secret_patterns:
+            out.setdefault(f"{rx.flags}:{rx.pattern}", rx)
+    return tuple(out.values())
+
+
+def _may_hold_secret(line: str) -> bool:
+    if line.isascii():
+        return _HINT_LOWER.search(line.lower()) is not None
+    return _HINT.search(line) is not None
+
+
+def redact_line(line: str) -> str:
+    """Replace the secret in one config line with ``<redacted>`` (the first pattern that
+    finds one decides; a key line's type digit goes with its key).
+
+    >>> redact_line("  pre-shared-key local 0 Sup3r")
+    '  pre-shared-key local <redacted>'
+    >>> redact_line("crypto isakmp key 6 HASH address 10.0.0.1")
+    'crypto isakmp key <redacted> address 10.0.0.1'
+    >>> redact_line(" tunnel destination 10.0.0.1")
+    ' tunnel destination 10.0.0.1'
+    """
+    if not _may_hold_secret(line):
+        return line
+    for rx in secret_patterns():
+        if m := rx.search(line):
+            start = m.start("type") if "type" in rx.groupindex and m["type"] else m.start("key")
+            return f"{line[:start]}{REDACTED}{line[m.end('key'):]}"
+    return line
+
+
+def redact_text(text: str) -> str:
+    """:func:`redact_line` over every line of ``text``."""
+    return "\n".join(redact_line(line) for line in text.split("\n"))
+
+
+def config_secrets(texts: Iterable[str],
+                   patterns: Iterable[re.Pattern[str]] | None = None) -> set[str]:
+    """Every secret-looking value (3 characters or more) in the config texts.
 
     >>> sorted(config_secrets(["crypto isakmp key S3cret-Key address 192.0.2.1",
     ...                        " pre-shared-key local 0 Another1"]))
     ['Another1', 'S3cret-Key']
     """
+    rxs = secret_patterns() if patterns is None else tuple(patterns)
     found: set[str] = set()
     hint = _HINT.search
     lines: set[str] = set()  # each distinct line once (many repeat across routers)
@@ -54,10 +100,10 @@ def config_secrets(texts: Iterable[str]) -> set[str]:
         lines.update(_hinted_lines(text) if _OTHER_BREAKS.search(text) is None
                      else [line for line in text.splitlines() if hint(line) is not None])
     for line in lines:
-        for pat in _PATTERNS:
+        for pat in rxs:
             m = pat.search(line)
-            if m and len(m.group(1)) >= 3:
-                found.add(m.group(1))
+            if m and len(m["key"]) >= 3:
+                found.add(m["key"])
     return found
 
 
@@ -81,6 +127,7 @@ def _hinted_lines(text: str) -> list[str]:
 _HINT_LOWER = re.compile(r"key|password|secret|community")
 #: line boundaries of str.splitlines other than "\n"
 _OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
 
 
 _RUN = re.compile(r"[\w-]+")
@@ -232,9 +279,10 @@ def scrub_output(text: str, secrets: Iterable[str], fmt: str) -> str:
     return SecretMatcher(variants).sub(text, replacement)
 
 
-def scrub_report(report: AuditReport, secrets: Iterable[str]) -> AuditReport:
-    """A copy of ``report`` with every secret in every text field replaced (before rendering,
-    so writers that wrap or fold text cannot split a secret across lines)."""
+def scrub_report(report: M, secrets: Iterable[str]) -> M:
+    """A copy of a structured report (a pydantic model) with every secret in every text
+    field replaced (before rendering, so writers that wrap or fold text cannot split a
+    secret across lines); the report itself when nothing needs scrubbing."""
     matcher = SecretMatcher(secrets)  # built once for the whole report
     if not matcher:
         return report
@@ -256,5 +304,40 @@ def scrub_report(report: AuditReport, secrets: Iterable[str]) -> AuditReport:
         return value
 
     data = walk(report.model_dump(mode="json"))
-    # nothing to scrub (the usual case: rules never quote secrets): the report as it is
-    return AuditReport.model_validate(data) if changed else report
+    return type(report).model_validate(data) if changed else report
+
+
+# --- logs and renders ---------------------------------------------------------------------
+
+
+def scrub_text(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of each secret (longest first) with ``<redacted>``, also
+    inside a longer token: for log messages, where a device session's few secrets may sit
+    in escaped or joined text.
+
+    >>> scrub_text("key abc123 and abc", ["abc123"])
+    'key <redacted> and abc'
+    """
+    for value in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(value, REDACTED)
+    return text
+
+
+def comment_out_redacted(text: str) -> str:
+    """Turn every line that carries a redacted secret into an IOS-style comment (``! ...``).
+
+    IOS takes the rest of a ``pre-shared-key`` line as the key, so a pasted
+    ``pre-shared-key <redacted>`` would set the publicly known key ``<redacted>``
+    (docs/ios-fidelity.md #9). As a comment the line sets nothing: a pasted redacted render
+    leaves the key unset and IKE fails closed.
+
+    >>> comment_out_redacted(" pre-shared-key <redacted>\\n ip mtu 1400\\n")
+    ' ! pre-shared-key <redacted>\\n ip mtu 1400\\n'
+    """
+    out = []
+    for line in text.splitlines(keepends=True):
+        if REDACTED in line:
+            body = line.lstrip(" ")
+            line = f"{line[: len(line) - len(body)]}! {body}"
+        out.append(line)
+    return "".join(out)
