@@ -49,9 +49,6 @@ ALLOWED_CYCLES: set[frozenset[str]] = {
     frozenset({"greios.audit.catalog", "greios.audit.rules.crypto", "greios.audit.rules.gre",
                "greios.audit.rules.mtu", "greios.audit.rules.pair", "greios.audit.rules.ref",
                "greios.audit.rules.routing"}),
-    # inside the simulated IOS router: dissolved by the platform seam (phase 2)
-    frozenset({"greios.platforms.ios.lab.device", "greios.lab.network", "greios.lab.tunnels"}),
-    frozenset({"greios.platforms.ios.lab.exec_cmds", "greios.platforms.ios.lab.session"}),
     # the staged apply (apply-scaling work, #13): phase 2
     frozenset({"greios.deploy.run", "greios.deploy.staged_run"}),
 }

@@ -14,7 +14,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from greios.lab.network import IfView
+    from greios.lab.views import IfView
     from greios.platforms.ios.lab.device import Device
 
 try:  # pragma: no branch - depends on the checkout
@@ -95,10 +95,9 @@ def negotiation_status(dev: Device, ifname: str, peer: Device, peer_if: str) -> 
 
 
 def _protected(dev: Device, ifname: str) -> bool:
-    from greios.lab.network import interfaces_raw
-
-    return any(v.name == ifname and v.tunnel is not None and v.tunnel.protection is not None
-               for v in interfaces_raw(dev))
+    return any(node.text == f"interface {ifname}"
+               and any(c.text.startswith("tunnel protection ") for c in node.children)
+               for node in dev.running.children)
 
 
 def transform_words(dev: Device, profile: str) -> list[str] | None:

@@ -11,14 +11,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from greios.lab.faults import Faults
 from greios.platforms.ios.configtree import Node, parse_config, render_config
 from greios.platforms.ios.lab.flash import Flash
-
-if TYPE_CHECKING:
-    from greios.lab.network import LabNetwork
 
 DEFAULT_USERNAME = "greios"
 DEFAULT_PASSWORD = "greios-lab"  # noqa: S105 - documented lab-only default
@@ -49,7 +46,9 @@ class Device:
     time_scale: float = 60.0  # seconds per IOS minute (revert timer); tests use less
     serial: str = "9SIMLAB0001"
     boot_time: float = field(default_factory=time.time)
-    network: LabNetwork | None = None
+    #: the :class:`greios.lab.network.LabNetwork` this router is part of (set by it; typed
+    #: loosely so the platform's device does not depend on the generic lab network)
+    network: Any = None
     name: str = ""
     on_change: Callable[[Device], None] | None = None
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)

@@ -6,14 +6,26 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from greios.platforms.ios.configtree import apply_lines, diff_lines, parse_config, render_config
 from greios.platforms.ios.lab import shows
 from greios.platforms.ios.lab.flash import FlashError, flash_name
 
 if TYPE_CHECKING:
-    from greios.platforms.ios.lab.session import CliSession
+    from greios.platforms.ios.lab.device import Device
+
+
+class CliSession(Protocol):
+    """What the exec commands need of a CLI session (:class:`.session.CliSession`)."""
+
+    device: Device
+    username: str
+    mode: str
+
+    def caret(self, words: list[str], index: int) -> str: ...
+
+    def reset_config_sessions(self) -> None: ...
 
 INVALID = "% Invalid input detected at '^' marker.\n"
 
@@ -231,6 +243,9 @@ def _merge_file(s: CliSession, name: str) -> str:
         raise DropConnectionError
     out = []
     for line, err in errors:
+        if err.message:  # IOS's own refusal text (undefined reference, in use)
+            out.append(err.message)
+            continue
         out.append(line)
         out.append(" " * err.position + "^")
         out.append(INVALID.rstrip("\n"))

@@ -6,7 +6,8 @@ import re
 import time
 from ipaddress import IPv4Address
 
-from greios.lab.network import IfView, interfaces, lookup
+from greios.lab.network import interfaces, lookup
+from greios.lab.views import IfView
 from greios.platforms.ios.configtree import Node, iter_lines
 from greios.platforms.ios.lab.device import Device
 
