@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from greios.allocate import Allocation, AllocationResult, write_lock
@@ -31,6 +32,16 @@ class Build:
     @property
     def active(self) -> list[Allocation]:
         return self.allocation.active
+
+    @cached_property
+    def tunnel_numbers(self) -> dict[str, dict[str, int]]:
+        """router -> pair key -> the number of its (first) tunnel of that pair."""
+        out: dict[str, dict[str, int]] = {}
+        for name, intent in self.intents.items():
+            numbers = out[name] = {}
+            for t in intent.tunnels:
+                numbers.setdefault(t.pair, t.number)
+        return out
 
     def render(self, router: str, *, secrets: SecretMode = "redact") -> str:
         return render_router(self.intents[router], secrets=secrets)

@@ -72,12 +72,12 @@ def applied_digests(intended: str, store: SecretStore) -> dict[str, str]:
 def retired_text(b: Build, router: str) -> str:
     """What greios rendered for pairs of ``router`` that left the inventory."""
     inv = b.inventory
-    names = {r.name for r in inv.routers}
     gone: list[Allocation] = [
         a for a in b.allocation.retired if router in (a.a, a.b)
     ]
     if not gone:
         return ""
+    names = {r.name for r in inv.routers}
     renderable = [a for a in gone if a.a in names and a.b in names]
     text = ""
     if renderable:
@@ -112,12 +112,13 @@ def plan_for(b: Build, router: str, running: str, *,
 def tunnel_checks(b: Build, router: str) -> list[TunnelCheck]:
     """What to verify after applying ``router``: each tunnel, its peer and DF ping size."""
     tunnels: list[TunnelCheck] = []
+    active = b.allocation.active_by_key
     for t in b.intents[router].tunnels:
-        alloc = next(a for a in b.active if a.key == t.pair)
+        alloc = active[t.pair]
         peer_if = f"Tunnel{t.number}"
         if t.peer in b.intents:
-            peer_if = next((f"Tunnel{p.number}" for p in b.intents[t.peer].tunnels
-                            if p.pair == t.pair), peer_if)
+            number = b.tunnel_numbers[t.peer].get(t.pair)
+            peer_if = peer_if if number is None else f"Tunnel{number}"
         tunnels.append(TunnelCheck(
             interface=f"Tunnel{t.number}", peer=t.peer,
             peer_address=str(alloc.address_of(t.peer)), ping_size=t.ip_mtu,
