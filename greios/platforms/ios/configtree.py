@@ -20,13 +20,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from greios.platforms.ios.display import interface_display, ip_display
 from greios.platforms.ios.grammar import (
+    BUILTIN,
     EXIT_WORDS,
+    IN_USE,
     PROMPTS,
+    REFS,
     Rule,
     find_rule,
     known_first_word,
     prefix_rule,
+    transform_error,
 )
 
 _SKIP = re.compile(
@@ -162,12 +167,26 @@ def iter_lines(root: Node) -> Iterator[str]:
 
 
 class ConfigLineError(Exception):
-    """A typed line the grammar rejects (rendered as the IOS caret error)."""
+    """A typed line the grammar rejects (rendered as the IOS caret error).
+
+    ``message`` is set when IOS answers with its own text instead of the caret
+    (:class:`ConfigRefusedError`)."""
+
+    message: str | None = None
 
     def __init__(self, line: str, position: int = 0) -> None:
         super().__init__(line)
         self.line = line
         self.position = position
+
+
+class ConfigRefusedError(ConfigLineError):
+    """A valid command IOS refuses with a message: an undefined reference, or deleting an
+    object still in use (grammar ``REFS`` / ``IN_USE``)."""
+
+    def __init__(self, line: str, message: str) -> None:
+        super().__init__(line, 0)
+        self.message = message
 
 
 def caret_error(line: str, position: int, indent: int = 0) -> str:
@@ -182,23 +201,12 @@ def mode_of(parent_mode: str, header: str) -> str:
     return "unknown"
 
 
-def _canonical_interface(name: str) -> str:
-    from netutils.interface import canonical_interface_name
-
-    m = re.fullmatch(r"(?i)(tu|tun|tunnel|lo|loopback)(\d.*)", name)
-    if m:
-        return ("Tunnel" if m.group(1).lower().startswith("tu") else "Loopback") + m.group(2)
-    try:
-        return str(canonical_interface_name(name))
-    except Exception:  # netutils raises on odd names: keep as typed
-        return name
-
-
-_IF_HEADER = re.compile(r"^(interface|tunnel source)\s+(\S+)(.*)$", re.I)
+_IF_HEADER = re.compile(r"^(interface|tunnel source|ip unnumbered)\s+(\S+)(.*)$", re.I)
 
 
 def normalize(line: str) -> str:
-    """IOS normalisations of a typed line (collapsed blanks, canonical names, `encr`)."""
+    """IOS normalisations of a typed line that hold in every mode (collapsed blanks, full
+    interface names, ACL sequence numbers); the mode-aware ones are :func:`display`."""
     low = line.lower()
     if ("key" in low or "secret" in low or "password" in low or "community" in low
             or not line.isascii()):
@@ -210,15 +218,58 @@ def _normalize(line: str) -> str:
     line = " ".join(line.split())
     m = _IF_HEADER.match(line)
     if m and not re.match(r"^\d+\.\d+\.\d+\.\d+$", m.group(2)):
-        line = f"{m.group(1).lower()} {_canonical_interface(m.group(2))}{m.group(3)}"
-    if line.startswith("encryption ") and re.fullmatch(r"encryption (des|3des|aes( \d+)?)", line):
-        line = "encr " + line[len("encryption "):]
+        line = f"{m.group(1).lower()} {interface_display(m.group(2))}{m.group(3)}"
     if re.match(r"\d+ (permit|deny|remark) ", line):  # ACL sequence numbers are not shown
         line = line.split(" ", 1)[1]
     return line
 
 
 _normalize_cached = lru_cache(maxsize=1 << 16)(_normalize)
+
+_V6_TOKEN = re.compile(r"(?<![\w:.])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}"
+                       r"(?:/\d{1,3})?)(?![\w:.])")
+_KEY_TYPE_0 = (
+    ("ikev2-keyring-peer", re.compile(r"^(pre-shared-key(?: local| remote)?) 0 ")),
+    ("keyring", re.compile(r"^(pre-shared-key (?:address|hostname) .*? key) 0 ")),
+    ("global", re.compile(r"^(crypto isakmp key) 0 ")),
+)
+_MASKLESS = (
+    ("ikev2-profile", re.compile(r"^match identity remote address \d+\.\d+\.\d+\.\d+$")),
+    ("isakmp-profile", re.compile(r"^match identity address \d+\.\d+\.\d+\.\d+$")),
+)
+
+
+def display(mode: str, line: str) -> str:
+    """How IOS shows ``line`` typed in ``mode`` (docs/ios-fidelity.md rows 5, 13, 14).
+
+    ``encryption`` becomes ``encr`` in ISAKMP policies only (an IKEv2 proposal keeps
+    ``encryption 3des``); a typed key type ``0`` is dropped; IPv4 ``match identity`` lines
+    get their host mask; IPv6 literals are upper-case (never inside a key line's key).
+
+    >>> display("isakmp-policy", "encryption aes 256"), display("ikev2-proposal",
+    ...     "encryption 3des")
+    ('encr aes 256', 'encryption 3des')
+    >>> display("if", "ipv6 address 2001:db8:acad:a::1/64")
+    'ipv6 address 2001:DB8:ACAD:A::1/64'
+    """
+    if mode == "isakmp-policy" and line.startswith("encryption "):
+        return "encr " + line[len("encryption "):]
+    for m_mode, rx in _KEY_TYPE_0:
+        if m_mode == mode and rx.match(line):
+            return rx.sub(r"\1 ", line, count=1)
+    for m_mode, rx in _MASKLESS:
+        if m_mode == mode and rx.match(line):
+            return line + " 255.255.255.255"
+    if ":" in line and not line.startswith(("description ", "remark ")):
+        return _upper_ipv6(line)
+    return line
+
+
+def _upper_ipv6(line: str) -> str:
+    if "key" in line.lower():  # never touch a key: only the address after `address ipv6`
+        m = re.match(r"^(.*?\baddress ipv6 )(\S+)(.*)$", line)
+        return m.group(1) + ip_display(m.group(2)) + m.group(3) if m else line
+    return _V6_TOKEN.sub(lambda m: ip_display(m.group(1)), line)
 
 
 def _insert_top(root: Node, node: Node) -> None:
@@ -414,8 +465,11 @@ class ConfigApplier:
     """
 
     def __init__(self, root: Node, reject: Iterable[re.Pattern[str]] = (), *,
-                 indexed: bool = False) -> None:
+                 indexed: bool = False, vrf_refs: bool = True) -> None:
         self.root = root
+        #: check that named VRFs exist (off where ``root`` is a subset of a running config
+        #: that leaves VRF definitions out: the planner's future config)
+        self.vrf_refs = vrf_refs
         self.stack: list[_Frame] = [_Frame(root, "global")]
         self.reject = list(reject)
         self.banner: Node | None = None
@@ -467,9 +521,73 @@ class ConfigApplier:
             rule = self._find_rule(self.stack[depth].mode, line)
             if rule is not None:
                 del self.stack[depth + 1:]
-                self._add(self.stack[depth], rule, line)
+                frame = self.stack[depth]
+                line = self._strict(frame.mode, line)
+                if line:
+                    self._add(frame, rule, line)
+                    self._after_add(frame, rule)
                 return True
         raise ConfigLineError(line, self._error_position(line))
+
+    # -- IOS strictness: display, transform sets, references, in-use deletes -------------
+
+    def _strict(self, mode: str, line: str) -> str:
+        """``line`` as IOS stores it, or an error IOS gives for it ("" = store nothing)."""
+        line = display(mode, line)
+        if mode == "global" and line.startswith("crypto ipsec transform-set "):
+            words = line.split(" ")
+            bad = transform_error(words[4:])
+            if len(words) < 5 or bad is not None:
+                at = min(4 + (bad or 0), len(words) - 1)
+                raise ConfigLineError(line, len(" ".join(words[:at])) + 1)
+        if mode == "if" and line.lower() == "tunnel mode gre ip":  # the default: hidden (R14)
+            self._apply_no("tunnel mode")
+            return ""
+        for ref in REFS:
+            if ref.mode != mode or (ref.vrf and not self.vrf_refs):
+                continue
+            m = ref.regex.fullmatch(line)
+            if m is None:
+                continue
+            for name in m.group(1).split():
+                if not self._has_object(ref.targets, name):
+                    raise ConfigRefusedError(line, ref.message.format(name=name))
+        return line
+
+    def _after_add(self, frame: _Frame, rule: Rule) -> None:
+        """IOS shows ` mode tunnel` under a transform set without a mode (R1, row 1)."""
+        if rule.opens == "transform-set":
+            node = self.stack[-1].node
+            if not any(c.text.startswith("mode ") for c in node.children):
+                self._place(node, Node("mode tunnel"), at=0)
+
+    def _top_starting(self, prefix: str) -> list[Node]:
+        idx = self._index(self.root, "global")
+        if idx is not None:
+            return idx.starting_with(prefix)
+        return [c for c in self.root.children if c.text.startswith(prefix)]
+
+    def _has_object(self, prefixes: tuple[str, ...], name: str) -> bool:
+        for prefix in prefixes:
+            header = prefix + name
+            if header in BUILTIN:
+                return True
+            if any(c.text == header or c.text.startswith(header + " ")
+                   for c in self._top_starting(header)):
+                return True
+        return False
+
+    def _refuse_in_use(self, body: str) -> None:
+        """Raise when ``no <body>`` deletes an object another block still names (D1-D5)."""
+        for rule in IN_USE:
+            if not body.startswith(rule.header):
+                continue
+            name = body[len(rule.header):].split(" ", 1)[0]
+            rx = re.compile(rule.pattern.format(name=re.escape(name)), re.I)
+            for prefix in rule.users:
+                for user in self._top_starting(prefix):
+                    if any(rx.fullmatch(c.text) for c in user.children):
+                        raise ConfigRefusedError("no " + body, rule.message.format(name=name))
 
     def _find_rule(self, mode: str, line: str) -> Rule | None:
         return _rule(mode, line) if self.indexed else find_rule(mode, line)
@@ -613,38 +731,50 @@ class ConfigApplier:
         raise ConfigLineError("no " + body, 3)
 
     def _victims(self, frame: _Frame, body: str, rule: Rule | None) -> list[Node]:
+        """The children ``no <body>`` removes: the line itself (or lines with its key);
+        failing those, the lines ``body`` is a partial command of (``no ip address``)."""
         key = rule.key_of(body) if rule is not None and rule.key_regex is not None else None
         idx = self._index(frame.node, frame.mode)
         if idx is not None:
-            found = [*idx.by_text.get(body, ()), *idx.starting_with(body + " ")]
+            found = list(idx.by_text.get(body, ()))
             if key is not None and rule is not None:
                 found += idx.by_key.get((id(rule), key), ())
+            if not found:
+                found = idx.starting_with(body + " ")
             unique = list({id(c): c for c in found}.values())
             return idx.in_order(unique)
-        out = []
+        same: list[Node] = []
+        longer: list[Node] = []
         for child in frame.node.children:
             text = child.text
-            same_key = (key is not None and rule is not None
-                        and self._find_rule(frame.mode, text) is rule
-                        and rule.key_of(text) == key)
-            if text == body or text.startswith(body + " ") or same_key:
-                out.append(child)
-        return out
+            if text == body or (key is not None and rule is not None
+                                and self._find_rule(frame.mode, text) is rule
+                                and rule.key_of(text) == key):
+                same.append(child)
+            elif text.startswith(body + " "):
+                longer.append(child)
+        return same or longer
 
     def _remove(self, frame: _Frame, body: str, rule: Rule | None, victims: list[Node]) -> None:
+        if frame.node is self.root and victims:
+            self._refuse_in_use(body)
         at = frame.node.children.index(victims[0]) if victims else None
         for child in victims:
             self._drop(frame.node, child)
             self.changed = True
-        stored = "no " + body
         if rule is None and victims:
             rule = prefix_rule(frame.mode, body)
+        # IOS shows the negated command without its old value: `no ip address`
+        m = rule.key_regex.match(body) if rule is not None and rule.key_regex else None
+        stored = "no " + (m.group(0).strip() if m else body)
         if rule is not None and rule.neg and not rule.opens and not self._holds(frame, stored):
             if at is not None and frame.node is not self.root:
                 self._place(frame.node, Node(stored), at)
             else:
                 self._insert(frame.node, Node(stored))
             self.changed = True
+        if frame.mode == "transform-set" and body.startswith("mode"):
+            self._place(frame.node, Node("mode tunnel"), at=0)  # back to the default, shown
 
     def _holds(self, frame: _Frame, text: str) -> bool:
         idx = self._index(frame.node, frame.mode)
@@ -683,13 +813,13 @@ class ConfigApplier:
         return True
 
 
-def apply_lines(root: Node, lines: Iterable[str],
-                reject: Iterable[re.Pattern[str]] = ()) -> list[tuple[str, ConfigLineError]]:
+def apply_lines(root: Node, lines: Iterable[str], reject: Iterable[re.Pattern[str]] = (), *,
+                vrf_refs: bool = True) -> list[tuple[str, ConfigLineError]]:
     """Apply lines like ``copy <file> running-config``; return the rejected ones.
 
     The cyclic garbage collector is paused meanwhile: config trees hold no cycles (freed
     by reference counting) and its passes over a large heap cost more than the batch."""
-    applier = ConfigApplier(root, reject, indexed=True)
+    applier = ConfigApplier(root, reject, indexed=True, vrf_refs=vrf_refs)
     errors: list[tuple[str, ConfigLineError]] = []
     was = gc.isenabled()
     gc.disable()
@@ -704,6 +834,26 @@ def apply_lines(root: Node, lines: Iterable[str],
         if was:
             gc.enable()
     return errors
+
+
+def apply_text(running: str, lines: Iterable[str], *, what: str = "config") -> str:
+    """``running`` after IOS applied ``lines`` (typed in config mode), as IOS displays it.
+
+    The one engine for IOS config semantics (``PLATFORM.apply_lines``): the simulated
+    router applies lines the same way. Raises
+    :class:`~greios.platforms.base.LinesRejected` for lines IOS would refuse."""
+    from greios.platforms.base import LinesRejected
+
+    root = parse_config(running)
+    # the planner applies to the blocks greios may touch, without the VRF definitions
+    # (greios never creates VRFs): their existence is checked by the lab on the full config
+    errors = apply_lines(root, lines, vrf_refs=False)
+    text = render_config(root)
+    if errors:
+        shown = [(line, getattr(exc, "message", None) or caret_error(line, exc.position).strip())
+                 for line, exc in errors]
+        raise LinesRejected(shown, text, what=what)
+    return text
 
 
 def diff_lines(root: Node, candidate: Node) -> list[str]:

@@ -283,11 +283,13 @@ GRAMMAR: dict[str, list[Rule]] = {
         R(r"description .*", key=r"description"),
         R(r"rsa-pubkey .+"),
     ],
+    # allowed values: ios-cli-behaviour §4.2 (`encryption 3des` is valid here, row 13)
     "ikev2-proposal": [
-        R(r"encryption .+", key=r"encryption"),
-        R(r"integrity .+", key=r"integrity"),
-        R(r"prf .+", key=r"prf"),
-        R(r"group .+", key=r"group"),
+        R(r"encryption( (3des|des|aes-cbc-(128|192|256)|aes-gcm-(128|256)))+",
+          key=r"encryption"),
+        R(r"integrity( (md5|sha1|sha256|sha384|sha512))+", key=r"integrity"),
+        R(r"prf( (md5|sha1|sha256|sha384|sha512))+", key=r"prf"),
+        R(r"group( (1|2|5|14|15|16|19|20|21|24))+", key=r"group"),
     ],
     "ikev2-policy": [
         R(r"proposal \S+"),
@@ -359,11 +361,13 @@ GRAMMAR: dict[str, list[Rule]] = {
           key=r"(router-id|log-adjacency-changes|auto-summary|synchronization|"
               r"eigrp router-id|default-information originate|maximum-paths|auto-cost|"
               r"variance|version)", neg=True),
-        R(r"(passive-interface|network|neighbor|redistribute|area|bgp|timers|distance|"
-          r"summary-address|default-metric|distribute-list|offset-list|ispf|max-metric|"
+        # removed without a trace: IOS shows no `no network ...` after `no network ...`
+        R(r"(network|redistribute|area|timers|distance|summary-address|default-metric|"
+          r"distribute-list|offset-list|max-metric|aggregate-address)( .*)?"),
+        R(r"(passive-interface|neighbor|bgp|ispf|"
           r"nsf|bfd|traffic-share|mpls|capability|domain-id|prefix-suppression|"
           r"table-map|compatible|discard-route|fast-reroute|graceful-restart|"
-          r"queue-depth|snmp|metric|default|shutdown|eigrp|aggregate-address|"
+          r"queue-depth|snmp|metric|default|shutdown|eigrp|"
           r"is-type|net|metric-style|no-summary)( .*)?", neg=True),
     ],
     "router-af": [
@@ -462,3 +466,137 @@ def prefix_rule(mode: str, line: str) -> Rule | None:
         if n and lit[:n] == words[:n]:
             return rule
     return None
+
+
+# --------------------------------------------------------------------------- references
+# IOS refuses a line that names an object that does not exist, and refuses to delete an
+# object another line still names (docs/ios-fidelity.md row 11; ../shared/docs/
+# ios-cli-behaviour.md §2, §3). Texts marked V are IOS's own; the others are Cisco's
+# NETCONF wording with a `% ` prefix ("greios lab wording, not verified IOS text").
+
+
+@dataclass(frozen=True)
+class Ref:
+    """In ``mode``, a line matching ``pattern`` names objects (group 1, blank-separated)
+    whose top-level header starts with one of ``targets`` + the name; ``message`` (with
+    ``{name}``) is printed and the line refused when one is missing."""
+
+    mode: str
+    pattern: str
+    targets: tuple[str, ...]
+    message: str
+    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "regex", re.compile(self.pattern, re.I))
+
+    @property
+    def vrf(self) -> bool:
+        """A reference to a VRF (an object greios never creates or plans)."""
+        return self.targets == _VRF
+
+
+_VRF = ("vrf definition ", "ip vrf ")
+_NC = "% It seems {what} doesn't exist or attempted to delete when actively referred by {by}"
+
+REFS: tuple[Ref, ...] = (
+    Ref("ikev2-policy", r"proposal (\S+)", ("crypto ikev2 proposal ",),
+        "% No Proposal exists with the specified name {name}"),  # U5 V
+    Ref("ikev2-policy", r"match fvrf (?!any$)(\S+)", _VRF,
+        "% fvrf {name} not configured"),  # U8 V
+    Ref("ikev2-profile", r"keyring local (\S+)", ("crypto ikev2 keyring ",),
+        "% Invalid keyring {name}"),  # U7 V
+    Ref("ikev2-profile", r"ivrf (\S+)", _VRF, "% vrf {name} not configured"),  # U9 V
+    Ref("ikev2-profile", r"match fvrf (?!any$)(\S+)", _VRF,
+        "% fvrf {name} not configured"),  # lab wording (as U8)
+    Ref("ipsec-profile", r"set transform-set (.+)", ("crypto ipsec transform-set ",),
+        _NC.format(what="transform set", by="IPSec profile")),  # U2 lab wording
+    Ref("ipsec-profile", r"set ikev2-profile (\S+)", ("crypto ikev2 profile ",),
+        _NC.format(what="IKEv2 profile", by="IPSec profile")),  # U4 lab wording
+    Ref("ipsec-profile", r"set isakmp-profile (\S+)", ("crypto isakmp profile ",),
+        _NC.format(what="ISAKMP profile", by="IPSec profile")),  # U10 lab wording
+    Ref("isakmp-profile", r"keyring (\S+)", ("crypto keyring ",),
+        "% keyring must be created first and deleted last"),  # U11 lab wording
+    Ref("if", r"tunnel protection ipsec profile (\S+)(?: shared)?", ("crypto ipsec profile ",),
+        "Profile {name} is not defined."),  # U1 V (no %)
+)
+
+#: built-in objects that exist without configuration (R25)
+BUILTIN: frozenset[str] = frozenset({
+    "crypto ikev2 proposal default", "crypto ikev2 policy default",
+    "crypto ipsec profile default", "crypto ipsec transform-set default",
+})
+
+
+@dataclass(frozen=True)
+class InUse:
+    """``no <header> NAME`` is refused while a child of a top-level block starting with one
+    of ``users`` matches ``pattern`` (``{name}`` = the name, escaped)."""
+
+    header: str
+    users: tuple[str, ...]
+    pattern: str
+    message: str
+
+
+IN_USE: tuple[InUse, ...] = (
+    InUse("crypto ikev2 proposal ", ("crypto ikev2 policy ",), r"proposal {name}",
+          "% Cannot remove as proposal is in use."),  # D1 V
+    InUse("crypto ipsec profile ", ("interface ",),
+          r"tunnel protection ipsec profile {name}(?: shared)?",
+          "% It seems IPSec profile doesn't exist or attempting to remove when referred by "
+          "tunnel config"),  # D2 lab wording
+    InUse("crypto ikev2 profile ", ("crypto ipsec profile ", "crypto map "),
+          r"set ikev2-profile {name}",
+          _NC.format(what="IKEv2 profile", by="IPSec profile")),  # D3 lab wording
+    InUse("crypto isakmp profile ", ("crypto ipsec profile ", "crypto map "),
+          r"set isakmp-profile {name}",
+          _NC.format(what="ISAKMP profile", by="IPSec profile")),  # as D3, lab wording
+    InUse("crypto ipsec transform-set ", ("crypto ipsec profile ", "crypto map ",
+                                          "crypto dynamic-map "),
+          r"set transform-set (?:\S+ )*{name}(?: \S+)*",
+          _NC.format(what="transform set", by="IPSec profile")),  # D4 lab wording
+    InUse("crypto ikev2 keyring ", ("crypto ikev2 profile ",), r"keyring local {name}",
+          _NC.format(what="IKEv2 keyring", by="IKEv2 profile")),  # D5 lab wording
+    InUse("crypto keyring ", ("crypto isakmp profile ",), r"keyring {name}",
+          "% keyring must be created first and deleted last"),  # U11 lab wording
+)
+
+
+# --------------------------------------------------------------------------- transform sets
+# One optional AH transform, one ESP cipher (key size only for AES/GCM/GMAC: 128/192/256),
+# an optional ESP HMAC (none after GCM/GMAC), optional compression (C1-C3, row 12).
+AH = frozenset({"ah-md5-hmac", "ah-sha-hmac", "ah-sha256-hmac", "ah-sha384-hmac",
+                "ah-sha512-hmac"})
+ESP_CIPHERS = frozenset({"esp-aes", "esp-gcm", "esp-gmac", "esp-3des", "esp-des", "esp-null",
+                         "esp-seal"})
+ESP_KEYED = frozenset({"esp-aes", "esp-gcm", "esp-gmac"})
+ESP_AEAD = frozenset({"esp-gcm", "esp-gmac"})
+ESP_HMACS = frozenset({"esp-md5-hmac", "esp-sha-hmac", "esp-sha256-hmac", "esp-sha384-hmac",
+                       "esp-sha512-hmac"})
+KEY_BITS = frozenset({"128", "192", "256"})
+
+
+def transform_error(words: list[str]) -> int | None:
+    """Index of the first word IOS refuses in a transform list, None when it is valid.
+
+    >>> transform_error(["esp-gcm", "256"]), transform_error(["esp-gcm", "esp-sha-hmac"])
+    (None, 1)
+    >>> transform_error(["esp-foo", "bar"]), transform_error(["esp-aes", "256", "esp-sha-hmac"])
+    (0, None)
+    """
+    i, n, cipher = 0, len(words), None
+    if i < n and words[i].lower() in AH:
+        i += 1
+    if i < n and words[i].lower() in ESP_CIPHERS:
+        cipher = words[i].lower()
+        i += 1
+        if cipher in ESP_KEYED and i < n and words[i] in KEY_BITS:
+            i += 1
+    if i < n and words[i].lower() in ESP_HMACS and cipher not in ESP_AEAD:
+        i += 1
+    if i < n and words[i].lower() == "comp-lzs":
+        i += 1
+    if i == 0:
+        return 0
+    return i if i < n else None

@@ -165,6 +165,8 @@ class CliSession:
             try:
                 stay = self.applier.apply(line)
             except ConfigLineError as exc:
+                if exc.message:  # IOS's own refusal text (undefined reference, in use)
+                    return exc.message + "\n"
                 return " " * (len(self.prompt) + exc.position) + "^\n" + ex.INVALID
             finally:
                 if self.applier.changed:
