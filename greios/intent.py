@@ -32,6 +32,8 @@ ESP_ENCR = {
 }
 ESP_HMAC = {"sha1": "esp-sha-hmac", "sha256": "esp-sha256-hmac", "sha384": "esp-sha384-hmac",
             "sha512": "esp-sha512-hmac", "md5": "esp-md5-hmac", "none": ""}
+#: the reserved crypto policy name of a plain GRE pair (no IPsec, no crypto objects)
+PLAIN_GRE = "none"
 DEFAULT_IKE_LIFETIME = 86400
 DEFAULT_IPSEC_LIFETIME = 3600
 
@@ -142,7 +144,7 @@ class TunnelIntent:
     destination: str
     ipv6_underlay: bool
     fvrf: str | None
-    ipsec_profile: str
+    ipsec_profile: str  # "" for a plain GRE tunnel (no ``tunnel protection``)
     peer: str
     pair: str
     ospf: bool
@@ -234,14 +236,21 @@ def build_intents(
     ends = _Ends(inv)
     for alloc in allocations:
         policy_name = crypto_of[alloc.key]
-        policy = inv.project.crypto_policies[policy_name]
         ra, rb = ends.routers[alloc.a], ends.routers[alloc.b]
+        if policy_name == PLAIN_GRE:
+            mtu = ends.plain_mtu(ra, rb)
+            for me, peer in ((ra, rb), (rb, ra)):
+                intents[me.name].tunnels.append(
+                    _tunnel(inv, alloc, me, peer, (me.model.underlay.vrf, ""), mtu, ends))
+            continue
+        policy = inv.project.crypto_policies[policy_name]
         ip_mtu, mss = ends.mtu(policy_name, policy, ra, rb)
         psk = store.psk(alloc.key)
         for me, peer in ((ra, rb), (rb, ra)):
             it = intents[me.name]
             crypto = _add_crypto(it, policy_name, policy, me, peer, psk, ends)
-            it.tunnels.append(_tunnel(inv, alloc, me, peer, crypto, (ip_mtu, mss), ends))
+            it.tunnels.append(_tunnel(inv, alloc, me, peer, (crypto.fvrf, crypto.ipsec_profile),
+                                      (ip_mtu, mss), ends))
     for it in intents.values():
         _finish(it)
     _routing(inv, allocations, intents)
@@ -277,6 +286,17 @@ class _Ends:
         if got is None:
             got = self._ipv6[r.name] = r.model.underlay.ipv6
         return got
+
+    def plain_mtu(self, ra: RouterInfo, rb: RouterInfo) -> tuple[int, int]:
+        """``ip mtu`` / MSS of a plain GRE tunnel: the exact GRE overhead (1476 / 1436 on a
+        1500-byte IPv4 underlay; no cipher block to round for)."""
+        key = (PLAIN_GRE, min(ra.underlay_mtu, rb.underlay_mtu), False, self.is_v6(ra))
+        if key not in self._mtus:
+            res = compute(MtuInput(underlay_mtu=min(ra.underlay_mtu, rb.underlay_mtu),
+                                   encryption="none", ipv6_underlay=self.is_v6(ra),
+                                   gre_key=self.inv.project.tunnels.gre_key))
+            self._mtus[key] = (res.max_ip_mtu, res.max_tcp_mss)
+        return self._mtus[key]
 
     def mtu(self, policy_name: str, policy: CryptoPolicy, ra: RouterInfo, rb: RouterInfo
             ) -> tuple[int, int]:
@@ -360,8 +380,11 @@ def _add_crypto(it: RouterIntent, policy_name: str, policy: CryptoPolicy, me: Ro
 
 
 def _tunnel(inv: Inventory, alloc: Allocation, me: RouterInfo, peer: RouterInfo,
-            crypto: PeerCrypto, mtu: tuple[int, int], ends: _Ends) -> TunnelIntent:
+            protection: tuple[str | None, str], mtu: tuple[int, int], ends: _Ends
+            ) -> TunnelIntent:
+    """The tunnel of ``me`` towards ``peer``; ``protection`` = (FVRF, IPsec profile or "")."""
     ip_mtu, mss = mtu
+    fvrf, ipsec_profile = protection
     hello, dead = _ospf_timers(me)
     return TunnelIntent(
         number=alloc.tunnel,
@@ -373,8 +396,8 @@ def _tunnel(inv: Inventory, alloc: Allocation, me: RouterInfo, peer: RouterInfo,
         source=interface_display(me.model.underlay.interface),
         destination=ends.address(peer),
         ipv6_underlay=ends.is_v6(me),
-        fvrf=crypto.fvrf,
-        ipsec_profile=crypto.ipsec_profile,
+        fvrf=fvrf,
+        ipsec_profile=ipsec_profile,
         peer=peer.name,
         pair=alloc.key,
         ospf=me.routing.protocol == "ospf",
