@@ -49,8 +49,6 @@ ALLOWED_CYCLES: set[frozenset[str]] = {
     frozenset({"greios.audit.catalog", "greios.audit.rules.crypto", "greios.audit.rules.gre",
                "greios.audit.rules.mtu", "greios.audit.rules.pair", "greios.audit.rules.ref",
                "greios.audit.rules.routing"}),
-    # the staged apply (apply-scaling work, #13): phase 2
-    frozenset({"greios.deploy.run", "greios.deploy.staged_run"}),
 }
 
 # Definitions made in more than one module (archstats.duplicated_definitions), by what.

@@ -70,14 +70,14 @@ class RunningSource(ABC):
         revert timer and the local router lock (:func:`greios.deploy.recover.unfinished`).
         """
         from greios.deploy.recover import unfinished
-        from greios.platforms import io
+        from greios.deploy.target import open_session
 
         wanted = set(check)
 
         def one(r: RouterInfo) -> tuple[str, RouterRead | GreiosError]:
             try:
                 target = self.targets([r])[r.name]
-                with io(r.model.platform).driver(target) as s:
+                with open_session(target) as s:
                     running = s.get_running()
                     left = unfinished(s, self.state_dir) if r.name in wanted else None
                     return r.name, RouterRead(running, left)
@@ -185,6 +185,7 @@ def device_target(r: RouterInfo, environ: Mapping[str, str] | None = None) -> De
         creds += f" / {m.enable_secret_env}"
         fields += " / management.enable_secret_env"
     return DeviceTarget(name=r.name, host=m.host, port=m.port, username=user, password=password,
+                        platform=r.model.platform,
                         enable_secret=enable, optional_args=dict(m.optional_args),
                         timeout=m.timeout,
                         address_hint=f"management.host and management.port in {where}",
@@ -205,6 +206,7 @@ def lab_targets(lab_dir: Path, routers: Sequence[RouterInfo]) -> dict[str, Devic
         state = display_path(lab_dir / "lab.json")
         out[r.name] = DeviceTarget(
             name=r.name, host=c.host, port=c.port, username=c.username, password=c.password,
+            platform=r.model.platform,
             timeout=30,
             address_hint=f"the lab's port in {state} (greios lab status; greios lab down, "
                          "then greios lab up)",

@@ -68,48 +68,91 @@ def apply_changes(changes: Sequence[RouterChange], targets: Mapping[str, DeviceT
         raise GreiosError("apply: parallelism must be at least 1")
     shared = Shared({n: threading.Event() for n in names}, {}, progress,
                     cancel or Cancel(), peer_targets or {})
-    peers: dict[str, set[str]] = {n: set() for n in names}
+    batch = _Batch(changes, targets, shared, _peers_of(changes, pairs), parallelism,
+                   verify_tunnels=verify_tunnels, tunnel_wait=tunnel_wait,
+                   make=lambda c, target, peers, stage: RouterRun(
+                       c, target, shared, state_dir=Path(state_dir), resolve=resolve,
+                       revert_in=revert_in, allow_unconfirmed=allow_unconfirmed, peers=peers,
+                       verify_tunnels=verify_tunnels, tunnel_wait=tunnel_wait, stage=stage))
+    batch.run()
+    if stats is not None:
+        stats["peak_in_flight"] = batch.slots.peak
+        stats["staged"] = list(batch.coord.order)
+    return [batch.results[n] for n in names]
+
+
+def _peers_of(changes: Sequence[RouterChange], pairs: Sequence[tuple[str, str]]
+              ) -> dict[str, set[str]]:
+    """Router -> the routers of this apply it shares a tunnel with (pairs and checks)."""
+    peers: dict[str, set[str]] = {c.router: set() for c in changes}
     for a, b in pairs:
         if a in peers and b in peers and a != b:
             peers[a].add(b)
             peers[b].add(a)
     for c in changes:
         peers[c.router] |= {t.peer for t in c.tunnels if t.peer in peers and t.peer != c.router}
-    by_name = {c.router: c for c in changes}
-    results: dict[str, RouterResult] = {}
-    slots = Slots(parallelism, threading.Condition())
-    edges = [(a, b) for a in names for b in sorted(peers[a])] if verify_tunnels else []
-    groups = components(names, edges)
-    together = [tuple(g) for g in groups if len(g) <= parallelism]
-    staged_groups = [g for g in groups if len(g) > parallelism]
-    checks = {(c.router, t.peer): t for c in changes for t in c.tunnels}
-    coord = Coordinator(staged_groups, peers, slots, tunnel_wait=tunnel_wait,
-                        parallelism=parallelism, checks=checks)
-    for g in staged_groups:
+    return peers
+
+
+class _Batch:
+    """One apply: groups that fit run together, larger ones are staged (one thread each)."""
+
+    def __init__(self, changes: Sequence[RouterChange], targets: Mapping[str, DeviceTarget],
+                 shared: Shared, peers: dict[str, set[str]], parallelism: int, *,
+                 verify_tunnels: bool, tunnel_wait: float,
+                 make: Callable[[RouterChange, DeviceTarget | None, set[str],
+                                 Coordinator | None], RouterRun]) -> None:
+        self.names = [c.router for c in changes]
+        self.by_name = {c.router: c for c in changes}
+        self.targets, self.shared, self.peers, self.make = targets, shared, peers, make
+        self.results: dict[str, RouterResult] = {}
+        self.slots = Slots(parallelism, threading.Condition())
+        self.threads: list[threading.Thread] = []
+        edges = ([(a, b) for a in self.names for b in sorted(peers[a])]
+                 if verify_tunnels else [])
+        groups = components(self.names, edges)
+        self.together = [tuple(g) for g in groups if len(g) <= parallelism]
+        staged_groups = [g for g in groups if len(g) > parallelism]
+        checks = {(c.router, t.peer): t for c in changes for t in c.tunnels}
+        self.coord = Coordinator(staged_groups, peers, self.slots, tunnel_wait=tunnel_wait,
+                                 parallelism=parallelism, checks=checks)
+        for g in staged_groups:
+            self._announce(g, parallelism)
+
+    def _announce(self, g: Sequence[str], parallelism: int) -> None:
+        coord = self.coord
         first = [r for r in coord.order if r in g and coord.routers[r].later]
-        shared.say(coord.order[coord.order.index(first[0])] if first else g[0],
-                   f"{len(g)} routers joined by tunnels exceed --parallelism {parallelism}: "
-                   f"staged: {', '.join(first[:3])}{' ...' if len(first) > 3 else ''} first, "
-                   "the others in waves; each tunnel verified from both ends as it lands")
+        self.shared.say(coord.order[coord.order.index(first[0])] if first else g[0],
+                        f"{len(g)} routers joined by tunnels exceed --parallelism "
+                        f"{parallelism}: staged: {', '.join(first[:3])}"
+                        f"{' ...' if len(first) > 3 else ''} first, the others in waves; "
+                        "each tunnel verified from both ends as it lands")
 
-    def make_run(r: str, stage: Coordinator | None) -> RouterRun:
-        return RouterRun(by_name[r], targets.get(r), shared, state_dir=Path(state_dir),
-                         resolve=resolve, revert_in=revert_in,
-                         allow_unconfirmed=allow_unconfirmed, peers=peers[r],
-                         verify_tunnels=verify_tunnels, tunnel_wait=tunnel_wait, stage=stage)
+    def run(self) -> None:
+        for group in self.together:
+            self._spawn(self._run_group, group)
+        self._schedule_staged()
+        for n in self.names:
+            if n not in self.results:
+                self.results[n] = RouterResult(n, "interrupted", f"{n}: not started: "
+                                               "interrupted (Ctrl-C); nothing changed",
+                                               ExitCode.INTERRUPTED)
+                self.shared.say(n, "not started (interrupted)")
 
-    def run_one(r: str, stage: Coordinator | None) -> None:
-        results[r] = make_run(r, stage).run()
+    def _run_one(self, r: str, stage: Coordinator | None) -> None:
+        self.results[r] = self.make(self.by_name[r], self.targets.get(r), self.peers[r],
+                                    stage).run()
 
-    def run_group(group: tuple[str, ...]) -> None:
+    def _run_group(self, group: tuple[str, ...]) -> None:
+        slots = self.slots
         with slots.cv:
-            if not slots.acquire(len(group), give_up=lambda: shared.cancel.stopping):
+            if not slots.acquire(len(group), give_up=lambda: self.shared.cancel.stopping):
                 return
         try:
             if len(group) == 1:
-                run_one(group[0], None)
+                self._run_one(group[0], None)
                 return
-            threads = [threading.Thread(target=run_one, args=(r, None),
+            threads = [threading.Thread(target=self._run_one, args=(r, None),
                                         name=f"greios-apply-{r}") for r in group]
             for t in threads:
                 t.start()
@@ -119,44 +162,38 @@ def apply_changes(changes: Sequence[RouterChange], targets: Mapping[str, DeviceT
             with slots.cv:
                 slots.release(len(group))
 
-    threads: list[threading.Thread] = []
-
-    def spawn(target: Callable[..., None], *args: object) -> None:
+    def _spawn(self, target: Callable[..., None], *args: object) -> None:
         t = threading.Thread(target=target, args=args, name="greios-apply", daemon=True)
-        threads.append(t)
+        self.threads.append(t)
         t.start()
 
-    for group in together:
-        spawn(run_group, group)
-    waiting = list(coord.order)
-    while True:
-        with slots.cv:
-            if shared.cancel.stopping:
-                for r in waiting:  # never started: the earlier ends stop waiting for them
-                    coord.ended(r, "interrupted", 0, landed=False)
-                waiting = []
-            for r in [x for x in waiting if coord.ready(x)]:
-                waiting.remove(r)
-                blocked = coord.blocked_by(r)
-                if blocked:
-                    results[r] = _not_started(r, blocked, coord)
-                    coord.ended(r, "skipped", int(results[r].exit_code), landed=False)
-                    shared.say(r, f"skipped: {results[r].message}")
-                    continue
-                coord.start(r)
-                spawn(run_one, r, coord)
-            if not waiting and all(not t.is_alive() for t in threads):
-                break
-            slots.cv.wait(0.2)  # short waits: the main thread takes Ctrl-C
-    for n in names:
-        if n not in results:
-            results[n] = RouterResult(n, "interrupted", f"{n}: not started: interrupted "
-                                      "(Ctrl-C); nothing changed", ExitCode.INTERRUPTED)
-            shared.say(n, "not started (interrupted)")
-    if stats is not None:
-        stats["peak_in_flight"] = slots.peak
-        stats["staged"] = list(coord.order)
-    return [results[n] for n in names]
+    def _schedule_staged(self) -> None:
+        """Start each staged router when the coordinator says it may; wait for all."""
+        coord, slots, shared = self.coord, self.slots, self.shared
+        waiting = list(coord.order)
+        while True:
+            with slots.cv:
+                if shared.cancel.stopping:
+                    for r in waiting:  # never started: the earlier ends stop waiting for them
+                        coord.ended(r, "interrupted", 0, landed=False)
+                    waiting = []
+                for r in [x for x in waiting if coord.ready(x)]:
+                    waiting.remove(r)
+                    self._start_staged(r)
+                if not waiting and all(not t.is_alive() for t in self.threads):
+                    return
+                slots.cv.wait(0.2)  # short waits: the main thread takes Ctrl-C
+
+    def _start_staged(self, r: str) -> None:
+        coord = self.coord
+        blocked = coord.blocked_by(r)
+        if blocked:
+            self.results[r] = _not_started(r, blocked, coord)
+            coord.ended(r, "skipped", int(self.results[r].exit_code), landed=False)
+            self.shared.say(r, f"skipped: {self.results[r].message}")
+            return
+        coord.start(r)
+        self._spawn(self._run_one, r, coord)
 
 
 def _not_started(name: str, blocked: Sequence[str], coord: Coordinator) -> RouterResult:

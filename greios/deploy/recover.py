@@ -25,7 +25,7 @@ from typing import Literal
 from greios.deploy.fingerprint import fingerprint
 from greios.deploy.locks import LockInfo, RouterLock, read_lock
 from greios.deploy.results import RouterResult
-from greios.deploy.target import DeviceTarget
+from greios.deploy.target import DeviceTarget, open_session
 from greios.errors import (
     DeviceError,
     ExitCode,
@@ -109,46 +109,62 @@ def recover_router(target: DeviceTarget, state_dir: Path, *, action: Action,
     if stale is not None and not stale.stale:
         return done("locked", f"{name}: greios {stale.operation} in progress "
                     f"({stale.describe()}); wait for it to finish", ExitCode.LOCK_HELD)
-    journal = b""
-    if stale is not None:  # its process is gone (checked on this host): take over
-        say(f"taking over the stale lock of pid {stale.pid}")
-        try:
-            journal = stale.path.read_bytes()
-        except OSError:
-            journal = b""
-        stale.path.unlink(missing_ok=True)
+    journal = _take_over(stale, say)
     lock = RouterLock(state_dir, name, "recover")
     try:
         lock.acquire()
     except LockHeldError as exc:
         return done("locked", str(exc), exc.exit_code)
-    added = stale is not None and stale.file_prompt_added
     if stale is not None:
-        lock.journal(phase="recovering", file_prompt_added=added, backup=stale.backup)
-    session = DeviceSession(target)
-    resolved = False
+        lock.journal(phase="recovering", file_prompt_added=stale.file_prompt_added,
+                     backup=stale.backup)
+    try:
+        status, message, code = _on_device(target, stale, action, converged, say)
+    finally:
+        lock.release()
+    if status not in _RESOLVED and journal:  # keep the killed run's journal for next time
+        _restore_journal(lock.path, journal)
+    return done(status, message, code)
+
+
+_RESOLVED = ("clean", "rolled-back", "confirmed")
+
+
+def _on_device(target: DeviceTarget, stale: LockInfo | None, action: Action,
+               converged: Callable[[str], str | None] | None,
+               say: Callable[[str], None]) -> tuple[str, str, ExitCode]:
+    """(status, message, exit code) of resolving the router itself."""
+    session = open_session(target)
     try:
         session.open()
         status, message = _resolve(session, stale, action, converged, say)
-        resolved = True
         if stale is not None:
             message += f"; stale lock of pid {stale.pid} removed"
-        return done(status, f"{name}: {message}", ExitCode.OK)
+        return status, f"{target.name}: {message}", ExitCode.OK
     except _ForeignError as exc:
-        return done("locked", str(exc), exc.exit_code)
-    except VerifyError as exc:
-        return done("failed", str(exc), exc.exit_code)
-    except RollbackError as exc:
-        return done("failed", str(exc), exc.exit_code)
+        return "locked", str(exc), exc.exit_code
+    except (VerifyError, RollbackError) as exc:
+        return "failed", str(exc), exc.exit_code
     except DeviceError as exc:
-        return done("unreachable", str(exc), exc.exit_code)
+        return "unreachable", str(exc), exc.exit_code
     except GreiosError as exc:
-        return done("failed", str(exc), exc.exit_code)
+        return "failed", str(exc), exc.exit_code
     finally:
         session.close()
-        lock.release()
-        if not resolved and journal:  # keep the killed run's journal for the next recover
-            _restore_journal(lock.path, journal)
+
+
+def _take_over(stale: LockInfo | None, say: Callable[[str], None]) -> bytes:
+    """Remove the stale lock of a run whose process is gone; its journal (to restore if
+    this recover does not finish)."""
+    if stale is None:
+        return b""
+    say(f"taking over the stale lock of pid {stale.pid}")
+    try:
+        journal = stale.path.read_bytes()
+    except OSError:
+        journal = b""
+    stale.path.unlink(missing_ok=True)
+    return journal
 
 
 def _restore_journal(path: Path, data: bytes) -> None:

@@ -11,9 +11,8 @@ from greios.deploy.backup import save_backup
 from greios.deploy.fingerprint import fingerprint
 from greios.deploy.locks import RouterLock
 from greios.deploy.results import PhaseTimer, RouterResult
-from greios.deploy.target import DeviceTarget
+from greios.deploy.target import DeviceTarget, open_session
 from greios.errors import DeviceError, ExitCode, GreiosError, LockHeldError, RollbackError
-from greios.platforms.ios.driver import DeviceSession
 
 log = logging.getLogger("greios.deploy")
 
@@ -39,7 +38,7 @@ def restore_backup(target: DeviceTarget, backup_text: str, state_dir: Path, *,
             progress(name, text)
 
     try:
-        with RouterLock(Path(state_dir), name, "restore"), DeviceSession(target) as session:
+        with RouterLock(Path(state_dir), name, "restore"), open_session(target) as session:
             with PhaseTimer(phases, "fetch"):
                 current = session.get_running()
             result.backup = save_backup(Path(state_dir), name, current, label="pre-restore")

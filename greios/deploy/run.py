@@ -29,7 +29,7 @@ from greios.deploy.logscrub import scrub_text
 from greios.deploy.results import PhaseTimer, RouterResult, Status
 from greios.deploy.staged import Coordinator
 from greios.deploy.staged_run import StagedVerify, revert_minutes
-from greios.deploy.target import DeviceTarget
+from greios.deploy.target import DeviceTarget, open_session
 from greios.errors import (
     CommitError,
     DeviceError,
@@ -156,10 +156,23 @@ class RouterRun:
 
     # ---------------------------------------------------------------- the steps
     def _locked(self) -> None:
+        """Under the router lock: connect, read, back up, load, commit, verify, confirm."""
+        session, running = self._connect()
+        self._take_running(running)
+        revert_in = self._revert_in(session)
+        resolved, diff = self._load(session)
+        if not diff.strip():
+            self._unchanged(session)
+            return
+        if not self._commit(session, revert_in, resolved):
+            return
+        if self._verify_and_confirm(session, revert_in):
+            self._applied(revert_in)
+
+    def _connect(self) -> tuple[DeviceSession, str]:
         assert self.target is not None
-        name = self.change.router
-        self.shared.say(name, "connecting")
-        session = DeviceSession(self.target)
+        self.shared.say(self.change.router, "connecting")
+        session = open_session(self.target)
         with self.timed("connect"):
             try:
                 session.open()
@@ -168,9 +181,13 @@ class RouterRun:
         self.session = session
         try:
             with self.timed("fetch"):
-                running = session.get_running()
+                return session, session.get_running()
         except DeviceError as exc:
             raise StopError("unreachable", exc) from None
+
+    def _take_running(self, running: str) -> None:
+        """Refuse a stale router, recompute the change from ``running``, back it up."""
+        name = self.change.router
         self.backup_text = running
         expected = self.change.expected_fingerprint
         if expected is not None and fingerprint(running) != expected:
@@ -185,16 +202,23 @@ class RouterRun:
         with self.timed("backup"):
             self.result.backup = save_backup(self.state_dir, name, running, label="pre-apply")
         self.journal(phase="connected", backup=str(self.result.backup))
+
+    def _revert_in(self, session: DeviceSession) -> int | None:
+        """Preflight; the revert timer, lengthened by what a staged group needs."""
         revert_in = self._preflight(session)
         if self.stage is not None and revert_in is not None and self.verify_tunnels:
             with self.stage.cv:
-                extra = self.stage.revert_budget(name)
+                extra = self.stage.revert_budget(self.change.router)
             revert_in = min(7200, revert_in + int(extra))
+        return revert_in
+
+    def _load(self, session: DeviceSession) -> tuple[str, str]:
+        """Load the change (keys resolved); (the resolved text, the device's diff)."""
         resolved = self.resolve(self.commands)
         self.secrets = secret_values(self.commands, resolved)
         session.add_secrets(sorted(self.secrets))
         self.stop_point("loading the change")
-        self.shared.say(name, "loading the change")
+        self.shared.say(self.change.router, "loading the change")
         try:
             with self.timed("load"):
                 session.load_merge(resolved)
@@ -205,37 +229,47 @@ class RouterRun:
         self.result.diff = self.clean(diff)
         if self.napalm_file_prompt:
             self.journal(file_prompt_added=True)  # discard and commit toggle it
-        if not diff.strip():
-            with self.timed("discard"):
-                try:
-                    session.discard()
-                except DeviceError as exc:
-                    self.result.notes.append(self.clean(str(exc)))
-            self.result.status, self.result.exit_code = "unchanged", ExitCode.OK
-            self.result.message = f"{name}: already up to date; nothing committed"
-            if self.stage is not None and self.verify_tunnels:
-                self.landed = True
-                with self.stage.cv:
-                    self.stage.landed(name, changed=False)
-                StagedVerify(self, self.stage, None).own_checks()  # answers arrive later
-            self.shared.say(name, "unchanged")
-            return
+        return resolved, diff
+
+    def _unchanged(self, session: DeviceSession) -> None:
+        name = self.change.router
+        with self.timed("discard"):
+            try:
+                session.discard()
+            except DeviceError as exc:
+                self.result.notes.append(self.clean(str(exc)))
+        self.result.status, self.result.exit_code = "unchanged", ExitCode.OK
+        self.result.message = f"{name}: already up to date; nothing committed"
+        if self.stage is not None and self.verify_tunnels:
+            self.landed = True
+            with self.stage.cv:
+                self.stage.landed(name, changed=False)
+            StagedVerify(self, self.stage, None).own_checks()  # answers arrive later
+        self.shared.say(name, "unchanged")
+
+    def _commit(self, session: DeviceSession, revert_in: int | None, resolved: str) -> bool:
+        """Commit (under the revert timer); False when it failed and was rolled back."""
         self.stop_point("the commit")
-        self.shared.say(name, "committing" + (f" (revert in {revert_in} s)" if revert_in
-                                              else " (no revert timer)"))
+        self.shared.say(self.change.router, "committing" + (
+            f" (revert in {revert_in} s)" if revert_in else " (no revert timer)"))
         self.journal(phase="committing")
         try:
             with self.timed("commit"):
                 session.commit(revert_in)
         except CommitError as exc:  # napalm already rolled back; verify that it did
             self._rolled_back(self._rejected_message(exc, resolved), ExitCode.COMMIT_FAILED)
-            return
+            return False
         except (TransferError, PreflightError) as exc:  # napalm refused before any change
             raise StopError("failed", exc) from None
         except DeviceError as exc:  # timeout / connection lost: state unknown
             self._rolled_back(exc, ExitCode.COMMIT_FAILED, reconnect=True)
-            return
+            return False
         self.journal(phase="committed")
+        return True
+
+    def _verify_and_confirm(self, session: DeviceSession, revert_in: int | None) -> bool:
+        """Verify, then confirm the commit; False when it was rolled back instead."""
+        name = self.change.router
         deadline = time.monotonic() + (0.6 * revert_in if revert_in else 600.0)
         try:
             if self.stage is not None and self.verify_tunnels:
@@ -255,20 +289,23 @@ class RouterRun:
                 self.journal(phase="confirmed", file_prompt_added=False)
         except InterruptError as exc:
             self._rolled_back(UserInterruptError(str(exc)), ExitCode.INTERRUPTED)
-            return
+            return False
         except VerifyError as exc:
             self._rolled_back(exc, ExitCode.VERIFY_FAILED)
-            return
+            return False
         except DeviceError as exc:
             self._rolled_back(exc, ExitCode.VERIFY_FAILED, reconnect=True)
-            return
+            return False
+        return True
+
+    def _applied(self, revert_in: int | None) -> None:
         self.result.status, self.result.exit_code = "applied", ExitCode.OK
         verified = [n for n in self.result.notes if n.startswith("verified")
                     or " NOT verified: " in n or " not read" in n]
         self.result.message = "; ".join(
             ["config converged", *verified] if verified else ["config converged"]
         ) + ("" if revert_in else " (committed without revert timer)")
-        self.shared.say(name, "applied")
+        self.shared.say(self.change.router, "applied")
 
     def _preflight(self, session: DeviceSession) -> int | None:
         name = self.change.router
@@ -365,7 +402,7 @@ class RouterRun:
                                      "details)")
             return
         try:
-            with DeviceSession(target) as peer:
+            with open_session(target) as peer:
                 state = peer.interfaces().get(peer_if)
         except DeviceError as exc:
             self.result.notes.append(f"{check.peer}'s {peer_if} not read: "
@@ -431,7 +468,7 @@ class RouterRun:
                 if reconnect or session is None:
                     if session is not None:
                         session.close()
-                    session = self.session = DeviceSession(self.target)
+                    session = self.session = open_session(self.target)
                     session.add_secrets(sorted(self.secrets))
                     session.open()
                     if session.pending_commit() or not isinstance(cause, CommitError):

@@ -6,16 +6,37 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from greios.deploy.change import InterruptError
 from greios.deploy.staged import Outcome, Request
+from greios.deploy.target import open_session
 from greios.errors import VerifyError
 from greios.platforms.ios.driver import DeviceSession
 
 if TYPE_CHECKING:
-    from greios.deploy.run import RouterRun
+    from greios.deploy.change import RouterChange, Shared, TunnelCheck
+    from greios.deploy.results import PhaseTimer, RouterResult
     from greios.deploy.staged import Coordinator
+    from greios.deploy.target import DeviceTarget
+
+
+class RouterRun(Protocol):
+    """What the staged part needs of one router's apply (:class:`.run.RouterRun`)."""
+
+    change: RouterChange
+    target: DeviceTarget | None
+    shared: Shared
+    session: DeviceSession | None
+    tunnel_wait: float
+    secrets: set[str]
+    result: RouterResult
+
+    def timed(self, phase: str) -> PhaseTimer: ...
+
+    def journal(self, **fields: str | bool) -> None: ...
+
+    def _tunnel(self, session: DeviceSession, check: TunnelCheck, deadline: float) -> None: ...
 
 RETRY = 2.0  # seconds between two tries of a tunnel that is not up yet
 
@@ -193,7 +214,7 @@ class StagedVerify:
             r.session = True
         assert run.target is not None
         run.shared.say(name, "resuming")
-        fresh = DeviceSession(run.target)
+        fresh = open_session(run.target)
         fresh.add_secrets(sorted(run.secrets))
         with run.timed("connect"):
             fresh.open()

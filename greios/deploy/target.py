@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from greios.platforms.ios.driver import DeviceSession
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,18 @@ class DeviceTarget:
     address_hint: str = ""
     #: where the credentials come from, for authentication errors
     credentials_hint: str = ""
+    #: the router's platform (``greios.platforms`` registry name): picks the driver
+    platform: str = "ios-xe"
 
     def secrets(self) -> list[str]:
         """The credential values (for log scrubbing)."""
         return [s for s in (self.password, self.enable_secret) if s]
+
+
+def open_session(target: DeviceTarget) -> DeviceSession:
+    """An unopened session to ``target`` through its platform's driver
+    (:meth:`greios.platforms.base.PlatformIO.driver`)."""
+    from greios.platforms import io
+
+    session: DeviceSession = io(target.platform).driver(target)
+    return session
