@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "greios.platforms.ios.io": 3,
     "greios.platforms.vyos.labcli": 3, "greios.platforms.vyos.labdevice": 3,
     "greios.platforms.vyos.labserver": 3, "greios.platforms.vyos.labshows": 3,
+    "greios.platforms.vyos.driver": 3, "greios.platforms.vyos.io": 3,
     # 4 command line
     "greios.cli": 4, "greios.commands": 4, "greios.__main__": 4,
 }
@@ -48,6 +49,7 @@ IO_MODULES = ("greios.deploy", "greios.lab", "greios.app", "greios.commands", "g
               "greios.platforms.ios.io",
               "greios.platforms.vyos.labcli", "greios.platforms.vyos.labdevice",
               "greios.platforms.vyos.labserver", "greios.platforms.vyos.labshows",
+              "greios.platforms.vyos.driver", "greios.platforms.vyos.io",
               "napalm", "netmiko", "paramiko")
 
 

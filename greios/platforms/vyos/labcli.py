@@ -145,6 +145,8 @@ class VyosSession:
             return dev.config_boot()
         if line.startswith("cat /proc/uptime"):
             return f"{(shows.uptime(dev)):.2f}\n"
+        if words[0] == "cat" and len(words) == 2 and words[1] in shows.PENDING_FILES:
+            return shows.pending_file(dev, words[1])
         return f"\n  Invalid command: [{line}]\n\n"
 
     def _show(self, words: list[str]) -> str:

@@ -89,6 +89,9 @@ class VyosDevice:
         self.unsaved = False
         self.reverts = 0
         self._timer: threading.Timer | None = None
+        self.confirm_deadline: dt.datetime | None = None
+        #: called (outside the lock) after every commit, save and revert: persistence
+        self.on_change: Callable[[VyosDevice], None] | None = None
         self._revert_to: ConfigTree | None = None
         self._sessions: set[Callable[[], None]] = set()
         self.boot_time = dt.datetime.now(dt.timezone.utc)
@@ -139,7 +142,13 @@ class VyosDevice:
             self.unsaved = True
             self.history.insert(0, CommitEntry(dt.datetime.now(dt.timezone.utc), user, via,
                                                comment or "commit"))
-            return CommitResult(True, "")
+        self.changed()
+        return CommitResult(True, "")
+
+    def changed(self) -> None:
+        """Tell the owner (the lab's persister) that the running or saved config changed."""
+        if self.on_change is not None:
+            self.on_change(self)
 
     def confirm_pending(self) -> bool:
         with self.lock:
@@ -153,11 +162,14 @@ class VyosDevice:
             timer = threading.Timer(minutes * self.minute, self.revert)
             timer.daemon = True
             self._timer = timer
+            self.confirm_deadline = dt.datetime.now(dt.timezone.utc) + dt.timedelta(
+                minutes=minutes)
             timer.start()
 
     def cancel_confirm(self) -> bool:
         with self.lock:
             timer, self._timer = self._timer, None
+            self.confirm_deadline = None
             if timer is None:
                 return False
             timer.cancel()
@@ -169,6 +181,7 @@ class VyosDevice:
             if self._timer is None:
                 return
             self._timer = None
+            self.confirm_deadline = None
             target = self._revert_to if self._revert_to is not None else self.saved
             self.running = target.copy()
             self.saved = self.running.copy()
@@ -180,11 +193,13 @@ class VyosDevice:
             drops = list(self._sessions)
         for drop in drops:
             drop()
+        self.changed()
 
     def save(self) -> None:
         with self.lock:
             self.saved = self.running.copy()
             self.unsaved = False
+        self.changed()
 
     def close(self) -> None:
         self.cancel_confirm()

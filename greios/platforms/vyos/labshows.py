@@ -207,3 +207,23 @@ def show_commits(dev: VyosDevice) -> str:
             line += f"\n    {entry.comment}"
         lines.append(line)
     return "\n".join(lines) + "\n" if lines else ""
+
+
+# ---------------------------------------------------------------------- commit-confirm
+#: files that exist while a commit-confirm reboot is scheduled: 1.4+ ``config_mgmt``
+#: schedules ``shutdown -r +N`` (systemd writes the first), 1.2/1.3 ``vyatta-config-mgmt``
+#: keeps its ``at`` job in the second (both paths: uncertain, see docs/vyos.md)
+PENDING_FILES = ("/run/systemd/shutdown/scheduled", "/var/run/confirm.job")
+
+
+def pending_file(dev: VyosDevice, path: str) -> str:
+    """``cat`` of a commit-confirm file: its content when a confirm is pending on this
+    version's path, else cat's error."""
+    legacy = dev.version in ("1.2", "1.3")
+    deadline = dev.confirm_deadline
+    if deadline is None or path != PENDING_FILES[1 if legacy else 0]:
+        return f"cat: {path}: No such file or directory\n"
+    if legacy:
+        return f"{deadline.strftime('%a %b %d %H:%M:%S %Y')}\n"
+    usec = int(deadline.timestamp() * 1_000_000)
+    return f"USEC={usec}\nWARN_WALL=1\nMODE=reboot\n"
