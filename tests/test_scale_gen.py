@@ -181,7 +181,10 @@ def test_relevant_blocks_parse_like_the_whole(corpus_dir: Path,
 def test_plan_of_generated_routers_round_trips(generated: list[tuple[str, str, str]],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from greios.plan import remediation
-    from greios.plan.remediation import apply_commands, plan_router
+    from greios.plan.remediation import plan_router
+    from greios.platforms import get
+
+    apply_commands = get("ios").apply_lines
 
     for _, running, intended in generated:
         plan = plan_router(running, intended)

@@ -399,14 +399,17 @@ def plan_audit_items(
 
 
 def future_config(running: str, commands: Sequence[str], store: SecretStore) -> str:
-    """``running`` with ``commands`` applied the way IOS applies config lines (the lab's
-    config engine), secret references resolved in memory only."""
-    from greios.platforms.ios.configtree import apply_lines, parse_config, render_config
+    """``running`` with ``commands`` applied the way IOS applies config lines (the
+    platform's config engine, the lab's too), secret references resolved in memory only;
+    lines the device would reject are left out, as the device leaves them."""
+    from greios.platforms import get
+    from greios.platforms.base import RejectedLinesError
     from greios.secrets import resolve_refs
 
-    tree = parse_config(running)
-    apply_lines(tree, [resolve_refs(c, store) for c in commands])
-    return render_config(tree)
+    try:
+        return get().apply_lines(running, [resolve_refs(c, store) for c in commands])
+    except RejectedLinesError as exc:
+        return exc.config
 
 
 def intended_configs(sites_dir: Path) -> dict[str, str]:

@@ -11,7 +11,6 @@ from greios.plan.remediation import (
     LineChange,
     ObjectChange,
     RouterPlan,
-    apply_commands,
     plan_router,
 )
 from greios.redact import redact_line
@@ -20,7 +19,6 @@ __all__ = (
     "LineChange",
     "ObjectChange",
     "RouterPlan",
-    "apply_commands",
     "default_secret_equal",
     "format_commands",
     "format_plan",

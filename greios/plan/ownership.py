@@ -321,8 +321,8 @@ def _top_blocks(text: str) -> list[str]:
             if delimiter in line:
                 delimiter = None
             continue
-        if not line[:1].isspace() or not blocks:
-            blocks.append([])
+        if not blocks or not (line[:1].isspace() or line.startswith(("!", "#"))):
+            blocks.append([])  # (a comment line opens no block: the loader drops it)
         blocks[-1].append(line)
         words = line.split()
         if line.startswith("banner ") and len(words) > 2:
@@ -357,9 +357,14 @@ def _normalise_rules(parents: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], s
 
 
 def normalise_tree(node: HConfig | HConfigChild, parents: tuple[str, ...] = ()) -> None:
+    """Running spelling in place; a line that then repeats a sibling (``encr 3des`` next to
+    ``encryption 3des``) is dropped: the device holds it once."""
     for child in list(node.children):
         new = normalise_text(child.text, parents)
         if new != child.text:
+            if not child.children and node.children.get(new) is not None:
+                child.delete()
+                continue
             child.text = new
         if child.children:
             path = (*parents, child.text)

@@ -19,8 +19,7 @@ in place (the new line is entered, no ``no`` line).
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left, insort
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,10 +39,10 @@ from greios.plan.ownership import (
     relevant_text,
     top_key,
 )
+from greios.platforms.ios.configtree import apply_text
 from greios.platforms.ios.rules import (
     DEFAULT_RANK,
     greios_driver,
-    idempotent_sibling,
     no_last_depths,
     object_kind,
 )
@@ -189,10 +188,12 @@ def _plan(running: str, intended: str, retired: str,
     pushed = tuple(commands)
     if (rollback := _fresh_rollback(run, ret, steps)) is not None:
         return RouterPlan(commands=pushed, rollback=rollback,
-                          future=lambda: apply_commands(running, pushed, what="running config"),
+                          future=lambda: apply_text(running, pushed, what="running config"),
                           objects=tuple(ObjectChange(s.action, s.header, s.kind, tuple(s.lines))
                                         for s in _ordered(steps)))
-    future = _apply(run, commands)
+    future_text = apply_text(running if subset is None else subset, pushed,
+                             what="running config")
+    future = parse_config(future_text, what="future config")
     trees.append(future)
 
     # rollback: from future back to what greios owned in running
@@ -215,8 +216,8 @@ def _plan(running: str, intended: str, retired: str,
     return RouterPlan(
         commands=pushed,
         rollback=tuple(_ordered_commands(back)),
-        future=render(future) if subset is None else (
-            lambda: apply_commands(running, pushed, what="running config")),
+        future=future_text if subset is None else (
+            lambda: apply_text(running, pushed, what="running config")),
         objects=tuple(
             ObjectChange(s.action, s.header, s.kind, tuple(s.lines)) for s in _ordered(steps)
         ),
@@ -267,17 +268,6 @@ def _dispose(trees: list[HConfig]) -> None:
     for node in nodes:
         node.children.clear()
     trees.clear()
-
-
-def apply_commands(config: str, commands: Sequence[str], *, what: str = "config") -> str:
-    """Apply config-mode lines to a config text like IOS would; return the new text."""
-    return render(_apply(parse_config(config, what=what), commands))
-
-
-def render(tree: HConfig) -> str:
-    """Text of a tree (1-space indentation, insertion order)."""
-    lines = [c.cisco_style_text() for c in tree.all_children()]
-    return "\n".join(lines) + ("\n" if lines else "")
 
 
 # --- diff ---------------------------------------------------------------------------------
@@ -507,144 +497,3 @@ def _ordered(steps: list[_Step]) -> list[_Step]:
 
 def _ordered_commands(steps: list[_Step]) -> list[str]:
     return [c for s in _ordered(steps) for c in s.commands]
-
-
-# --- apply --------------------------------------------------------------------------------
-
-
-def _apply(base: HConfig, commands: Sequence[str]) -> HConfig:
-    tree = base.deep_copy()
-    index = _TopIndex(tree)
-    # (indent, node or None inside an ignored block, ancestor texts)
-    stack: list[tuple[int, HConfig | HConfigChild | None, tuple[str, ...]]] = [(-1, tree, ())]
-    for raw in commands:
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("!"):
-            continue
-        if stripped == "end":
-            break
-        indent = len(raw) - len(raw.lstrip())
-        text = " ".join(stripped.split())
-        while stack[-1][0] >= indent:
-            stack.pop()
-        _, parent, parents = stack[-1]
-        if text == "exit":
-            if len(stack) > 1:
-                stack.pop()
-            continue
-        if parent is None:
-            stack.append((indent, None, parents))
-            continue
-        text = normalise_text(text, parents)
-        if text.startswith("no "):
-            _remove(parent, text[3:], index if parent is tree else None)
-            stack.append((indent, None, parents))
-            continue
-        node = _enter(parent, text, index if parent is tree else None, parents)
-        stack.append((indent, node, (*parents, node.text)))
-    return tree
-
-
-class _TopIndex:
-    """The top-level children of a tree by :func:`top_key` and by text, kept in step with
-    :func:`_enter` and :func:`_remove` so neither scans every top-level line (a hub has
-    thousands)."""
-
-    def __init__(self, tree: HConfig) -> None:
-        self.by_key: dict[Key, list[HConfigChild]] = {}
-        self.by_text: dict[str, list[HConfigChild]] = {}
-        self._sorted: list[str] | None = None  # texts, sorted; built on the first prefix query
-        for child in tree.children:
-            self.add(child)
-
-    def add(self, child: HConfigChild) -> None:
-        self.by_key.setdefault(top_key(child.text), []).append(child)
-        same = self.by_text.setdefault(child.text, [])
-        same.append(child)
-        if self._sorted is not None and len(same) == 1:
-            insort(self._sorted, child.text)
-
-    def discard(self, child: HConfigChild) -> None:
-        key = top_key(child.text)
-        same_key = [c for c in self.by_key[key] if c is not child]
-        if same_key:
-            self.by_key[key] = same_key
-        else:
-            del self.by_key[key]
-        same_text = [c for c in self.by_text[child.text] if c is not child]
-        if same_text:
-            self.by_text[child.text] = same_text
-        else:
-            del self.by_text[child.text]
-            if self._sorted is not None:
-                del self._sorted[bisect_left(self._sorted, child.text)]
-
-    def first(self, key: Key) -> HConfigChild | None:
-        entries = self.by_key.get(key)
-        return entries[0] if entries else None
-
-    def starting_with(self, prefix: str) -> list[HConfigChild]:
-        """Children whose text starts with ``prefix``, in tree order."""
-        if self._sorted is None:
-            self._sorted = sorted(self.by_text)
-        found: list[HConfigChild] = []
-        for i in range(bisect_left(self._sorted, prefix), len(self._sorted)):
-            if not self._sorted[i].startswith(prefix):
-                break
-            found.extend(self.by_text[self._sorted[i]])
-        return found
-
-    def rename(self, child: HConfigChild, text: str) -> None:
-        self.discard(child)
-        child.text = text
-        self.add(child)
-
-
-def _remove(parent: HConfig | HConfigChild, target: str, index: _TopIndex | None = None) -> None:
-    if (exact := parent.children.get(target)) is not None:
-        if index is not None:
-            index.discard(exact)
-        exact.delete()
-        return
-    if index is not None:  # the same children (deletion order does not matter)
-        victims = index.starting_with(target + " ")
-    else:
-        victims = [c for c in parent.children if c.text.startswith(target + " ")]
-    if not victims and parent.depth() == 0:
-        key = top_key(target)
-        if key[0] != "line":
-            victims = (list(index.by_key.get(key, ())) if index is not None
-                       else [c for c in parent.children if top_key(c.text) == key])
-    for victim in victims:
-        if index is not None:
-            index.discard(victim)
-        victim.delete()
-
-
-def _enter(parent: HConfig | HConfigChild, text: str, index: _TopIndex | None = None,
-           parents: tuple[str, ...] | None = None) -> HConfigChild:
-    """Enter ``text`` under ``parent`` (whose path is ``parents``, when known)."""
-    from hier_config.child import HConfigChild as _Child
-
-    if (exact := parent.children.get(text)) is not None:
-        return exact
-    old: HConfigChild | None = None
-    if parent.depth() == 0:
-        key = top_key(text)
-        if key[0] not in ("line", "static-route"):
-            old = (index.first(key) if index is not None
-                   else next((c for c in parent.children if top_key(c.text) == key), None))
-    elif parents is not None:
-        old = idempotent_sibling(parents, text, parent.children)
-    else:
-        old = parent.driver.idempotent_for(_Child(parent, text), parent.children)
-    if old is not None:
-        if index is not None:
-            index.rename(old, text)
-        else:
-            old.text = text
-        return old
-    child = parent.add_child(text)
-    if index is not None:
-        index.add(child)
-    return child

@@ -17,10 +17,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from greios.errors import ConfigParseError
+
 if TYPE_CHECKING:
     import re
+    from collections.abc import Callable, Iterable
 
     from greios.devmodel.model import DeviceConfig
+
+
+class RejectedLinesError(ConfigParseError):
+    """Config lines the device would refuse (:meth:`Platform.apply_lines`).
+
+    ``rejected`` holds (line, the device's error) in order, ``config`` the config after
+    every other line was applied (what the device holds then). The message shows the lines
+    redacted by ``redact`` (:func:`greios.redact.redact_line`); ``rejected`` keeps them
+    as given.
+    """
+
+    def __init__(self, rejected: list[tuple[str, str]], config: str, *,
+                 redact: Callable[[str], str], what: str = "config") -> None:
+        self.rejected = rejected
+        self.config = config
+        shown = "; ".join(redact(line) for line, _ in rejected[:3])
+        more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
+        super().__init__(f"{what}: the device rejects {shown}{more}")
 
 
 @runtime_checkable
@@ -42,11 +63,14 @@ class Platform(Protocol):
         """Running-config text (as the device shows it) -> the shared device model."""
         ...
 
-    def apply_lines(self, running: str, lines: list[str]) -> str:
-        """Config semantics: the running config after the device applied ``lines``.
+    def apply_lines(self, running: str, lines: Iterable[str]) -> str:
+        """Config semantics: the running config (as the device displays it) after the
+        device applied ``lines`` as typed in config mode.
 
         The one engine for "how the device applies a line": used by the simulated device,
-        by ``audit --plan/--intended`` and by the plan round-trip tests.
+        by the plan (its predicted config and rollback), by ``audit --plan/--intended`` and
+        by the plan round-trip tests. Raises :class:`RejectedLinesError` when the device would
+        refuse some line.
         """
         ...
 

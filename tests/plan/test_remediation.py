@@ -11,9 +11,12 @@ import greios.plan.ownership
 import greios.plan.present
 import greios.platforms.ios.rules
 from greios.errors import ConfigParseError
-from greios.plan import apply_commands, format_commands, format_plan, plan_router
+from greios.plan import format_commands, format_plan, plan_router
 from greios.plan.ownership import canonical, parse_config, parse_key_line, unmanaged_tree
-from greios.plan.remediation import _apply
+from greios.platforms import get
+
+#: how IOS applies config lines: the platform's one engine (the simulated router's too)
+apply_commands = get("ios").apply_lines
 
 CASES = Path(__file__).parent / "cases"
 
@@ -130,10 +133,14 @@ def test_b4_scenario_safe_order() -> None:
                 "no set transform-set",
                 "no pre-shared-key",
                 "no address",
-                "no match identity",
             )
         )
     ]
+    # ... but IOS keeps every `match identity remote` of a profile: the new identity is
+    # added before the old one is removed (make before break)
+    assert _index(c, " match identity remote address 198.51.100.6 255.255.255.255") < _index(
+        c, " no match identity remote address 198.51.100.2 255.255.255.255"
+    )
     assert " tunnel destination 198.51.100.6" in c
     assert "  pre-shared-key local NewSecretLocal" in c
     # the operator's router-id survives; the retired network goes
@@ -257,11 +264,12 @@ def test_apply_commands_like_ios() -> None:
             " encryption aes 256",
         ],
     )
-    assert out == (
-        "crypto ipsec transform-set GREIOS-T esp-aes 256 esp-sha256-hmac\n mode transport\n"
-        "interface Tunnel1\n tunnel destination 10.0.0.2\n"
+    assert out == (  # as IOS displays it: a new block at its running-config place, `!`, `end`
+        "crypto isakmp policy 10\n encr aes 256\n!\n"
+        "crypto ipsec transform-set GREIOS-T esp-aes 256 esp-sha256-hmac\n mode transport\n!\n"
+        "interface Tunnel1\n tunnel destination 10.0.0.2\n!\n"
         "crypto keyring GREIOS-KR\n"
-        "crypto isakmp policy 10\n encr aes 256\n"
+        "end\n"
     )
 
 
@@ -312,8 +320,24 @@ def _round_trip(running: str) -> None:
     assert canonical(unmanaged_tree(future, want, empty)) == canonical(
         unmanaged_tree(run, want, empty)
     )
-    assert canonical(_apply(future, plan.rollback)) == canonical(run)
+    # rollback restores running as the device holds it
+    assert _device_lines(apply_commands(plan.future, plan.rollback)) == _device_lines(running)
     assert plan_router(plan.future, intended).is_empty
+
+
+def _device_lines(text: str) -> list[tuple[str, ...]]:
+    """Every line of a config as the device holds it, by its path (order-independent)."""
+    from greios.platforms.ios.configtree import Node, parse_config
+
+    out: list[tuple[str, ...]] = []
+
+    def walk(node: Node, path: tuple[str, ...]) -> None:
+        for child in node.children:
+            out.append((*path, child.text, *(child.body or ())))
+            walk(child, (*path, child.text))
+
+    walk(parse_config(text), ())
+    return sorted(out)
 
 
 @pytest.mark.parametrize("name", FIXTURES)

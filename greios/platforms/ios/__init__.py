@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 from greios.platforms.ios.rules import SECRET_LINES
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from greios.devmodel.model import DeviceConfig
 
 
@@ -35,12 +37,10 @@ class IosPlatform:
 
         return parse_config(text)
 
-    def apply_lines(self, running: str, lines: list[str]) -> str:
-        from greios.platforms.ios.configtree import apply_lines, parse_config, render_config
+    def apply_lines(self, running: str, lines: Iterable[str]) -> str:
+        from greios.platforms.ios.configtree import apply_text
 
-        root = parse_config(running)
-        apply_lines(root, lines)
-        return render_config(root)
+        return apply_text(running, lines)
 
     def normalise(self, text: str) -> str:
         from greios.platforms.ios.configtree import parse_config, render_config

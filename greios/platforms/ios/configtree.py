@@ -841,8 +841,9 @@ def apply_text(running: str, lines: Iterable[str], *, what: str = "config") -> s
 
     The one engine for IOS config semantics (``PLATFORM.apply_lines``): the simulated
     router applies lines the same way. Raises
-    :class:`~greios.platforms.base.LinesRejected` for lines IOS would refuse."""
-    from greios.platforms.base import LinesRejected
+    :class:`~greios.platforms.base.RejectedLinesError` for lines IOS would refuse."""
+    from greios.platforms.base import RejectedLinesError
+    from greios.redact import redact_line
 
     root = parse_config(running)
     # the planner applies to the blocks greios may touch, without the VRF definitions
@@ -852,7 +853,7 @@ def apply_text(running: str, lines: Iterable[str], *, what: str = "config") -> s
     if errors:
         shown = [(line, getattr(exc, "message", None) or caret_error(line, exc.position).strip())
                  for line, exc in errors]
-        raise LinesRejected(shown, text, what=what)
+        raise RejectedLinesError(shown, text, redact=redact_line, what=what)
     return text
 
 

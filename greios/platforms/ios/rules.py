@@ -120,8 +120,8 @@ SINGLE_VALUE: tuple[tuple[tuple[str, ...], str], ...] = (
     *(
         (_IKEV2_PROFILE, rf"^{w} ")
         for w in (
+            # not `match identity remote`: IOS keeps every one (a profile matches a list)
             "keyring local",
-            "match identity remote",
             "identity local",
             "lifetime",
             "dpd",
