@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from greios.inventory.load import Inventory
-from greios.inventory.models import HubSpokeEntry, MeshEntry, PairEntry
+from greios.inventory.models import PLAIN_GRE, HubSpokeEntry, MeshEntry, PairEntry
 from greios.inventory.yamlsrc import Path_
 
 _KEY = __name__  # this module's entry in Inventory.derived
@@ -23,8 +23,13 @@ class Pair:
 
     a: str  # router name
     b: str
-    crypto: str  # crypto policy name
+    crypto: str  # crypto policy name, or ``none`` (PLAIN_GRE): plain GRE, no IPsec
     where: Path_  # YAML path of the topology entry that declared it
+
+    @property
+    def encrypted(self) -> bool:
+        """False for a plain GRE pair (``crypto: none``): no IPsec, no crypto objects."""
+        return self.crypto != PLAIN_GRE
 
     @property
     def key(self) -> str:
@@ -80,7 +85,7 @@ def expand_topology(inv: Inventory) -> tuple[list[Pair], list[str]]:
 def _expand(inv: Inventory) -> tuple[list[Pair], list[str]]:
     x = _Expansion(inv)
     project = inv.project
-    if project.defaults.crypto not in project.crypto_policies:
+    if project.defaults.crypto not in (*project.crypto_policies, PLAIN_GRE):
         x.policy(project.defaults.crypto, ("defaults", "crypto"))
     for i, entry in enumerate(project.topology):
         base: Path_ = ("topology", i)
@@ -106,10 +111,11 @@ class _Expansion:
     def policy(self, name: str | None, where: Path_) -> str:
         project = self.inv.project
         chosen = name or project.defaults.crypto
-        if chosen not in project.crypto_policies:
+        if chosen not in project.crypto_policies and chosen != PLAIN_GRE:
             known = ", ".join(sorted(project.crypto_policies))
             self.problems.append(
-                f"{self.doc.where(where)}: unknown crypto policy '{chosen}' (defined: {known})"
+                f"{self.doc.where(where)}: unknown crypto policy '{chosen}' (defined: {known}; "
+                f"or '{PLAIN_GRE}' for plain GRE)"
             )
         return chosen
 

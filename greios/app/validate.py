@@ -51,7 +51,16 @@ def validate_sites(sites: Path) -> ValidateReport:
     inv = overlay.inventory
     return ValidateReport(sites=len(inv.sites), routers=len(inv.routers),
                           tunnels=len(overlay.pairs), new=len(res.new),
-                          lock_name=inv.lock_path.name, warnings=[*res.warnings, *warnings])
+                          lock_name=inv.lock_path.name,
+                          warnings=[*res.warnings, *warnings, *plain_gre_warnings(overlay)])
+
+
+def plain_gre_warnings(overlay: Overlay) -> list[str]:
+    """One warning per plain GRE pair (``crypto: none``): its traffic is not encrypted."""
+    doc = overlay.inventory.project_doc
+    return [f"{doc.where(p.where)}: {p.a} <-> {p.b} is plain GRE (crypto: none): its traffic "
+            "crosses the underlay UNENCRYPTED, with no IPsec" for p in overlay.pairs
+            if not p.encrypted]
 
 
 def _load(sites: Path, problems: list[str]) -> Inventory | None:

@@ -30,6 +30,22 @@ NAME_RE = r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$"
 ENV_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 IOS_NAME_RE = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"
 IFACE_RE = r"^[A-Za-z][A-Za-z-]*[0-9]+(?:[/.:][0-9]+)*$"
+#: VyOS interface names greios accepts for underlays and LANs (ethN, ethN.VLAN, bondN, brN...)
+VYOS_IFACE_RE = re.compile(r"^(?:eth|bond|br|dum|pppoe|wlan|lo)[0-9]*(?:\.[0-9]+)?$")
+#: a router's short code, for tunnel descriptions (``GRE_{code}_TO_{peer_code}``)
+CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$"
+
+#: the reserved crypto policy name of a plain GRE pair: GRE without IPsec (any platform)
+PLAIN_GRE = "none"
+
+#: platform names as written in the inventory; the same names as
+#: ``greios.platforms.REGISTRY`` (a test keeps them equal: the inventory cannot import the
+#: platforms layer)
+PlatformName = Literal["ios", "ios-xe", "vyos"]
+#: VyOS releases greios renders for (the dialect: 1.2 crux, 1.3 equuleus, 1.4 sagitta,
+#: 1.5 circinus; ``rolling`` is read as 1.5)
+VyosVersion = Literal["1.2", "1.3", "1.4", "1.5"]
+VYOS_VERSIONS: tuple[str, ...] = ("1.2", "1.3", "1.4", "1.5")
 
 Name = Annotated[str, Field(pattern=NAME_RE, description="letters, digits, _ . -")]
 EnvName = Annotated[str, Field(pattern=ENV_RE)]
@@ -168,11 +184,44 @@ class TunnelNumbers(Model):
         return self
 
 
+DEFAULT_DESCRIPTION = "greios: {router} <-> {peer}"
+DESCRIPTION_FIELDS = ("router", "peer", "code", "peer_code", "site", "peer_site", "number")
+
+
+class _DescriptionProbe(dict[str, str]):
+    """Checks a description template: known fields only, no attribute or index access."""
+
+    def __missing__(self, key: str) -> str:
+        if key not in DESCRIPTION_FIELDS:
+            raise KeyError(f"unknown field {{{key}}}")
+        return "x"
+
+
 class TunnelSettings(Model):
     numbers: TunnelNumbers = Field(default_factory=TunnelNumbers)
     pools: list[str] = Field(min_length=1)
     link_prefix: Literal[30, 31] = 30
     gre_key: bool = False
+    #: tunnel description, a template: {router} {peer} (names), {code} {peer_code} (the
+    #: routers' ``code``, else their names), {site} {peer_site}, {number}. On IOS it must
+    #: start with ``greios:`` (how greios recognises its tunnels there).
+    description: str = Field(DEFAULT_DESCRIPTION, min_length=1, max_length=240)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str) -> str:
+        try:
+            v.format_map(_DescriptionProbe())
+        except (KeyError, ValueError, IndexError, AttributeError) as exc:
+            raise ValueError(f"'{v}': not a valid description template ({exc}); "
+                             f"fields: {', '.join(DESCRIPTION_FIELDS)}") from None
+        if "'" in v or '"' in v or "\n" in v:
+            raise ValueError("a tunnel description cannot hold quotes or line breaks")
+        return v
+
+    def describe(self, **fields: str | int) -> str:
+        """The description of one tunnel (``fields``: :data:`DESCRIPTION_FIELDS`)."""
+        return self.description.format_map(fields)
 
     @field_validator("pools")
     @classmethod
@@ -240,7 +289,7 @@ TopologyEntry = Annotated[
 
 
 class ProjectDefaults(Model):
-    crypto: str = "nge"
+    crypto: str = "nge"  # a crypto policy, or ``none`` (plain GRE, unencrypted)
     underlay_mtu: int = Field(1500, ge=576, le=9216)
 
 
@@ -262,6 +311,9 @@ class Project(Model):
     @classmethod
     def _policy_names(cls, v: dict[str, CryptoPolicy]) -> dict[str, CryptoPolicy]:
         for name in v:
+            if name.lower() == PLAIN_GRE:
+                raise ValueError(f"'{name}' is reserved: crypto '{PLAIN_GRE}' means plain GRE "
+                                 "without IPsec; name the policy differently")
             if not re.match(r"^[A-Za-z][A-Za-z0-9-]{0,23}$", name):
                 raise ValueError(f"crypto policy name '{name}' must be letters, digits and -")
         return v
@@ -276,7 +328,7 @@ class Management(Model):
     username_env: EnvName
     password_env: EnvName
     enable_secret_env: EnvName | None = None
-    driver: Literal["ios"] = "ios"
+    driver: Literal["ios", "vyos"] = "ios"  # vyos: the default for a VyOS router
     timeout: int = Field(60, ge=5, le=3600)
     optional_args: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
@@ -422,14 +474,69 @@ class Lan(Model):
 
 class Router(Model):
     name: Name
-    platform: str = "ios-xe"
+    platform: PlatformName = "ios-xe"
     ios_version: str | None = None
+    #: VyOS release (required for ``platform: vyos``): picks the set-command dialect
+    vyos_version: VyosVersion | None = None
+    code: str | None = Field(None, pattern=CODE_RE)  # short name for tunnel descriptions
     management: Management
     underlay: Underlay
     lan: list[Lan] = Field(default_factory=list)
     routing: Routing | None = None
     snapshot: str | None = Field(None, min_length=1)  # running-config snapshot, relative
     #                                                   to the site file
+
+    @field_validator("vyos_version", mode="before")
+    @classmethod
+    def _vyos_version(cls, v: Any) -> Any:
+        """YAML reads ``1.2`` as a number; ``rolling`` (and ``1.5-rolling…``) is 1.5."""
+        if isinstance(v, float | int) and not isinstance(v, bool):
+            v = f"{v:.1f}"
+        if isinstance(v, str) and (v.strip().lower() == "rolling"
+                                   or v.strip().lower().startswith("1.5")):
+            return "1.5"
+        return v
+
+    @model_validator(mode="after")
+    def _platform(self) -> Router:
+        if self.platform == "vyos":
+            self._vyos_checks()
+        elif self.vyos_version is not None:
+            raise ValueError(f"vyos_version is for platform: vyos (this router is "
+                             f"{self.platform})")
+        elif self.management.driver == "vyos":
+            raise ValueError(f"management.driver vyos needs platform: vyos (this router is "
+                             f"{self.platform})")
+        return self
+
+    def _vyos_checks(self) -> None:
+        if self.vyos_version is None:
+            raise ValueError("platform vyos needs vyos_version (one of 1.2, 1.3, 1.4, 1.5 or "
+                             "rolling): it picks the configuration dialect")
+        if self.ios_version is not None:
+            raise ValueError("ios_version is for IOS routers; a VyOS router has vyos_version")
+        if "driver" in self.management.model_fields_set and self.management.driver != "vyos":
+            raise ValueError(f"management.driver {self.management.driver} cannot drive a "
+                             "VyOS router (leave it out or write vyos)")
+        names = [("underlay.interface", self.underlay.interface)] + [
+            (f"lan[{i}].interface", lan.interface) for i, lan in enumerate(self.lan)
+            if lan.interface is not None]
+        for where, iface in names:
+            if not VYOS_IFACE_RE.match(iface):
+                raise ValueError(f"{where} '{iface}' is not a VyOS interface name (ethN, "
+                                 "ethN.VLAN, bondN, brN ...)")
+        if self.underlay.vrf is not None:
+            raise ValueError("underlay.vrf (a front-door VRF) is not supported by greios on "
+                             "VyOS")
+
+    @property
+    def is_vyos(self) -> bool:
+        return self.platform == "vyos"
+
+    @property
+    def short(self) -> str:
+        """The router's code for tunnel descriptions (its name without one)."""
+        return self.code or self.name
 
 
 class Site(Model):

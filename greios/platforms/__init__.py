@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, str] = {
     "ios": "greios.platforms.ios",
     "ios-xe": "greios.platforms.ios",  # the inventory's default spelling; same platform
+    "vyos": "greios.platforms.vyos",
 }
 
 DEFAULT = "ios-xe"

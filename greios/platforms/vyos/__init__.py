@@ -23,4 +23,53 @@ vyos/vyatta-cfg (``functions/interpreter/vyatta-cfg-run``, ``src/cstore/cstore.c
 ``vytree.ml``, ``util.ml``, ``lexical_numeric_compare.c``); vyos/vyatta-cfg-system and
 vyos/vyatta-cfg-vpn (crux/equuleus ``node.def`` templates); vyos/vyos-documentation
 (``docs/cli.rst``); netmiko 4.8 ``netmiko/vyos/vyos_ssh.py``. See docs/vyos.md.
+
+:data:`PLATFORM` is VyOS behind :class:`greios.platforms.base.Platform`: configs are
+``show configuration commands`` set-lines (curly ``config.boot`` is read too), applied with
+VyOS's set/delete semantics (:mod:`~.config`), read into the shared device model
+(:mod:`~.devmodel`).
 """
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from greios.devmodel.model import DeviceConfig
+
+#: VyOS lines holding a secret (set-lines and curly): PSKs (1.2/1.3 ``pre-shared-secret``,
+#: 1.4+ ``authentication psk NAME secret``), passwords, keys
+SECRET_LINES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
+    r"\b(?:pre-shared-secret|secret)\s+'(?P<key>(?:[^'\\]|\\.)*)'",
+    r"\b(?:pre-shared-secret|secret)\s+\"(?P<key>(?:[^\"\\]|\\.)*)\"",
+    r"^\s*(?:pre-shared-secret|secret)\s+(?P<key>[^\s'\"]\S*)\s*$",
+    r"\b(?:plaintext-password|encrypted-password)\s+'(?P<key>[^']*)'",
+))
+
+
+class VyosPlatform:
+    name = "vyos"
+    display_name = "VyOS"
+    templates = "vyos"
+    secret_patterns = SECRET_LINES
+
+    def parse(self, text: str) -> DeviceConfig:
+        from greios.platforms.vyos.devmodel import parse_device_config
+
+        return parse_device_config(text)
+
+    def apply_lines(self, running: str, lines: Iterable[str]) -> str:
+        from greios.platforms.vyos.config import apply_text
+
+        return apply_text(running, lines)
+
+    def normalise(self, text: str) -> str:
+        from greios.platforms.vyos.config import normalise
+
+        return normalise(text)
+
+
+PLATFORM = VyosPlatform()
