@@ -23,6 +23,7 @@ from greios.inventory.checks import (
     Net,
     cross_overlaps,
     lan_networks,
+    pair_platform_problems,
     underlay_networks,
     where,
 )
@@ -132,6 +133,8 @@ def _pair_problems(inv: Inventory, pairs: list[Pair]) -> list[str]:
                 "IPv6 underlays with IKEv2 only (crypto policy "
                 f"'{p.crypto}' is IKEv1)"
             )
+        problems += [f"{pdoc.where(p.where)}: {msg}" for msg in pair_platform_problems(
+            inv.router(p.a).model, inv.router(p.b).model, p.crypto, policy)]
     return problems
 
 

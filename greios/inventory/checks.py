@@ -13,12 +13,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from greios.inventory.vyos_crypto import peer_name_problem, policy_problems
 from greios.inventory.yamlsrc import os_reason
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from greios.inventory.load import Inventory, RouterInfo
+    from greios.inventory.models import CryptoPolicy, Router
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -240,3 +242,22 @@ def _lan_overlaps(inv: Inventory, lans: list[tuple[Net, Lan]]) -> list[str]:
             )
         stack.append((net, lan))
     return problems
+
+
+def pair_platform_problems(a: Router, b: Router, crypto: str,
+                           policy: CryptoPolicy | None) -> list[str]:
+    """What the platforms of a pair's two ends cannot render or negotiate with its crypto
+    policy (``policy`` None: plain GRE or an unknown policy, reported elsewhere). Messages
+    name the router and the reason; the caller locates them."""
+    if policy is None:
+        return []
+    problems: list[str] = []
+    for me, peer in ((a, b), (b, a)):
+        if not me.is_vyos or me.vyos_version is None:
+            continue
+        problems += [f"{me.name} (VyOS {me.vyos_version}) cannot use crypto policy "
+                     f"'{crypto}': {msg}" for msg in policy_problems(policy, me.vyos_version)]
+        bad_name = peer_name_problem(peer.name, me.vyos_version)
+        if bad_name:
+            problems.append(bad_name)
+    return list(dict.fromkeys(problems))

@@ -146,3 +146,81 @@ def test_description_templates(vsites: Path, capsys: pytest.CaptureFixture[str],
     code, _, err = _validate(capsys, vsites)
     assert code == 1 and expected in err, err
     assert "tunnels.description" in err
+
+
+# ------------------------------------------------------------ crypto across vendors
+
+def _policy(sites: Path, **over: object) -> None:
+    def fn(d: dict) -> None:
+        pol = d["crypto_policies"]["nge"]
+        for path, value in over.items():
+            section, _, key = path.partition("__")
+            if key:
+                pol.setdefault(section, {})[key] = value
+            else:
+                pol[section] = value
+    _edit(sites, "greios.yaml", fn)
+
+
+def _version(sites: Path, file: str, version: str) -> None:
+    _edit(sites, file, lambda d: d["routers"][0].__setitem__("vyos_version", version))
+
+
+CRYPTO_CASES = [
+    ({"ipsec__mode": "tunnel"}, None,
+     "vyososa1 (VyOS 1.4) cannot use crypto policy 'nge': ipsec.mode tunnel: VyOS protects "
+     "GRE ('tunnel N protocol gre') only in ESP transport mode"),
+    ({"ipsec__encryption": "des"}, None, "ipsec.encryption des is not offered by VyOS"),
+    ({"ike__encryption": ["aes-cbc-192"], "ike__prf": ["sha256"]}, "1.2",
+     "ike.encryption aes-cbc-192 needs VyOS 1.3 or later"),
+    ({"ike__group": [1]}, "1.2", "ike.group 1 is not a DH group of VyOS 1.2"),
+    ({"ipsec__pfs": 1}, "1.2", "ipsec.pfs group 1 is not a DH group of VyOS 1.2"),
+    ({"ike__encryption": ["aes-cbc-256"], "ike__prf": ["sha384"],
+      "ike__integrity": ["sha256"]}, "1.2", "VyOS 1.2 has no IKE 'prf'"),
+]
+
+
+@pytest.mark.parametrize(("over", "version", "expected"), CRYPTO_CASES)
+def test_crypto_that_cannot_negotiate_is_refused(
+        vsites: Path, capsys: pytest.CaptureFixture[str], over: dict, version: str | None,
+        expected: str) -> None:
+    _policy(vsites, **over)
+    if version:
+        _version(vsites, "osaka.yaml", version)
+    code, _, err = _validate(capsys, vsites)
+    assert code == 1, err
+    assert expected in err
+    assert "greios.yaml:" in err and "topology[1].pair" in err
+
+
+def test_cbc_policy_negotiates_on_12_when_prf_equals_integrity(
+        vsites: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _policy(vsites, ike__encryption=["aes-cbc-256"], ike__prf=["sha256"])
+    _version(vsites, "osaka.yaml", "1.2")
+    code, _, err = _validate(capsys, vsites)
+    assert code == 0, err
+
+
+def test_14_peer_name_with_a_dot_is_refused(
+        vsites: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(vsites, "seoul.yaml", lambda d: d["routers"][0].__setitem__("name", "seoul.rtr1"))
+    code, _, err = _validate(capsys, vsites)
+    assert code == 1
+    assert "VyOS 1.4 names its IPsec peer after router 'seoul.rtr1'" in err
+    _version(vsites, "osaka.yaml", "1.3")  # 1.3 tags the peer by address
+    code, _, err = _validate(capsys, vsites)
+    assert code == 0, err
+
+
+def test_vyos_proposals_intersect_ios() -> None:
+    from greios.inventory.models import CryptoPolicy
+    from greios.inventory.vyos_crypto import IkeProposal, esp_proposal, ike_proposals, pfs_value
+
+    nge = CryptoPolicy()
+    got = ike_proposals(nge, "1.4")
+    assert got[0] == IkeProposal("aes256gcm128", "sha384", "prfsha384", 20)
+    assert len(got) == 2 * 2 * 2  # encryption x prf x group, as IOS's one IKEv2 proposal
+    assert {p.prf for p in ike_proposals(nge, "1.2")} == {None}
+    assert esp_proposal(nge).encryption == "aes256gcm128" and pfs_value(nge) == "dh-group20"
+    nopfs = CryptoPolicy.model_validate({"ipsec": {"pfs": None}})
+    assert pfs_value(nopfs) == "disable"  # IOS default none; VyOS default would be enable
