@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from greios.allocate import Allocation
 from greios.inventory.load import Inventory, RouterInfo
-from greios.inventory.models import CryptoPolicy
+from greios.inventory.models import PLAIN_GRE, CryptoPolicy
 from greios.mtu import MtuInput, compute
 from greios.platforms.ios.display import interface_display, ip_display
 from greios.secrets import Secret, SecretStore
@@ -32,8 +32,6 @@ ESP_ENCR = {
 }
 ESP_HMAC = {"sha1": "esp-sha-hmac", "sha256": "esp-sha256-hmac", "sha384": "esp-sha384-hmac",
             "sha512": "esp-sha512-hmac", "md5": "esp-md5-hmac", "none": ""}
-#: the reserved crypto policy name of a plain GRE pair (no IPsec, no crypto objects)
-PLAIN_GRE = "none"
 DEFAULT_IKE_LIFETIME = 86400
 DEFAULT_IPSEC_LIFETIME = 3600
 
@@ -48,7 +46,7 @@ def obj_name(*parts: str) -> str:
 
 
 def transform_set_name(policy: CryptoPolicy) -> str:
-    """>>> from greios.inventory.models import CryptoPolicy
+    """>>> from greios.inventory.models import PLAIN_GRE, CryptoPolicy
     >>> transform_set_name(CryptoPolicy())
     'GREIOS-GCM256'
     """
