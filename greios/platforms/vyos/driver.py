@@ -324,17 +324,28 @@ class VyosSession:
 
     @staticmethod
     def _op_prompt(conn: Any) -> str:
-        return rf"(?m)^{re.escape(str(conn.base_prompt))}:[^\n]*\$ ?$"
+        return rf"^{re.escape(str(conn.base_prompt))}:[^\n]*\$ ?$"
 
     @staticmethod
     def _conf_prompt(conn: Any) -> str:
-        return rf"(?m)^{re.escape(str(conn.base_prompt))}# ?$"
+        return rf"^{re.escape(str(conn.base_prompt))}# ?$"
 
     @staticmethod
     def _send_raw(conn: Any, command: str, expect: str, read_timeout: float) -> str:
-        out = conn.send_command(command, expect_string=expect, read_timeout=read_timeout,
-                                strip_prompt=True, strip_command=True)
-        text = str(out).rstrip()
+        """Type ``command`` and read up to ``expect`` (netmiko ``read_until_pattern``: polls
+        every 10 ms; ``send_command`` polls every 25 ms and reads the echo separately).
+        Returns the answer without the echo, the prompt and config mode's ``[edit]``."""
+        conn.write_channel(conn.normalize_cmd(command))
+        raw = str(conn.read_until_pattern(pattern=expect, read_timeout=read_timeout,
+                                          re_flags=re.M))
+        text = raw.replace("\r\n", "\n").replace("\r", "\n")
+        echo, _, text = text.partition("\n")
+        if command.strip() not in echo:  # no echo line: keep everything
+            text = f"{echo}\n{text}"
+        lines = text.rstrip().split("\n")
+        if lines and re.search(expect, lines[-1], re.M) and not lines[-1].startswith(("[", "P")):
+            lines.pop()  # the prompt (questions such as "Proceed ? [Y/n]" stay)
+        text = "\n".join(lines).rstrip()
         if text.endswith("[edit]"):  # config mode ends every answer so
             text = text[: -len("[edit]")].rstrip()
         return text
@@ -368,7 +379,7 @@ class VyosSession:
         if self._mode == "conf":
             out = self._send("exit discard" if discard else "exit", op,
                              expect=self._op_prompt(self.conn) + "|" +
-                             self._conf_prompt(self.conn)[4:])
+                             self._conf_prompt(self.conn))
             if "Cannot exit" in out:
                 raise DeviceError(f"{self.name}: {op}: {self._scrub(first_line(out))}")
             self._mode = "op"
@@ -518,7 +529,7 @@ class VyosSession:
             self._save("commit")
             return
         minutes = max(1, math.ceil(revert_in / 60))
-        question = r"(?m)\[Y/n\] ?$|\[confirm\] ?$|" + self._conf_prompt(self.conn)[4:]
+        question = r"\[Y/n\] ?$|\[confirm\] ?$|" + self._conf_prompt(self.conn)
         out = self._conf(f"commit-confirm {minutes}", "commit", expect=question)
         if out.rstrip().endswith(("[Y/n]", "[confirm]")):
             out += "\n" + self._send("y", "commit", read_timeout=timeout)
