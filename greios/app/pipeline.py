@@ -11,7 +11,7 @@ from greios.allocate import Allocation, AllocationResult, write_lock
 from greios.errors import UnknownSiteError
 from greios.intent import RouterIntent, build_intents
 from greios.inventory.load import Inventory, RouterInfo
-from greios.overlay import load_overlay
+from greios.overlay import load_overlay, overlay_of
 from greios.render import SecretMode, render_router
 from greios.secrets import SecretStore
 from greios.topology import Pair
@@ -68,15 +68,16 @@ def select_routers(inv: Inventory, sites: list[str] | None) -> list[RouterInfo]:
     return chosen
 
 
-def build(sites_dir: Path, *, persist: bool = True, environ: dict[str, str] | None = None
-          ) -> Build:
+def build(sites_dir: Path, *, persist: bool = True, environ: dict[str, str] | None = None,
+          inventory: Inventory | None = None) -> Build:
     """Load, allocate and build intents. With ``persist`` the lock file and newly generated
     PSKs are written (like ``terraform init`` writing its lock).
 
     The lock is read and the allocation computed once, by the checks
-    (:func:`greios.overlay.load_overlay`).
+    (:func:`greios.overlay.load_overlay`); ``inventory``, already loaded and checked from
+    ``sites_dir``, is not loaded again.
     """
-    overlay = load_overlay(sites_dir)
+    overlay = load_overlay(sites_dir) if inventory is None else overlay_of(inventory)
     inv, result = overlay.inventory, overlay.allocation
     store = SecretStore(inv.secrets_path, environ=environ)
     crypto_of = {p.key: p.crypto for p in overlay.pairs}

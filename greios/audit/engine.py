@@ -192,7 +192,15 @@ def audit_texts(items: Sequence[tuple[str, str]], *, workers: int = 1,
                 **kw: Any) -> AuditReport:
     """Parse ``(source path, text)`` pairs and audit them (see :func:`audit_configs`)."""
     with _no_cyclic_gc():
-        return audit_configs(parse_texts(items, workers=workers), **kw)
+        configs = parse_texts(items, workers=workers)
+        try:
+            return audit_configs(configs, **kw)
+        finally:
+            # the values the rules derived and kept with each config (endpoints, indexes)
+            # point back to it: dropped, the configs are freed by reference counting, not
+            # by a collector pass over all of them once the collector runs again
+            for c in configs:
+                c._memo.clear()
 
 
 def compare_reports(before: AuditReport, after: AuditReport) -> ChangeDelta:
