@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from greios.platforms.ios.driver import DeviceSession
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -40,10 +37,10 @@ class DeviceTarget:
         return [s for s in (self.password, self.enable_secret) if s]
 
 
-def open_session(target: DeviceTarget) -> DeviceSession:
+def open_session(target: DeviceTarget) -> Any:
     """An unopened session to ``target`` through its platform's driver
-    (:meth:`greios.platforms.base.PlatformIO.driver`)."""
+    (:meth:`greios.platforms.base.PlatformIO.driver`; the IOS one is
+    :class:`greios.platforms.ios.driver.DeviceSession`, whose surface every driver offers)."""
     from greios.platforms import io
 
-    session: DeviceSession = io(target.platform).driver(target)
-    return session
+    return io(target.platform).driver(target)
