@@ -26,6 +26,7 @@ Run: .venv/bin/python bench/vyos_bench.py [--runs 5] [--default-runs 1]
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import time
 from collections.abc import Callable
@@ -120,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--default-runs", type=int, default=1,
                         help="runs of the netmiko-defaults cycle (about 14 s each)")
     args = parser.parse_args(argv)
+    logging.getLogger("paramiko").setLevel(logging.CRITICAL)  # resets at logout are normal
     device = VyosDevice(version="1.4", minute=60.0)
     with VyosLabServer(device) as server:
         bench = Bench(server.port)
