@@ -242,7 +242,7 @@ def plan_vs_bare(sites_dir: Path, repeat: int) -> tuple[float, float, int]:
     from hier_config import Platform, WorkflowRemediation, get_hconfig
 
     from greios.app.pipeline import build
-    from greios.plan.remediation import plan_router
+    from greios.platforms.ios.remediation import plan_router
 
     b = build(sites_dir, persist=False)
     pairs = [(r.snapshot.read_text(), b.render(r.name, secrets="ref"))

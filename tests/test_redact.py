@@ -9,7 +9,7 @@ import pytest
 import greios.redact
 from greios import platforms
 from greios.audit.model import AuditReport, Finding, Severity
-from greios.plan.ownership import parse_key_line
+from greios.platforms.ios.ownership import parse_key_line
 from greios.redact import (
     HINT_WORDS,
     REDACTED,

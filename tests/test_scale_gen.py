@@ -108,7 +108,7 @@ def test_fast_loader_builds_hier_configs_tree(corpus_dir: Path,
     from hier_config import get_hconfig
     from hier_config.exceptions import DuplicateChildError
 
-    from greios.plan.ownership import load_hconfig
+    from greios.platforms.ios.ownership import load_hconfig
     from greios.platforms.ios.rules import greios_driver
 
     def dump(text: str, load: object) -> object:
@@ -130,7 +130,7 @@ def test_idempotent_lookup_equals_hier_config(corpus_dir: Path,
                                               generated: list[tuple[str, str, str]]) -> None:
     from hier_config.platforms.driver_base import HConfigDriverBase
 
-    from greios.plan.ownership import parse_config
+    from greios.platforms.ios.ownership import parse_config
     from greios.platforms.ios.rules import _parent_texts, idempotent_sibling
 
     texts = [t for _, t in _configs(corpus_dir) if t.count("\n") < 1500]  # hier_config: n^2
@@ -156,7 +156,7 @@ def test_idempotent_lookup_equals_hier_config(corpus_dir: Path,
 
 def test_relevant_blocks_parse_like_the_whole(corpus_dir: Path,
                                               generated: list[tuple[str, str, str]]) -> None:
-    from greios.plan.ownership import parse_config, relevant_text, top_key
+    from greios.platforms.ios.ownership import parse_config, relevant_text, top_key
 
     rnd = random.Random(13)
     texts = [t for _, t in _configs(corpus_dir)] + [r for _, r, _ in generated]
@@ -180,9 +180,9 @@ def test_relevant_blocks_parse_like_the_whole(corpus_dir: Path,
 
 def test_plan_of_generated_routers_round_trips(generated: list[tuple[str, str, str]],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from greios.plan import remediation
-    from greios.plan.remediation import plan_router
     from greios.platforms import get
+    from greios.platforms.ios import remediation
+    from greios.platforms.ios.remediation import plan_router
 
     apply_commands = get("ios").apply_lines
 
@@ -343,13 +343,13 @@ def test_keyring_peer_lookup_equals_a_scan() -> None:
 
 def test_indexed_config_applier_equals_the_plain_one(
         generated: list[tuple[str, str, str]]) -> None:
-    from greios.plan.remediation import plan_router
     from greios.platforms.ios.configtree import (
         ConfigApplier,
         ConfigLineError,
         parse_config,
         render_config,
     )
+    from greios.platforms.ios.remediation import plan_router
 
     def run(text: str, lines: list[str], indexed: bool) -> tuple[str, list[str]]:
         tree = parse_config(text)

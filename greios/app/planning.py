@@ -20,7 +20,7 @@ from greios.errors import GreiosError, LockHeldError
 from greios.intent import build_intents
 from greios.inventory.load import Inventory
 from greios.inventory.yamlsrc import display_path
-from greios.plan.remediation import RouterPlan, plan_router
+from greios.plan import RouterPlan, plan_router
 from greios.render import render_router
 from greios.secrets import REF_RE, AppliedKeys, SecretStore, key_digest
 
@@ -48,7 +48,7 @@ def secret_equal_for(store: SecretStore, applied: Mapping[str, str] | None = Non
     (write-only) unless ``applied`` (pair -> digest of the key greios last pushed to this
     router) shows that the key was rotated since.
     """
-    from greios.plan.ownership import default_secret_equal, parse_key_line
+    from greios.platforms.ios.ownership import default_secret_equal, parse_key_line
 
     def equal(running_line: str, intended_line: str) -> bool:
         m = REF_RE.search(intended_line)

@@ -1,4 +1,4 @@
-"""Terraform-style text for a :class:`~greios.plan.remediation.RouterPlan`.
+"""Terraform-style text for a :class:`~greios.plan.model.RouterPlan`.
 
 Nothing here ever prints key material: object lines are redacted by the engine and
 :func:`format_commands` runs every command through
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from greios.redact import redact_line
 
 if TYPE_CHECKING:
-    from greios.plan.remediation import LineChange, ObjectChange, RouterPlan
+    from greios.plan.model import LineChange, ObjectChange, RouterPlan
 
 _SYMBOL = {"create": "+", "update": "~", "destroy": "-", "replace": "-/+"}
 _COLOR = {"+": "\x1b[32m", "-": "\x1b[31m", "~": "\x1b[33m", "-/+": "\x1b[35m"}
@@ -53,7 +53,7 @@ def format_plan(router: str, plan: RouterPlan, *, color: bool = False,
     """Human plan for one router, ending with the Terraform summary line (unless
     ``with_summary`` is false: a multi-router plan prints one total line instead).
 
-    >>> from greios.plan.remediation import RouterPlan
+    >>> from greios.plan.model import RouterPlan
     >>> print(format_plan("r1", RouterPlan((), (), "", ())))
     r1: no changes, the owned config matches the intended config.
     Plan: 0 to add, 0 to change, 0 to destroy.

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from greios.devmodel.model import DeviceConfig
+    from greios.plan.model import RouterPlan
 
 
 class RejectedLinesError(ConfigParseError):
@@ -76,6 +77,18 @@ class Platform(Protocol):
 
     def normalise(self, text: str) -> str:
         """The text as the device would display it back (display normalisation)."""
+        ...
+
+    def plan(self, running: str, intended: str, *, retired: str = "",
+             secret_equal: Callable[[str, str], bool] | None = None) -> RouterPlan:
+        """Remediation: the ordered commands (and rollback) that take ``running`` to
+        ``intended`` on the objects greios owns, removing ``retired`` lines (what greios
+        rendered before for pairs that left the inventory). ``secret_equal(running_line,
+        intended_line)`` says whether two key lines hold the same key (default: the
+        platform's write-only comparison). Must agree with :meth:`apply_lines`: the
+        commands applied to ``running`` give :attr:`RouterPlan.future`, the rollback
+        applied to that gives ``running`` back, and a second plan is empty.
+        """
         ...
 
 

@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from greios.plan import format_commands, format_plan, plan_router
-from greios.plan.ownership import (
+from greios.platforms import get
+from greios.platforms.ios.ownership import (
     canonical,
     key_insensitive,
     owned_tree,
     parse_config,
     unmanaged_tree,
 )
-from greios.platforms import get
 from greios.platforms.ios.rules import REFERENCES, object_kind
 
 #: how IOS applies config lines: the platform's one engine (the simulated router's too)

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-import greios.plan.ownership
 import greios.plan.present
+import greios.platforms.ios.ownership
 import greios.platforms.ios.rules
 from greios.errors import ConfigParseError
 from greios.plan import format_commands, format_plan, plan_router
-from greios.plan.ownership import canonical, parse_config, parse_key_line, unmanaged_tree
 from greios.platforms import get
+from greios.platforms.ios.ownership import canonical, parse_config, parse_key_line, unmanaged_tree
 
 #: how IOS applies config lines: the platform's one engine (the simulated router's too)
 apply_commands = get("ios").apply_lines
@@ -279,7 +279,7 @@ def test_duplicate_lines_are_a_parse_error() -> None:
 
 
 def test_doctests() -> None:
-    for module in (greios.platforms.ios.rules, greios.plan.ownership, greios.plan.present):
+    for module in (greios.platforms.ios.rules, greios.platforms.ios.ownership, greios.plan.present):
         result = doctest.testmod(module)
         assert result.failed == 0
         assert result.attempted > 0

@@ -6,7 +6,10 @@ Package map:
 * ``configtree.py`` + ``grammar.py`` — config semantics: how IOS applies, negates and
   displays lines (the one engine used by the lab, ``audit --plan/--intended`` and the plan
   round-trip tests);
-* ``rules.py`` — greios's IOS knowledge for the remediation engine (ownership, ordering);
+* ``rules.py`` — greios's IOS knowledge for the remediation engine (ownership, ordering,
+  secret lines);
+* ``ownership.py`` + ``remediation.py`` — the plan (``PLATFORM.plan``): what greios owns in
+  a running config and the ordered commands and rollback (hier_config based);
 * ``io.py`` (``IO``) — the I/O half: ``driver.py``, the napalm ``ios`` device session
   (deploy; napalm imported lazily), and the simulated router;
 * ``lab/`` — the simulated IOS router (SSH server, CLI session, shows, SCP, flash).
@@ -21,9 +24,10 @@ from typing import TYPE_CHECKING
 from greios.platforms.ios.rules import SECRET_LINES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from greios.devmodel.model import DeviceConfig
+    from greios.plan.model import RouterPlan
 
 
 class IosPlatform:
@@ -41,6 +45,12 @@ class IosPlatform:
         from greios.platforms.ios.configtree import apply_text
 
         return apply_text(running, lines)
+
+    def plan(self, running: str, intended: str, *, retired: str = "",
+             secret_equal: Callable[[str, str], bool] | None = None) -> RouterPlan:
+        from greios.platforms.ios.remediation import plan_router
+
+        return plan_router(running, intended, retired=retired, secret_equal=secret_equal)
 
     def normalise(self, text: str) -> str:
         from greios.platforms.ios.configtree import parse_config, render_config

@@ -1,7 +1,11 @@
-"""The plan's remediation engine: running + intended (+ retired) text in, ordered IOS out.
+"""IOS remediation (``PLATFORM.plan``): running + intended (+ retired) text in, ordered IOS
+out, as a :class:`~greios.plan.model.RouterPlan`.
 
 Pure: no device I/O. Built on hier_config 3 trees, diffs and negation rules with greios's
-IOS rules (:mod:`greios.platforms.ios.rules`) and ownership model (:mod:`greios.plan.ownership`).
+IOS rules (:mod:`greios.platforms.ios.rules`) and ownership model
+(:mod:`greios.platforms.ios.ownership`). The config the commands lead to (and the rollback
+computed from it) comes from the platform's one config engine
+(:func:`greios.platforms.ios.configtree.apply_text`).
 
 Ordering of :attr:`RouterPlan.commands`:
 
@@ -26,7 +30,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from greios.errors import ConfigParseError
-from greios.plan.ownership import (
+from greios.plan.model import Action, LineChange, ObjectChange, RouterPlan
+from greios.platforms.ios.configtree import apply_text
+from greios.platforms.ios.ownership import (
     Key,
     default_secret_equal,
     is_whole_kind,
@@ -39,7 +45,6 @@ from greios.plan.ownership import (
     relevant_text,
     top_key,
 )
-from greios.platforms.ios.configtree import apply_text
 from greios.platforms.ios.rules import (
     DEFAULT_RANK,
     greios_driver,
@@ -52,71 +57,8 @@ if TYPE_CHECKING:
     from hier_config import HConfig
     from hier_config.child import HConfigChild
 
-Action = Literal["create", "update", "destroy", "replace"]
 #: top-level objects that are single lines (destroyed by ``no <line>``)
 _LEAF_KINDS = frozenset({"static-route", "isakmp-key", "other"})
-
-
-@dataclass(frozen=True)
-class LineChange:
-    """One line of an object change (key material already redacted).
-
-    ``sign`` is ``+`` (added), ``-`` (removed) or ``~`` (changed in place from ``old``).
-    A ``~`` with ``old=None`` is a sub-section (e.g. a keyring ``peer``) whose lines
-    follow, indented one space deeper.
-    """
-
-    sign: Literal["+", "-", "~"]
-    text: str
-    old: str | None = None
-
-
-@dataclass(frozen=True)
-class ObjectChange:
-    action: Action
-    header: str
-    kind: str
-    lines: tuple[LineChange, ...]
-
-
-@dataclass(frozen=True, init=False)
-class RouterPlan:
-    """Everything a plan knows about one router.
-
-    ``future`` (the whole config after the commands) may be given as a function: a plan
-    builds it only when asked (nothing in a plan or an apply needs it; tests do).
-    """
-
-    commands: tuple[str, ...]
-    rollback: tuple[str, ...]
-    objects: tuple[ObjectChange, ...]
-    _future: str | Callable[[], str] = field(repr=False, compare=False)
-
-    def __init__(self, commands: tuple[str, ...], rollback: tuple[str, ...],
-                 future: str | Callable[[], str], objects: tuple[ObjectChange, ...]) -> None:
-        object.__setattr__(self, "commands", commands)
-        object.__setattr__(self, "rollback", rollback)
-        object.__setattr__(self, "objects", objects)
-        object.__setattr__(self, "_future", future)
-
-    @property
-    def future(self) -> str:
-        text = self._future
-        if not isinstance(text, str):
-            text = text()
-            object.__setattr__(self, "_future", text)
-        return text
-
-    def counts(self) -> tuple[int, int, int]:
-        """(add, change, destroy) objects, Terraform-style (a replace counts as 1 + 1)."""
-        add = sum(o.action in ("create", "replace") for o in self.objects)
-        change = sum(o.action == "update" for o in self.objects)
-        destroy = sum(o.action in ("destroy", "replace") for o in self.objects)
-        return add, change, destroy
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.commands
 
 
 @dataclass
@@ -154,7 +96,7 @@ def plan_router(
     ``retired`` lists lines greios rendered earlier for pairs that left the inventory;
     they are removed from shared (line-owned) sections. ``secret_equal(running_line,
     intended_line)`` decides whether two key lines hold the same key (default:
-    :func:`greios.plan.ownership.default_secret_equal`).
+    :func:`greios.platforms.ios.ownership.default_secret_equal`).
     """
     trees: list[HConfig] = []
     with _gc_paused():
