@@ -386,7 +386,8 @@ def _tunnel(inv: Inventory, alloc: Allocation, me: RouterInfo, peer: RouterInfo,
     hello, dead = _ospf_timers(me)
     return TunnelIntent(
         number=alloc.tunnel,
-        description=f"greios: {me.name} <-> {peer.name}",
+        description=inv.project.tunnels.tunnel_description(
+            me.model, peer.model, (me.site, peer.site), alloc.tunnel),
         address=str(alloc.address_of(me.name)),
         mask=str(alloc.network.netmask),
         ip_mtu=ip_mtu,

@@ -1,4 +1,5 @@
-"""Render router intent to IOS configuration text with the Jinja2 templates in templates/."""
+"""Render router intent to configuration text with the Jinja2 templates in templates/
+(``templates/<platform.templates>/router.j2``; IOS: ``templates/ios/``)."""
 
 from __future__ import annotations
 
@@ -107,9 +108,16 @@ def tidy(text: str) -> str:
 
 
 def render_router(intent: RouterIntent, *, secrets: SecretMode = "redact") -> str:
-    """Intended greios configuration of one router (``secrets`` decides how PSKs print)."""
+    """Intended greios configuration of one router (``secrets`` decides how PSKs print),
+    from its platform's templates: ``templates/<platform.templates>/router.j2``."""
+    from greios.platforms import get
+
+    platform = get(intent.router.model.platform)
+    own = getattr(platform, "render_intent", None)
+    if own is not None:  # a platform rendering without templates (VyOS set-commands)
+        return str(own(intent, secrets=secrets))
     try:
-        template = _environment(secrets).get_template("ios/router.j2")
+        template = _environment(secrets).get_template(f"{platform.templates}/router.j2")
         text = tidy(template.render(intent=intent))
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{_template_location(exc)}: {exc.message or exc}") from None

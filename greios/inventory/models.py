@@ -223,6 +223,16 @@ class TunnelSettings(Model):
         """The description of one tunnel (``fields``: :data:`DESCRIPTION_FIELDS`)."""
         return self.description.format_map(fields)
 
+    def tunnel_description(self, me: Router, peer: Router, sites: tuple[str, str],
+                           number: int) -> str:
+        """The description of ``me``'s tunnel towards ``peer``: the template on VyOS; on IOS
+        always ``greios: <router> <-> <peer>`` (how greios recognises its IOS tunnels)."""
+        if not me.is_vyos:
+            return f"greios: {me.name} <-> {peer.name}"
+        return self.describe(router=me.name, peer=peer.name, code=me.short,
+                             peer_code=peer.short, site=sites[0], peer_site=sites[1],
+                             number=number)
+
     @field_validator("pools")
     @classmethod
     def _pools(cls, v: list[str]) -> list[str]:

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from greios.devmodel.model import DeviceConfig
+    from greios.intent import RouterIntent
+    from greios.platforms.vyos.intended import SecretMode
 
 #: VyOS lines holding a secret (set-lines and curly): PSKs (1.2/1.3 ``pre-shared-secret``,
 #: 1.4+ ``authentication psk NAME secret``), passwords, keys
@@ -70,6 +72,12 @@ class VyosPlatform:
         from greios.platforms.vyos.config import normalise
 
         return normalise(text)
+
+    def render_intent(self, intent: RouterIntent, *, secrets: SecretMode = "redact") -> str:
+        """The router's intended greios config as set-commands of its VyOS dialect."""
+        from greios.platforms.vyos.intended import render_intent
+
+        return render_intent(intent, secrets=secrets)
 
 
 PLATFORM = VyosPlatform()
