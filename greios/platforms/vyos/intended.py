@@ -112,7 +112,7 @@ def policy_of(intent: RouterIntent, crypto: PeerCrypto) -> CryptoPolicy:
                "integrity": list(suite.integrity), "group": list(suite.group)}
     elif intent.ikev1_policies:
         pol = intent.ikev1_policies[0]
-        ike = {"encryption": [{v: k for k, v in IKEV1_ENCR.items()}[pol.encr]],
+        ike = {"encryption": [{v: k for k, v in IKEV1_ENCR.items()}.get(pol.encr or "", "3des")],
                "hash": [{v: k for k, v in IKEV1_HASH.items()}.get(pol.hash or "sha", "sha1")],
                "group": [pol.group]}
     if crypto.ike_lifetime is not None:
