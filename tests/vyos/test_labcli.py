@@ -254,3 +254,29 @@ def test_show_version_and_configuration() -> None:
     assert "Hardware S/N:" in version and "Hardware model:" in version
     assert "set system host-name 'vyos'" in cli("show configuration commands")
     assert "encrypted-password ****************" in cli("show configuration")
+
+
+@pytest.mark.parametrize(("version", "path", "other"), [
+    ("1.4", "/run/systemd/shutdown/scheduled", "/var/run/confirm.job"),
+    ("1.2", "/var/run/confirm.job", "/run/systemd/shutdown/scheduled"),
+])
+def test_commit_confirm_pending_file_and_change_hook(version: str, path: str,
+                                                     other: str) -> None:
+    dev = VyosDevice(version=version, minute=60.0)
+    changes: list[bool] = []
+    dev.on_change = lambda d: changes.append(d.unsaved)
+    cli = conf(dev)
+    missing = f"cat: {path}: No such file or directory\n"
+    assert cli(f"run cat {path}").startswith(missing)
+    cli("set interfaces ethernet eth0 description 'x'")
+    assert cli("commit-confirm 2").rstrip().endswith(("[Y/n]", "[confirm]"))
+    cli("y")
+    pending = cli(f"run cat {path}")
+    assert pending.startswith("USEC=" if version == "1.4" else ("Mon", "Tue", "Wed", "Thu",
+                                                                 "Fri", "Sat", "Sun"))
+    assert cli(f"run cat {other}").startswith(f"cat: {other}: No such file")
+    cli("confirm")
+    assert cli(f"run cat {path}").startswith(missing)
+    cli("save")
+    assert changes == [True, False]  # the commit, then the save
+    dev.close()
