@@ -174,7 +174,6 @@ def read_config(path: Path) -> str:
 def _load_inventory(sites: Path, *, required: bool) -> Any:
     """The inventory of ``sites`` (None when absent and not required)."""
     from greios.inventory import PROJECT_FILE
-    from greios.overlay import load_inventory
 
     if not (sites / PROJECT_FILE).is_file():
         if required:
@@ -183,6 +182,8 @@ def _load_inventory(sites: Path, *, required: bool) -> Any:
                 "give config files/directories or --sites DIR"
             )
         return None
+    from greios.overlay import load_inventory  # the loader and its models: only now
+
     return load_inventory(sites)
 
 
@@ -297,7 +298,7 @@ def _run_intended(sites: Path, *, select: list[str] | None,
     from greios.app.planning import intended_configs
 
     inv = _load_inventory(sites, required=True)
-    intended = intended_configs(inv.root)
+    intended = intended_configs(inv.root, inventory=inv)
     after_items = [(f"{name} (intended)", text) for name, text in sorted(intended.items())]
     return _before_after(inv, _snapshot_items(inv, sites, note), after_items, select=select,
                          ignore=ignore, title="greios pre-change audit")

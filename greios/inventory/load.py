@@ -17,11 +17,10 @@ from pydantic import BaseModel, ValidationError
 
 from greios.errors import InventoryError
 from greios.inventory.models import Project, Router, Routing, Site
+from greios.inventory.names import LOCK_FILE as LOCK_FILE
+from greios.inventory.names import PROJECT_FILE as PROJECT_FILE
+from greios.inventory.names import SECRETS_FILE as SECRETS_FILE
 from greios.inventory.yamlsrc import Path_, YamlDoc, display_path, load_yaml, os_reason
-
-PROJECT_FILE = "greios.yaml"
-LOCK_FILE = "greios.lock"
-SECRETS_FILE = ".greios-secrets.yaml"
 
 M = TypeVar("M", bound=BaseModel)
 
