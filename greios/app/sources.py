@@ -186,11 +186,20 @@ def device_target(r: RouterInfo, environ: Mapping[str, str] | None = None) -> De
         fields += " / management.enable_secret_env"
     return DeviceTarget(name=r.name, host=m.host, port=m.port, username=user, password=password,
                         platform=r.model.platform,
-                        enable_secret=enable, optional_args=dict(m.optional_args),
+                        enable_secret=enable,
+                        optional_args={**m.optional_args, **platform_args(r)},
                         timeout=m.timeout,
                         address_hint=f"management.host and management.port in {where}",
                         credentials_hint=f"the environment variables {creds}, named by "
                                          f"{fields} in {where}")
+
+
+def platform_args(r: RouterInfo) -> dict[str, object]:
+    """What the router's platform driver needs from the inventory: a VyOS router's
+    ``vyos_version`` (its driver refuses a router whose ``show version`` disagrees)."""
+    if r.model.vyos_version is not None:
+        return {"vyos_version": r.model.vyos_version}
+    return {}
 
 
 def lab_targets(lab_dir: Path, routers: Sequence[RouterInfo]) -> dict[str, DeviceTarget]:
@@ -206,7 +215,7 @@ def lab_targets(lab_dir: Path, routers: Sequence[RouterInfo]) -> dict[str, Devic
         state = display_path(lab_dir / "lab.json")
         out[r.name] = DeviceTarget(
             name=r.name, host=c.host, port=c.port, username=c.username, password=c.password,
-            platform=r.model.platform,
+            platform=r.model.platform, optional_args=platform_args(r),
             timeout=30,
             address_hint=f"the lab's port in {state} (greios lab status; greios lab down, "
                          "then greios lab up)",

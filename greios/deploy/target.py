@@ -13,7 +13,9 @@ class DeviceTarget:
 
     ``password`` and ``enable_secret`` never appear in ``repr()``. ``optional_args`` are
     merged into napalm's ``optional_args`` (they win over greios's defaults), e.g.
-    ``{"inline_transfer": True}`` or netmiko timing knobs.
+    ``{"inline_transfer": True}`` or netmiko timing knobs. A VyOS router's carry its
+    inventory ``vyos_version`` (set by :func:`greios.app.sources.platform_args`): the VyOS
+    driver checks it against ``show version`` when it connects.
     """
 
     name: str
