@@ -131,8 +131,7 @@ def load_hconfig(text: str) -> HConfig:
         )
     except ImportError:  # pragma: no cover - another hier_config layout
         return get_hconfig(driver, text)
-    if rules.full_text_sub or rules.indent_adjust or rules.post_load_callbacks or (
-            type(driver).config_preprocessor is not _base_preprocessor()):
+    if _unmodelled_loader():
         return get_hconfig(driver, text)
     touched, subs = _line_subs(tuple((r.search, r.replace) for r in rules.per_line_sub))
     config = _HConfig(driver)
@@ -157,30 +156,22 @@ def load_hconfig(text: str) -> HConfig:
         if line.startswith("banner ") and line != "banner motd ##":
             in_banner = True
             temp_banner.append(line)
-            words = line.split()
-            if len(words) > 2:
-                banner_end_contains.append(words[2])
-                if words[2].startswith('"'):
-                    banner_end_contains.append('"')
-                banner_end_lines.add(words[2][:1])
-                banner_end_lines.add(words[2][:2])
+            _open_banner(line, banner_end_lines, banner_end_contains)
             continue
-        actual_indent = len(line) - len(line.lstrip())
-        line = " " * actual_indent + " ".join(line.split())
-        if touched is None or touched.search(line):
-            for rx, replace in subs:
-                line = rx.sub(replace, line)
-        line = line.rstrip()
-        if not line:
-            continue
-        this_indent = len(line) - len(line.lstrip())
-        most_recent_item, current_section = _analyze_indent(
-            most_recent_item, current_section, this_indent, line.lstrip())
+        this_indent, body = _substituted(line, touched, subs)
+        if body:
+            most_recent_item, current_section = _analyze_indent(
+                most_recent_item, current_section, this_indent, body)
     if in_banner:
         raise ValueError("we are still in a banner for some reason")
-    # hier_config asks every node for its sectional exit; only a node whose last child
-    # reads like an exit can lose it, so the others are not asked (same nodes, same order)
-    exits = _exit_texts(tuple(r.exit_text for r in rules.sectional_exiting))
+    _delete_sectional_exits(config, _exit_texts(tuple(r.exit_text
+                                                      for r in rules.sectional_exiting)))
+    return config
+
+
+def _delete_sectional_exits(config: HConfig, exits: frozenset[str]) -> None:
+    """hier_config asks every node for its sectional exit; only a node whose last child
+    reads like an exit can lose it, so the others are not asked (same nodes, same order)."""
     nodes: list[HConfigChild] = []
     stack = list(reversed(config.children))
     while stack:
@@ -191,7 +182,17 @@ def load_hconfig(text: str) -> HConfig:
         kids = node.children
         if len(kids) and kids[-1].text in exits:
             node.delete_sectional_exit()
-    return config
+
+
+def _open_banner(line: str, end_lines: set[str], end_contains: list[str]) -> None:
+    """A banner starts at ``line``: how hier_config's loader will recognise its end."""
+    words = line.split()
+    if len(words) > 2:
+        end_contains.append(words[2])
+        if words[2].startswith('"'):
+            end_contains.append('"')
+        end_lines.add(words[2][:1])
+        end_lines.add(words[2][:2])
 
 
 @lru_cache(maxsize=4)
@@ -210,12 +211,10 @@ def relevant_text(text: str, keep: Callable[[Key], bool]) -> str | None:
     (a repeated line within a section, an unterminated banner, loader rules it does not
     model): then the caller parses everything.
     """
-    driver = greios_driver()
-    rules = driver.rules
-    if rules.full_text_sub or rules.indent_adjust or rules.post_load_callbacks or (
-            type(driver).config_preprocessor is not _base_preprocessor()):
+    if _unmodelled_loader():
         return None
-    touched, subs = _line_subs(tuple((r.search, r.replace) for r in rules.per_line_sub))
+    touched, subs = _line_subs(tuple((r.search, r.replace)
+                                     for r in greios_driver().rules.per_line_sub))
     lines = text.splitlines()
     banner_end_lines = {"EOF", "%", "!"}
     banner_end_contains: list[str] = []
@@ -231,43 +230,22 @@ def relevant_text(text: str, keep: Callable[[Key], bool]) -> str | None:
         if in_banner:
             if raw != "!":
                 temp_banner.append(raw)
-            if raw.startswith("^") or raw in banner_end_lines or any(
-                    c in raw for c in banner_end_contains):
+            if _banner_ends(raw, banner_end_lines, banner_end_contains):
                 in_banner = False
-                banner = "\n".join(temp_banner)
+                if not _close_banner(temp_banner, sections, starts, banner_start):
+                    return None  # a repeated banner
                 temp_banner = []
-                if banner in sections[0][1]:
-                    return None
-                sections[0][1].add(banner)
-                del sections[1:]
                 recent_level, recent_is_root = 0, False
-                starts.append((banner_start, banner))
             continue
         if raw.startswith("banner ") and raw != "banner motd ##":
             in_banner = True
             banner_start = i
             temp_banner.append(raw)
-            words = raw.split()
-            if len(words) > 2:
-                banner_end_contains.append(words[2])
-                if words[2].startswith('"'):
-                    banner_end_contains.append('"')
-                banner_end_lines.add(words[2][:1])
-                banner_end_lines.add(words[2][:2])
+            _open_banner(raw, banner_end_lines, banner_end_contains)
             continue
-        body = raw.lstrip()
-        indent = len(raw) - len(body)
-        line = " ".join(body.split())
-        full = " " * indent + line  # the line as hier_config's substitutions see it
-        if touched is None or touched.search(full):
-            for rx, replace in subs:
-                full = rx.sub(replace, full)
-            full = full.rstrip()
-            line = full.lstrip()
-            indent = len(full) - len(line)
-        if not line:  # (untouched: joined words carry no outer blanks)
+        level, line = _substituted(raw, touched, subs)
+        if not line:
             continue
-        level = indent
         while level <= sections[-1][0]:
             sections.pop()
         if level > recent_level and not recent_is_root:
@@ -281,6 +259,25 @@ def relevant_text(text: str, keep: Callable[[Key], bool]) -> str | None:
         recent_level, recent_is_root = level, False
     if in_banner:
         return None
+    return _kept_blocks(lines, starts, keep)
+
+
+def _close_banner(temp_banner: list[str], sections: list[tuple[int, set[str]]],
+                  starts: list[tuple[int, str]], banner_start: int) -> bool:
+    """A banner ended: it is a new top-level item (False when it repeats one)."""
+    banner = "\n".join(temp_banner)
+    if banner in sections[0][1]:
+        return False
+    sections[0][1].add(banner)
+    del sections[1:]
+    starts.append((banner_start, banner))
+    return True
+
+
+def _kept_blocks(lines: list[str], starts: list[tuple[int, str]],
+                 keep: Callable[[Key], bool]) -> str | None:
+    """The text of the top-level blocks (``starts``: first line, header) ``keep`` accepts;
+    ``None`` when one of them is a banner."""
     out: list[str] = []
     for n, (first, head) in enumerate(starts):
         if keep(top_key(normalise_text(head, ()))):
@@ -289,6 +286,36 @@ def relevant_text(text: str, keep: Callable[[Key], bool]) -> str | None:
             end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
             out.extend(lines[first:end])
     return "\n".join(out) + ("\n" if out else "")
+
+
+def _substituted(raw: str, touched: re.Pattern[str] | None,
+                 subs: list[tuple[re.Pattern[str], str]]) -> tuple[int, str]:
+    """(indentation, text) of a raw line after the loader's per-line substitutions; the
+    text is "" for a line the loader skips."""
+    body = raw.lstrip()
+    indent = len(raw) - len(body)
+    line = " ".join(body.split())
+    full = " " * indent + line  # the line as hier_config's substitutions see it
+    if touched is None or touched.search(full):
+        for rx, replace in subs:
+            full = rx.sub(replace, full)
+        full = full.rstrip()
+        line = full.lstrip()
+        indent = len(full) - len(line)
+    return indent, line  # (untouched: joined words carry no outer blanks)
+
+
+def _banner_ends(raw: str, end_lines: set[str], end_contains: list[str]) -> bool:
+    return raw.startswith("^") or raw in end_lines or any(c in raw for c in end_contains)
+
+
+def _unmodelled_loader() -> bool:
+    """Does the driver use loader rules that :func:`load_hconfig` / :func:`relevant_text`
+    do not model?"""
+    driver = greios_driver()
+    rules = driver.rules
+    return bool(rules.full_text_sub or rules.indent_adjust or rules.post_load_callbacks or (
+        type(driver).config_preprocessor is not _base_preprocessor()))
 
 
 def _base_preprocessor() -> object:

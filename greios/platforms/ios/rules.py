@@ -25,8 +25,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from hier_config.child import HConfigChild
-    from hier_config.models import MatchRule
-    from hier_config.platforms.driver_base import HConfigDriverBase
+    from hier_config.models import (
+        IdempotentCommandsRule,
+        MatchRule,
+        NegationSubRule,
+        OrderingRule,
+        ParentAllowsDuplicateChildRule,
+    )
+    from hier_config.platforms.driver_base import HConfigDriverBase, HConfigDriverRules
 
 
 @dataclass(frozen=True)
@@ -433,111 +439,129 @@ def _prefix_rules(prefixes: tuple[str, ...]) -> tuple[MatchRule, ...]:
     return tuple(MatchRule(startswith=p) for p in prefixes)
 
 
+def _idempotent_for(config: HConfigChild,
+                    other_children: Iterable[HConfigChild]) -> HConfigChild | None:
+    """hier_config's ``idempotent_for`` on :data:`SINGLE_VALUE` rules, compiled.
+
+    Same result as the base method (first rule, in order, that matches ``config`` and a
+    child of ``other_children`` with the same idempotency key; first such child): every
+    rule is ``startswith`` on the parents plus ``re_search`` on the line, so a parent's key
+    part is the rule's constant prefix and only the line's regex key is compared. Rules are
+    bucketed by depth, so a line that no rule of its depth can match costs one dictionary
+    lookup.
+    """
+    parents = _parent_texts(config)
+    text = config.text
+    rules = _line_rules(parents, text)
+    if not rules:
+        return None
+    others: list[tuple[HConfigChild, tuple[str, ...]]] | None = None
+    for index, rx, pattern, literal in rules:
+        if rx.search(text) is None:
+            continue
+        key = _regex_key(pattern, rx, text)
+        if others is None:
+            others = _with_parents(other_children)
+        for other, other_parents in others:
+            if (
+                other.text.startswith(literal)
+                and index in _rule_ids_for(other_parents)
+                and rx.search(other.text) is not None
+                and _regex_key(pattern, rx, other.text) == key
+            ):
+                return other
+    return None
+
+
+def _idempotent_rules() -> list[IdempotentCommandsRule]:
+    """:data:`SINGLE_VALUE` as hier_config rules."""
+    from hier_config.models import IdempotentCommandsRule, MatchRule
+
+    return [
+        IdempotentCommandsRule(match_rules=(*_prefix_rules(parents), MatchRule(re_search=child)))
+        for parents, child in SINGLE_VALUE
+    ]
+
+
+def _negation_rules() -> list[NegationSubRule]:
+    """:data:`NEGATIONS` as hier_config rules."""
+    from hier_config.models import MatchRule, NegationSubRule
+
+    return [
+        NegationSubRule(
+            match_rules=(*_prefix_rules(parents), MatchRule(re_search=rx.replace("^no ", "^", 1))),
+            search=rx,
+            replace=repl,
+        )
+        for parents, rx, repl in NEGATIONS
+    ]
+
+
+def _ordering_rules() -> list[OrderingRule]:
+    """Inside a section: additions and in-place changes first, removals last."""
+    from hier_config.models import MatchRule, OrderingRule
+
+    return [
+        OrderingRule(match_rules=(MatchRule(), MatchRule(startswith="no ")), weight=500),
+        OrderingRule(
+            match_rules=(MatchRule(), MatchRule(), MatchRule(startswith="no ")), weight=500
+        ),
+    ]
+
+
+def _duplicate_rules() -> list[ParentAllowsDuplicateChildRule]:
+    """Sections whose children may repeat (ACLs, certificate chains, banners, pubkeys)."""
+    from hier_config.models import MatchRule, ParentAllowsDuplicateChildRule
+
+    chains = ("crypto pki certificate chain ", "crypto ca certificate chain ")
+    return [
+        ParentAllowsDuplicateChildRule(match_rules=(MatchRule(startswith=p),))
+        for p in ("ip access-list ", *chains, "banner ")
+    ] + [
+        ParentAllowsDuplicateChildRule(
+            match_rules=(MatchRule(startswith=chains), MatchRule(startswith="certificate "))
+        ),
+        ParentAllowsDuplicateChildRule(
+            match_rules=(
+                MatchRule(startswith="crypto key pubkey-chain "),
+                MatchRule(),
+                MatchRule(startswith="key-string"),
+            )
+        ),
+    ]
+
+
+def _greios_rules(base: HConfigDriverRules) -> HConfigDriverRules:
+    """The Cisco IOS driver's rules with greios's (1-space indentation, no ACL rewrites)."""
+    return base.model_copy(
+        update={
+            "indentation": 1,
+            "idempotent_commands": _idempotent_rules(),
+            "negation_sub": _negation_rules(),
+            "ordering": _ordering_rules(),
+            "parent_allows_duplicate_child": [
+                *base.parent_allows_duplicate_child,
+                *_duplicate_rules(),
+            ],
+            "post_load_callbacks": [],
+        }
+    )
+
+
 @lru_cache(maxsize=1)
 def greios_driver() -> HConfigDriverBase:
     """hier_config's Cisco IOS driver plus greios's rules (1-space indentation, no ACL rewrites)."""
-    from hier_config.models import (
-        IdempotentCommandsRule,
-        MatchRule,
-        NegationSubRule,
-        OrderingRule,
-        ParentAllowsDuplicateChildRule,
-    )
     from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
-    from hier_config.platforms.driver_base import HConfigDriverRules
 
     class GreiosIOSDriver(HConfigDriverCiscoIOS):
         def idempotent_for(
             self, config: HConfigChild, other_children: Iterable[HConfigChild]
         ) -> HConfigChild | None:
-            """hier_config's ``idempotent_for`` on :data:`SINGLE_VALUE` rules, compiled.
-
-            Same result as the base method (first rule, in order, that matches ``config``
-            and a child of ``other_children`` with the same idempotency key; first such
-            child): every rule is ``startswith`` on the parents plus ``re_search`` on the
-            line, so a parent's key part is the rule's constant prefix and only the line's
-            regex key is compared. Rules are bucketed by depth, so a line that no rule of
-            its depth can match costs one dictionary lookup.
-            """
-            parents = _parent_texts(config)
-            text = config.text
-            rules = _line_rules(parents, text)
-            if not rules:
-                return None
-            others: list[tuple[HConfigChild, tuple[str, ...]]] | None = None
-            for index, rx, pattern, literal in rules:
-                if rx.search(text) is None:
-                    continue
-                key = _regex_key(pattern, rx, text)
-                if others is None:
-                    others = _with_parents(other_children)
-                for other, other_parents in others:
-                    if (
-                        other.text.startswith(literal)
-                        and index in _rule_ids_for(other_parents)
-                        and rx.search(other.text) is not None
-                        and _regex_key(pattern, rx, other.text) == key
-                    ):
-                        return other
-            return None
+            return _idempotent_for(config, other_children)
 
         @staticmethod
         def _instantiate_rules() -> HConfigDriverRules:
-            base = HConfigDriverCiscoIOS._instantiate_rules()
-            idempotent = [
-                IdempotentCommandsRule(
-                    match_rules=(*_prefix_rules(parents), MatchRule(re_search=child))
-                )
-                for parents, child in SINGLE_VALUE
-            ]
-            negation = [
-                NegationSubRule(
-                    match_rules=(
-                        *_prefix_rules(parents),
-                        MatchRule(re_search=rx.replace("^no ", "^", 1)),
-                    ),
-                    search=rx,
-                    replace=repl,
-                )
-                for parents, rx, repl in NEGATIONS
-            ]
-            # inside a section: additions and in-place changes first, removals last
-            ordering = [
-                OrderingRule(match_rules=(MatchRule(), MatchRule(startswith="no ")), weight=500),
-                OrderingRule(
-                    match_rules=(MatchRule(), MatchRule(), MatchRule(startswith="no ")),
-                    weight=500,
-                ),
-            ]
-            chains = ("crypto pki certificate chain ", "crypto ca certificate chain ")
-            duplicates = [
-                ParentAllowsDuplicateChildRule(match_rules=(MatchRule(startswith=p),))
-                for p in ("ip access-list ", *chains, "banner ")
-            ] + [
-                ParentAllowsDuplicateChildRule(
-                    match_rules=(MatchRule(startswith=chains), MatchRule(startswith="certificate "))
-                ),
-                ParentAllowsDuplicateChildRule(
-                    match_rules=(
-                        MatchRule(startswith="crypto key pubkey-chain "),
-                        MatchRule(),
-                        MatchRule(startswith="key-string"),
-                    )
-                ),
-            ]
-            return base.model_copy(
-                update={
-                    "indentation": 1,
-                    "idempotent_commands": idempotent,
-                    "negation_sub": negation,
-                    "ordering": ordering,
-                    "parent_allows_duplicate_child": [
-                        *base.parent_allows_duplicate_child,
-                        *duplicates,
-                    ],
-                    "post_load_callbacks": [],
-                }
-            )
+            return _greios_rules(HConfigDriverCiscoIOS._instantiate_rules())
 
     return GreiosIOSDriver()
 

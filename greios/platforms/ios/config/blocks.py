@@ -41,6 +41,34 @@ def _banner_end(rest: str) -> tuple[str, bool]:
 _CERT = ("crypto pki certificate chain", "crypto ca certificate chain")
 
 
+def _top_line(stripped: str, idx: int, heads: Collection[str] | None, roots: list[Node],
+              stack: list[tuple[int, Node]]) -> tuple[str | None, bool, bool]:
+    """Take a top-level line (line number ``idx``) into ``roots`` / ``stack``; returns what
+    the lines after it are: (inside a banner until this delimiter, inside a certificate,
+    inside an unwanted block)."""
+    wanted = heads is None or stripped.split(None, 1)[0] in heads
+    if stripped.startswith("banner "):
+        banner_delim = None
+        parts = stripped.split(None, 2)
+        if len(parts) == 3:
+            delim, closed = _banner_end(parts[2])
+            if not closed:
+                banner_delim = delim
+        if wanted:
+            roots.append(Node(stripped, idx))
+        return banner_delim, False, False
+    if stripped.startswith(_CERT):
+        if wanted:
+            roots.append(Node(stripped, idx))
+        return None, True, False
+    if not wanted:
+        return None, False, True
+    node = Node(stripped, idx)
+    roots.append(node)
+    stack.append((0, node))
+    return None, False, False
+
+
 def split_blocks(text: str, heads: Collection[str] | None = None) -> tuple[list[Node], int]:
     """Return the top-level nodes (with nested children) and the number of lines.
 
@@ -77,29 +105,8 @@ def split_blocks(text: str, heads: Collection[str] | None = None) -> tuple[list[
             continue
         if indent == 0:
             stack.clear()
-            if stripped == "end":
-                continue
-            wanted = heads is None or stripped.split(None, 1)[0] in heads
-            if stripped.startswith("banner "):
-                parts = stripped.split(None, 2)
-                if len(parts) == 3:
-                    delim, closed = _banner_end(parts[2])
-                    if not closed:
-                        banner_delim = delim
-                if wanted:
-                    roots.append(Node(stripped, idx))
-                continue
-            if stripped.startswith(_CERT):
-                if wanted:
-                    roots.append(Node(stripped, idx))
-                in_cert = True
-                continue
-            if not wanted:
-                skipping = True
-                continue
-            node = Node(stripped, idx)
-            roots.append(node)
-            stack.append((0, node))
+            if stripped != "end":
+                banner_delim, in_cert, skipping = _top_line(stripped, idx, heads, roots, stack)
             continue
         while stack and stack[-1][0] >= indent:
             stack.pop()
