@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from greios.devmodel.model import DeviceConfig
     from greios.intent import RouterIntent
-    from greios.platforms.vyos.intended import SecretMode
+    from greios.render import SecretMode
 
 #: VyOS lines holding a secret (set-lines and curly): PSKs (1.2/1.3 ``pre-shared-secret``,
 #: 1.4+ ``authentication psk NAME secret``), passwords, keys

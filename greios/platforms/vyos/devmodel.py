@@ -9,10 +9,12 @@ become :class:`~greios.devmodel.model.Interface`; a GRE ``tunnel`` gets a
 
 from __future__ import annotations
 
-from ipaddress import IPv4Interface, ip_interface
+from dataclasses import replace
+from ipaddress import IPv4Interface, IPv4Network, ip_interface
 
-from greios.devmodel.model import DeviceConfig, Interface, Tunnel
+from greios.devmodel.model import DeviceConfig, Interface, OspfProcess, Tunnel
 from greios.platforms.vyos.config import load
+from greios.platforms.vyos.devcrypto import read_crypto
 from greios.platforms.vyos.tree import ConfigTree
 
 #: VyOS's default MTU of a GRE tunnel interface (1500 - 24)
@@ -22,19 +24,60 @@ _ENCAPS = {"gre": "gre ip", "ip6gre": "gre ipv6", "gretap": "gretap", "ipip": "i
            "sit": "sit", "ipip6": "ipip6", "ip6ip6": "ip6ip6", "gre-bridge": "gretap"}
 
 
-def parse_device_config(text: str, version: str | None = None) -> DeviceConfig:
+def looks_like_vyos(text: str) -> bool:
+    """Whether a config text is VyOS's (set-lines, or curly ``name {`` blocks): only the
+    first significant line is read, so IOS configs cost nothing."""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", "//", "/*", "*")):
+            continue
+        return line.startswith(("set ", "delete ")) or line.endswith(" {")
+    return False
+
+
+def parse_device_config(text: str, version: str | None = None, *,
+                        source: str | None = None) -> DeviceConfig:
     """``show configuration commands`` or ``config.boot`` text -> DeviceConfig."""
     tree, ver = load(text, version)
-    return to_device_config(tree, ver, lines=len(text.splitlines()))
+    return to_device_config(tree, ver, lines=len(text.splitlines()), source=source)
 
 
-def to_device_config(tree: ConfigTree, version: str, *, lines: int = 0) -> DeviceConfig:
+def to_device_config(tree: ConfigTree, version: str, *, lines: int = 0,
+                     source: str | None = None) -> DeviceConfig:
+    crypto = read_crypto(tree, version)
+    interfaces = _interfaces(tree)
+    for name, itf in interfaces.items():
+        t = itf.tunnel
+        if t is not None and t.destination in crypto.protection:
+            interfaces[name] = replace(itf, tunnel=replace(
+                t, protection=crypto.protection[t.destination]))
     return DeviceConfig(
         hostname=tree.value(("system", "host-name")) or "vyos",
+        source=source,
         lines=lines,
-        version=version,
-        interfaces=_interfaces(tree),
+        version=f"VyOS {version}",
+        interfaces=interfaces,
+        static_routes=(),
+        ospf=_ospf(tree, interfaces),
+        warnings=tuple(crypto.warnings),
+        **crypto.fields,
     )
+
+
+def _ospf(tree: ConfigTree, interfaces: dict[str, Interface]) -> tuple[OspfProcess, ...]:
+    if not tree.exists(("protocols", "ospf")):
+        return ()
+    nets: list[tuple[IPv4Network, str]] = []
+    for area in tree.children(("protocols", "ospf", "area")):
+        for net in tree.values(("protocols", "ospf", "area", area, "network")):
+            try:
+                nets.append((IPv4Network(net, strict=False), area))
+            except ValueError:
+                continue
+    return (OspfProcess(process=1, line=0,
+                        router_id=tree.value(("protocols", "ospf", "parameters", "router-id")),
+                        networks=tuple(nets),
+                        passive=tuple(tree.values(("protocols", "ospf", "passive-interface")))),)
 
 
 def _first_v4(values: list[str]) -> tuple[IPv4Interface | None, tuple[IPv4Interface, ...]]:

@@ -22,18 +22,18 @@ redacted line is commented out (``# ``), so pasting it sets nothing. Pure.
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from greios.intent import ESP_ENCR, ESP_HMAC, IKEV1_ENCR, IKEV1_HASH
 from greios.inventory.models import CryptoPolicy
 from greios.inventory.vyos_crypto import esp_proposal, ike_proposals, pfs_value
 from greios.redact import REDACTED
+from greios.render import SecretMode
 from greios.secrets import Secret
 
 if TYPE_CHECKING:
     from greios.intent import OspfIntent, PeerCrypto, RouterIntent, TunnelIntent
 
-SecretMode = Literal["redact", "reveal", "ref"]
 #: VyOS's MTU of a GRE tunnel interface when none is set
 GRE_DEFAULT_MTU = 1476
 
