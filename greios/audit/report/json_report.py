@@ -7,6 +7,8 @@ change (renamed/removed field, changed type); adding optional fields is compatib
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 
 from greios.audit.model import AuditReport, Finding, Session
@@ -57,4 +59,92 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
 
 
 def render_json(report: AuditReport) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(report_dict(report)) + "\n"
+
+
+_FLAT = (str, int, float, bool, type(None))
+
+
+@lru_cache(maxsize=64)
+def _flat_encoder(level: int) -> json.JSONEncoder:
+    """The C encoder writing a flat container's items as ``indent=2`` does at ``level``."""
+    return json.JSONEncoder(ensure_ascii=False, separators=(",\n" + "  " * level, ": "))
+
+
+def dumps_indented(obj: Any) -> str:
+    """``json.dumps(obj, indent=2, ensure_ascii=False)``, text for text, faster: with an
+    indent the standard library encodes in Python, value by value (about a second for a
+    100-router mesh report); here every container that holds no container is encoded by the
+    C encoder with the item separator the indent gives, and only the nesting is walked in
+    Python."""
+    out: list[str] = []
+    _dump(obj, 0, out)
+    return "".join(out)
+
+
+def _dump(obj: Any, level: int, out: list[str]) -> None:
+    if isinstance(obj, dict):
+        opener, closer = "{", "}"
+    elif isinstance(obj, (list, tuple)):
+        opener, closer = "[", "]"
+    else:
+        out.append(json.dumps(obj, ensure_ascii=False))
+        return
+    if not obj:
+        out.append(opener + closer)
+        return
+    inner = "\n" + "  " * (level + 1)
+    encode = _flat_encoder(level + 1).encode
+    out.append(opener + inner)
+    if opener == "{":
+        _dict_items(obj, level, out, encode)
+    else:
+        _list_items(obj, level, out, encode)
+    out.append("\n" + "  " * level + closer)
+
+
+def _dict_items(obj: dict[Any, Any], level: int, out: list[str], encode: Any) -> None:
+    """The items; each run of items with flat values is encoded in one C call."""
+    sep = "," + "\n" + "  " * (level + 1)
+    first = True
+    run: dict[Any, Any] = {}
+    for key, value in obj.items():
+        if isinstance(value, _FLAT) or not value:  # an empty container: {} or []
+            run[key] = value
+            continue
+        if run:
+            out.append(("" if first else sep) + encode(run)[1:-1])
+            first, run = False, {}
+        name = key if isinstance(key, str) else _key(key)
+        out.append(("" if first else sep) + encode_basestring(name) + ": ")
+        first = False
+        _dump(value, level + 1, out)
+    if run:
+        out.append(("" if first else sep) + encode(run)[1:-1])
+
+
+def _list_items(obj: list[Any] | tuple[Any, ...], level: int, out: list[str],
+                encode: Any) -> None:
+    sep = "," + "\n" + "  " * (level + 1)
+    first = True
+    run: list[Any] = []
+    for value in obj:
+        if isinstance(value, _FLAT) or not value:  # an empty container: {} or []
+            run.append(value)
+            continue
+        if run:
+            out.append(("" if first else sep) + encode(run)[1:-1])
+            first, run = False, []
+        if not first:
+            out.append(sep)
+        first = False
+        _dump(value, level + 1, out)
+    if run:
+        out.append(("" if first else sep) + encode(run)[1:-1])
+
+
+def _key(key: Any) -> str:
+    """A non-string key as the json module writes it (its own rule for each type)."""
+    text = json.dumps({key: 0})  # '{"K": 0}'
+    decoded: str = json.loads(text[1:text.rindex(":")])
+    return decoded
