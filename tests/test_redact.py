@@ -27,6 +27,8 @@ IOS_SECRET_LINES = [
     (" pre-shared-key address 192.0.2.3 key KeyringKey-2", "KeyringKey-2"),
     ("  pre-shared-key local 0 Local-Key3", "Local-Key3"),
     ("  no pre-shared-key remote Remote-Key4", "Remote-Key4"),
+    ("  pre-shared-key Typo-Key5 extra words", "Typo-Key5"),  # a malformed line too
+    (" pre-shared-key address 192.0.2.4 key Typo-Key6 x", "Typo-Key6"),
     ("username admin privilege 15 secret 9 $9$abc$def", "$9$abc$def"),
     ("enable secret 5 $1$abcd$HashHash", "$1$abcd$HashHash"),
     (" password 7 0822455D0A16", "0822455D0A16"),

@@ -222,9 +222,10 @@ SECRET_LINES: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) f
     rf"^\s*(?:no\s+)?crypto\s+isakmp\s+key\s+{_KEY_TYPE}(?P<key>\S+)\s+(?:address|hostname)\b",
     # keyring (IKEv1): pre-shared-key address|hostname X [mask] key [type] KEY
     rf"^\s*(?:no\s+)?pre-shared-key\s+(?:address|hostname)\s+.*?\bkey\s+{_KEY_TYPE}"
-    rf"(?P<key>\S+)\s*$",
+    rf"(?P<key>\S+)",
     # IKEv2 keyring peer / profile: pre-shared-key [local|remote] [type] KEY
-    rf"^\s*(?:no\s+)?pre-shared-key\s+(?:local\s+|remote\s+)?{_KEY_TYPE}(?P<key>\S+)\s*$",
+    rf"^\s*(?:no\s+)?pre-shared-key\s+(?:local\s+|remote\s+)?(?!(?:address|hostname)\s)"
+    rf"{_KEY_TYPE}(?P<key>\S+)",
     # passwords and secrets: username/enable/line/tacacs/radius/ntp/bgp neighbor/snmp
     rf"\b(?:password|secret)\s+{_TYPE}(?P<key>\S+)",
     rf"^\s*(?:tacacs-server|radius-server|server-private).*?\bkey\s+{_TYPE}(?P<key>\S+)",
