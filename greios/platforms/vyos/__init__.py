@@ -36,10 +36,11 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from greios.devmodel.model import DeviceConfig
     from greios.intent import RouterIntent
+    from greios.plan.model import RouterPlan
     from greios.render import SecretMode
 
 #: VyOS lines holding a secret (set-lines and curly): PSKs (1.2/1.3 ``pre-shared-secret``,
@@ -72,6 +73,12 @@ class VyosPlatform:
         from greios.platforms.vyos.config import normalise
 
         return normalise(text)
+
+    def plan(self, running: str, intended: str, *, retired: str = "",
+             secret_equal: Callable[[str, str], bool] | None = None) -> RouterPlan:
+        from greios.platforms.vyos.remediation import plan
+
+        return plan(running, intended, retired=retired, secret_equal=secret_equal)
 
     def render_intent(self, intent: RouterIntent, *, secrets: SecretMode = "redact") -> str:
         """The router's intended greios config as set-commands of its VyOS dialect."""
