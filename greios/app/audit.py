@@ -205,10 +205,11 @@ def _expected(inv: Any) -> list[tuple[tuple[str, str], tuple[str, str]]]:
     """Tunnel pairs the inventory expects (from the committed allocation lock)."""
     if inv is None:
         return []
-    from greios.allocate import read_lock
+    from greios.overlay import overlay_of
 
+    lock = overlay_of(inv).lock  # as the checks read it (kept with the inventory)
     return [((e.a, f"Tunnel{e.tunnel}"), (e.b, f"Tunnel{e.tunnel}"))
-            for e in read_lock(inv.lock_path).entries.values() if e.state == "active"]
+            for e in lock.entries.values() if e.state == "active"]
 
 
 def _snapshot_items(inv: Any, sites: Path, note: Note) -> list[tuple[str, str]]:
