@@ -139,9 +139,10 @@ class _Batch:
                                                ExitCode.INTERRUPTED)
                 self.shared.say(n, "not started (interrupted)")
 
-    def _run_one(self, r: str, stage: Coordinator | None) -> None:
-        self.results[r] = self.make(self.by_name[r], self.targets.get(r), self.peers[r],
-                                    stage).run()
+    def _run_one(self, r: str, stage: Coordinator | None, slotted: bool = False) -> None:
+        run = self.make(self.by_name[r], self.targets.get(r), self.peers[r], stage)
+        run.slot = slotted  # the scheduler took its slot already
+        self.results[r] = run.run()
 
     def _run_group(self, group: tuple[str, ...]) -> None:
         slots = self.slots
@@ -178,22 +179,28 @@ class _Batch:
                         coord.ended(r, "interrupted", 0, landed=False)
                     waiting = []
                 for r in [x for x in waiting if coord.ready(x)]:
+                    if not self._start_staged(r):
+                        break  # no slot free: the next round (a release wakes us)
                     waiting.remove(r)
-                    self._start_staged(r)
                 if not waiting and all(not t.is_alive() for t in self.threads):
                     return
                 slots.cv.wait(0.2)  # short waits: the main thread takes Ctrl-C
 
-    def _start_staged(self, r: str) -> None:
+    def _start_staged(self, r: str) -> bool:
+        """Start ``r`` (caller holds ``cv``) once a slot is free; False: none free yet."""
         coord = self.coord
         blocked = coord.blocked_by(r)
         if blocked:
             self.results[r] = _not_started(r, blocked, coord)
             coord.ended(r, "skipped", int(self.results[r].exit_code), landed=False)
             self.shared.say(r, f"skipped: {self.results[r].message}")
-            return
+            return True
+        if not self.slots.try_acquire(1):
+            return False
         coord.start(r)
-        self._spawn(self._run_one, r, coord)
+        coord.routers[r].session = True
+        self._spawn(self._run_one, r, coord, True)
+        return True
 
 
 def _not_started(name: str, blocked: Sequence[str], coord: Coordinator) -> RouterResult:

@@ -139,6 +139,8 @@ class RouterRun:
     def _take_slot(self) -> None:
         stage, cancel = self.stage, self.shared.cancel
         assert stage is not None
+        if self.slot:  # taken by the scheduler before it started this thread
+            return
         with stage.cv:
             if not stage.slots.acquire(1, priority=1, give_up=lambda: cancel.stopping):
                 raise StopError("interrupted", UserInterruptError(

@@ -135,6 +135,16 @@ class Slots:
             self._queue.remove(me)
             self.cv.notify_all()
 
+    def try_acquire(self, need: int = 1) -> bool:
+        """Take ``need`` slots now if they are free and nobody waits (caller holds ``cv``):
+        the scheduler starts a router's thread only once it has its slot, so routers that
+        wait for one cost no thread polling the condition."""
+        if self._queue or self.free < need:
+            return False
+        self.free -= need
+        self.peak = max(self.peak, self.capacity - self.free)
+        return True
+
     def release(self, need: int = 1) -> None:
         self.free += need
         self.cv.notify_all()

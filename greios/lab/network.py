@@ -20,6 +20,8 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import TYPE_CHECKING
 
 from greios.lab.views import IfView, Route, TunnelView
+from greios.lab.vyosviews import attach, is_vyos, static_routes
+from greios.lab.vyosviews import views as vyos_views
 from greios.platforms.ios.configtree import Node
 
 if TYPE_CHECKING:
@@ -119,8 +121,7 @@ def interfaces(device: Device) -> list[IfView]:
         with device.lock:
             return network.evaluated(device)
     with device.lock:
-        views = [_parse_if(n) for n in device.running.children
-                 if n.text.startswith("interface ") and len(n.text.split()) >= 2]
+        views = interfaces_raw(device)
         by_name = {v.name: v for v in views}
         for v in views:
             if v.tunnel is not None and not v.shutdown:
@@ -170,9 +171,13 @@ def _tunnel_peer_reason(device: Device, v: IfView) -> str:
         if v.tunnel is not None and v.tunnel.keepalive:
             return "keepalive replies need a peer router"
         return ""
+    return _peer_reason(device, v, network.find_peer(device, v))
+
+
+def _peer_reason(device: Device, v: IfView, found: tuple[Device, IfView] | None) -> str:
+    """Why ``v`` is down given the peer tunnel ``found`` for it ("" = up)."""
     from greios.lab.tunnels import pair_reason
 
-    found = network.find_peer(device, v)
     if found is None:
         return "no peer router holds the mirrored tunnel"
     peer, peer_if = found
@@ -188,6 +193,8 @@ def routes(device: Device, views: list[IfView] | None = None) -> list[Route]:
             continue
         for a in v.addresses:
             out.append(Route(a.network, v.vrf, v.name, None, "connected"))
+    if is_vyos(device):
+        return out + static_routes(device)  # type: ignore[arg-type]
     for node in device.running.children:
         m = _ROUTE.match(node.text)
         if not m:
@@ -211,6 +218,8 @@ def routes(device: Device, views: list[IfView] | None = None) -> list[Route]:
 
 def interfaces_raw(device: Device) -> list[IfView]:
     """Interfaces with admin state only (no tunnel evaluation)."""
+    if is_vyos(device):
+        return vyos_views(device)  # type: ignore[arg-type]
     return [_parse_if(n) for n in device.running.children
             if n.text.startswith("interface ") and len(n.text.split()) >= 2]
 
@@ -257,10 +266,12 @@ class LabNetwork:
 
     ``cached=True`` (the background lab, where every change goes through a CLI session
     and so through ``Device.changed``) keeps per-router parses, an index of tunnel
-    endpoints and the pairwise IPsec verdicts, keyed by ``Device.generation`` and the
-    network's ``version``: a command costs O(tunnels of the router asked) instead of
-    O(routers x interfaces). Without it (direct in-process use, where tests edit
-    ``device.running`` in place) everything is recomputed per call.
+    endpoints and the pairwise IPsec verdicts, keyed by ``Device.generation``: a command
+    costs O(tunnels of the router asked) instead of O(routers x interfaces). A change of
+    one router re-indexes only that router's tunnels and re-evaluates only the tunnels
+    whose peer it is (a hub's 200 tunnels are not re-evaluated because one spoke
+    changed). Without it (direct in-process use, where tests edit ``device.running`` in
+    place) everything is recomputed per call.
     """
 
     devices: dict[str, Device] = field(default_factory=dict)
@@ -273,17 +284,30 @@ class LabNetwork:
     _local: dict[int, _Local] = field(default_factory=dict, repr=False)
     _evaluated: dict[int, tuple[int, int, list[IfView]]] = field(default_factory=dict,
                                                                  repr=False)
+    #: (device id, tunnel name) -> (what its state depends on, the evaluated view)
+    _tunnels: dict[tuple[int, str], tuple[tuple[int, int, str, int, int], IfView]] = field(
+        default_factory=dict, repr=False)
     _index: dict[tuple[str, str], list[tuple[Device, IfView]]] = field(default_factory=dict,
                                                                         repr=False)
-    _index_version: int = -1
+    _indexed: dict[int, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
+    _dirty: dict[int, Device] = field(default_factory=dict, repr=False)
+    _position: dict[int, int] = field(default_factory=dict, repr=False)
     pair_cache: dict[tuple[int, int, str, int, int, str], str] = field(default_factory=dict,
                                                                         repr=False)
 
     def add(self, device: Device) -> None:
         device.network = self
         device.lock = self.lock
+        if is_vyos(device):  # its show interfaces and DF ping ask the network
+            attach(device)  # type: ignore[arg-type]
         self.devices[device.name or device.hostname] = device
+        self._position.setdefault(id(device), len(self._position))
+        self.touched(device)
+
+    def touched(self, device: Device) -> None:
+        """``device``'s running config changed (called by ``Device.bump``)."""
         self.version += 1
+        self._dirty[id(device)] = device
 
     # ------------------------------------------------------------------ cached path
     def local(self, device: Device) -> _Local:
@@ -304,44 +328,72 @@ class LabNetwork:
         return hit
 
     def _endpoints(self) -> dict[tuple[str, str], list[tuple[Device, IfView]]]:
-        """(source ip, destination) -> locally up tunnels, in device order."""
-        if self._index_version == self.version:
-            return self._index
-        index: dict[tuple[str, str], list[tuple[Device, IfView]]] = {}
-        for dev in self.devices.values():
-            loc = self.local(dev)
-            for v in loc.views:
-                t = v.tunnel
-                if t is None or v.shutdown or loc.local_reason.get(v.name, "x"):
-                    continue
-                if t.source_ip is None or t.destination is None:
-                    continue
-                index.setdefault((str(t.source_ip), t.destination), []).append((dev, v))
-        self._index, self._index_version = index, self.version
-        return index
+        """(source ip, destination) -> locally up tunnels, in device order (the routers
+        changed since the last call are re-indexed, the others kept)."""
+        while self._dirty:
+            dirty, self._dirty = self._dirty, {}
+            for dev in dirty.values():
+                self._reindex(dev)
+        return self._index
+
+    def _reindex(self, dev: Device) -> None:
+        index = self._index
+        for k in self._indexed.pop(id(dev), ()):
+            kept = [e for e in index.get(k, ()) if e[0] is not dev]
+            if kept:
+                index[k] = kept
+            else:
+                index.pop(k, None)
+        if id(dev) not in self._position:
+            return  # not part of the network
+        loc = self.local(dev)
+        keys: list[tuple[str, str]] = []
+        for v in loc.views:
+            t = v.tunnel
+            if t is None or v.shutdown or loc.local_reason.get(v.name, "x"):
+                continue
+            if t.source_ip is None or t.destination is None:
+                continue
+            k = (str(t.source_ip), t.destination)
+            entries = index.setdefault(k, [])
+            entries.append((dev, v))
+            if len(entries) > 1:
+                entries.sort(key=lambda e: self._position.get(id(e[0]), 0))
+            keys.append(k)
+        self._indexed[id(dev)] = keys
 
     def evaluated(self, device: Device) -> list[IfView]:
-        """:func:`interfaces` of ``device`` for the current network state (cached)."""
+        """:func:`interfaces` of ``device`` for the current network state (cached per
+        router and, below that, per tunnel: keyed by both ends' generations)."""
         key = id(device)
         hit = self._evaluated.get(key)
         if hit is not None and hit[0] == device.generation and hit[1] == self.version:
             return hit[2]
         loc = self.local(device)
-        out: list[IfView] = []
-        for v in loc.views:
-            if v.tunnel is None or v.shutdown:
-                out.append(v)
-                continue
-            ev = replace(v, tunnel=replace(v.tunnel))
-            assert ev.tunnel is not None
-            reason = loc.local_reason.get(v.name, "")
-            if not reason:
-                reason = _tunnel_peer_reason(device, ev)
-            ev.tunnel.reason = reason
-            ev.protocol = "down" if reason else "up"
-            out.append(ev)
+        out = [v if v.tunnel is None or v.shutdown else self._tunnel(device, loc, v)
+               for v in loc.views]
         self._evaluated[key] = (device.generation, self.version, out)
         return out
+
+    def _tunnel(self, device: Device, loc: _Local, v: IfView) -> IfView:
+        """One tunnel's evaluated view, reused while neither end changed."""
+        reason = loc.local_reason.get(v.name, "")
+        few = len(self.devices) < 2
+        found = None if reason or few else self.find_peer(device, v)
+        stamp = (device.generation, len(self.devices), found[1].name if found else "",
+                 id(found[0]) if found else 0, found[0].generation if found else -1)
+        hit = self._tunnels.get((id(device), v.name))
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        assert v.tunnel is not None
+        ev = replace(v, tunnel=replace(v.tunnel))
+        assert ev.tunnel is not None
+        if not reason:
+            reason = _tunnel_peer_reason(device, ev) if few else _peer_reason(device, ev, found)
+        ev.tunnel.reason = reason
+        ev.protocol = "down" if reason else "up"
+        self._tunnels[(id(device), v.name)] = (stamp, ev)
+        return ev
 
     # ------------------------------------------------------------------ both paths
     def find_peer(self, device: Device, v: IfView) -> tuple[Device, IfView] | None:

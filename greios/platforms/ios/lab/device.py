@@ -77,7 +77,7 @@ class Device:
         object.__setattr__(self, "generation", self.__dict__.get("generation", 0) + 1)
         network = self.__dict__.get("network")
         if network is not None:
-            network.version += 1
+            network.touched(self)
 
     @classmethod
     def from_config(cls, text: str, *, username: str = DEFAULT_USERNAME,
