@@ -105,7 +105,8 @@ def plan_for(b: Build, router: str, running: str, *,
     intended = b.render(router, secrets="ref")
     retired = retired_text(b, router)
     plan = plan_router(running, intended, retired=retired,
-                       secret_equal=secret_equal_for(b.store, applied))
+                       secret_equal=secret_equal_for(b.store, applied),
+                       platform=info.model.platform)
     return RouterPlanEntry(router=router, site=info.site,
                            running_fingerprint=fingerprint(running), intended=intended,
                            retired=retired, plan=plan, tunnels=tunnel_checks(b, router))
@@ -311,7 +312,8 @@ def recompute_commands(b: Build, router: str, intended: str, retired: str, runni
                        applied: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The commands greios computes from a saved plan's inputs and the running config."""
     return plan_router(running, intended, retired=retired,
-                       secret_equal=secret_equal_for(b.store, applied)).commands
+                       secret_equal=secret_equal_for(b.store, applied),
+                       platform=b.inventory.router(router).model.platform).commands
 
 
 def redacted(commands: Sequence[str]) -> tuple[str, ...]:

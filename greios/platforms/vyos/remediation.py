@@ -53,11 +53,12 @@ def _lines(text: str) -> list[str]:
     return [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
 
 
-def _tree(text: str, version: str) -> ConfigTree:
-    """The lines of ``text`` as a tree; a line VyOS ``version`` refuses raises."""
+def _tree(text: str, version: str, *, strict: bool = True) -> ConfigTree:
+    """The lines of ``text`` as a tree; a line VyOS ``version`` refuses raises (``strict``)
+    or is skipped (retired text may hold lines of another platform's rendering)."""
     tree = ConfigTree()
     rejected = apply_tree(tree, _lines(text), version)
-    if rejected:
+    if rejected and strict:
         from greios.redact import redact_line
 
         raise RejectedLinesError(rejected, render_commands(tree), redact=redact_line,
@@ -120,7 +121,8 @@ def plan(running: str, intended: str, *, retired: str = "",
     version = parsed.version or guess_version(
         _merged(parsed.tree, parse_config("\n".join(_lines(intended)) or "").tree))
     current = parsed.tree
-    target = target_tree(current, _tree(intended, version), _tree(retired, version), version)
+    target = target_tree(current, _tree(intended, version), _tree(retired, version, strict=False),
+                         version)
     _keep_equal_secrets(current, target, secret_equal)
     commands = tuple(diff_commands(current, target))
     rollback = tuple(diff_commands(target, current))
@@ -138,8 +140,9 @@ def _merged(a: ConfigTree, b: ConfigTree) -> ConfigTree:
 def _subtree_lines(tree: ConfigTree, root: Path) -> list[str]:
     from greios.redact import redact_line
 
-    return [redact_line(command_line("set", p, v)) for p, v in tree.leaf_paths()
-            if p[:len(root)] == root]
+    head = command_line("set", root, None) + " "
+    return [redact_line(command_line("set", p, v)).removeprefix(head)
+            for p, v in tree.leaf_paths() if p[:len(root)] == root]
 
 
 def object_changes(current: ConfigTree, target: ConfigTree) -> tuple[ObjectChange, ...]:
