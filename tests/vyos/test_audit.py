@@ -101,3 +101,17 @@ def test_tunnel_mode_with_protocol_gre_is_warned(vsites: Path) -> None:
     vyos = vyos.replace("mode 'transport'", "mode 'tunnel'")
     cfg = get("vyos").parse(vyos)
     assert any("drops the gre selector" in w for w in cfg.warnings)
+
+
+def test_ikev1_mixed_pair_negotiates(vsites: Path) -> None:
+    path = vsites / "greios.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["crypto_policies"]["v1"] = {
+        "ike_version": 1, "ike": {"encryption": ["aes-cbc-256"], "hash": ["sha256"],
+                                  "group": [14]},
+        "ipsec": {"encryption": "aes-cbc-256", "integrity": "sha256", "pfs": 14}}
+    data["topology"][1]["crypto"] = "v1"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    vyos, ios = _configs(vsites)
+    assert "key-exchange 'ikev1'" in vyos
+    assert _session(vyos, ios)[0] == "IPSEC_SESSION_ESTABLISHED"
