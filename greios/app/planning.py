@@ -118,16 +118,29 @@ def tunnel_checks(b: Build, router: str) -> list[TunnelCheck]:
     active = b.allocation.active_by_key
     for t in b.intents[router].tunnels:
         alloc = active[t.pair]
-        peer_if = f"Tunnel{t.number}"
+        peer_if = tunnel_interface(b, t.peer, t.number)
         if t.peer in b.intents:
             number = b.tunnel_numbers[t.peer].get(t.pair)
-            peer_if = peer_if if number is None else f"Tunnel{number}"
+            peer_if = peer_if if number is None else tunnel_interface(b, t.peer, number)
         tunnels.append(TunnelCheck(
-            interface=f"Tunnel{t.number}", peer=t.peer,
+            interface=tunnel_interface(b, router, t.number), peer=t.peer,
             peer_address=str(alloc.address_of(t.peer)), ping_size=t.ip_mtu,
             peer_interface=peer_if,
         ))
     return tunnels
+
+
+def tunnel_interface(b: Build, router: str, number: int) -> str:
+    """The name of tunnel ``number`` on ``router`` as its platform shows it (``TunnelN``
+    on IOS; a platform may name it otherwise: ``tunnel_interface``, VyOS ``tunN``)."""
+    from greios.platforms import get
+
+    try:
+        platform = get(b.inventory.router(router).model.platform)
+    except KeyError:  # a peer outside the inventory: IOS's name
+        return f"Tunnel{number}"
+    name = getattr(platform, "tunnel_interface", None)
+    return str(name(number)) if callable(name) else f"Tunnel{number}"
 
 
 def peers_of(b: Build, routers: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
@@ -138,16 +151,19 @@ def peers_of(b: Build, routers: Sequence[str]) -> dict[str, list[tuple[str, str]
     for r in routers:
         for t in b.intents[r].tunnels:
             if t.peer not in chosen:
-                out.setdefault(t.peer, []).append((r, f"Tunnel{t.number}"))
+                out.setdefault(t.peer, []).append((r, tunnel_interface(b, r, t.number)))
     return out
 
 
-def converged_check(intended: str, retired: str, store: SecretStore) -> Callable[[str], str | None]:
-    """After commit: None when the fresh running config holds every intended object."""
+def converged_check(intended: str, retired: str, store: SecretStore,
+                    platform: str | None = None) -> Callable[[str], str | None]:
+    """After commit: None when the fresh running config holds every intended object
+    (compared by the router's ``platform``'s remediation engine)."""
     equal = secret_equal_for(store)
 
     def check(running: str) -> str | None:
-        rest = plan_router(running, intended, retired=retired, secret_equal=equal)
+        rest = plan_router(running, intended, retired=retired, secret_equal=equal,
+                           platform=platform)
         if rest.is_empty:
             return None
         first = rest.objects[0] if rest.objects else None

@@ -92,5 +92,6 @@ def _converged(sites: Path, names: list[str]) -> dict[str, Callable[[str], str |
     from greios.app.planning import converged_check, retired_text
 
     b = build(sites, persist=False)
-    return {n: converged_check(b.render(n, secrets="ref"), retired_text(b, n), b.store)
+    return {n: converged_check(b.render(n, secrets="ref"), retired_text(b, n), b.store,
+                               b.inventory.router(n).model.platform)
             for n in names}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,10 +40,25 @@ class DeviceTarget:
         return [s for s in (self.password, self.enable_secret) if s]
 
 
+_IMPORTS = threading.Lock()
+_imported = False
+
+
 def open_session(target: DeviceTarget) -> Any:
     """An unopened session to ``target`` through its platform's driver
     (:meth:`greios.platforms.base.PlatformIO.driver`; the IOS one is
-    :class:`greios.platforms.ios.driver.DeviceSession`, whose surface every driver offers)."""
+    :class:`greios.platforms.ios.driver.DeviceSession`, whose surface every driver offers).
+
+    Sessions are opened from worker threads; the first call imports netmiko (under which
+    every driver runs: napalm's ``ios`` and VyOS's) once, under a lock, so two threads of
+    a mixed inventory never import it at the same time (a half-initialised module).
+    """
+    global _imported
     from greios.platforms import io
 
+    if not _imported:
+        with _IMPORTS:
+            import netmiko  # noqa: F401
+
+            _imported = True
     return io(target.platform).driver(target)

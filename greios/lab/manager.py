@@ -66,6 +66,17 @@ class LabAlreadyRunningError(LabError):
 class LabRouterSpec:
     name: str
     seed_config_text: str
+    #: the router's platform (``greios.platforms`` registry name) and, for VyOS, its
+    #: ``vyos_version``: the lab process builds the simulated router through
+    #: ``greios.platforms.io(platform)``
+    platform: str = "ios-xe"
+    version: str | None = None
+
+    def state(self) -> dict[str, Any]:
+        """What ``lab.json`` records about the router besides its port."""
+        if self.platform in ("ios", "ios-xe"):
+            return {}
+        return {"platform": self.platform, "version": self.version}
 
 
 @dataclass(frozen=True)
@@ -98,15 +109,60 @@ def default_state_dir(sites_dir: Path) -> Path:
 
 
 def inventory_specs(inventory: Any, *, prepare: bool = True) -> list[LabRouterSpec]:
-    """One spec per inventory router, seeded from its snapshot (or a bare hostname)."""
+    """One spec per inventory router, seeded from its snapshot (or a bare hostname; a VyOS
+    router without a snapshot: :func:`vyos_seed`)."""
     specs = []
     for router in inventory.routers:
-        if router.snapshot is not None and router.snapshot.is_file():
-            text = router.snapshot.read_text(encoding="utf-8")
-        else:
-            text = f"hostname {router.name}\n!\nend\n"
-        specs.append(LabRouterSpec(router.name, prepare_seed(text) if prepare else text))
+        model = router.model
+        snap = router.snapshot if router.snapshot is not None and router.snapshot.is_file() \
+            else None
+        if model.platform == "vyos":
+            text = snap.read_text(encoding="utf-8") if snap is not None else vyos_seed(router)
+            specs.append(LabRouterSpec(router.name, text, "vyos", model.vyos_version))
+            continue
+        text = snap.read_text(encoding="utf-8") if snap is not None else \
+            f"hostname {router.name}\n!\nend\n"
+        specs.append(LabRouterSpec(router.name, prepare_seed(text) if prepare else text,
+                                   model.platform))
     return specs
+
+
+def vyos_seed(router: Any) -> str:
+    """A fresh VyOS router of the inventory: host name, underlay and LAN addresses, a
+    default route via the underlay subnet's first other host, SSH and the commit
+    revisions commit-confirm needs (set-lines valid on every version)."""
+    import ipaddress
+
+    model = router.model
+    underlay = ipaddress.ip_interface(model.underlay.address)
+    hosts = (h for h in underlay.network.hosts() if h != underlay.ip)
+    gateway = next(hosts, None)
+    lines = [_vyos_address(model.underlay.interface, str(underlay))]
+    for lan in model.lan:
+        if lan.interface and lan.address:
+            prefix = ipaddress.ip_network(lan.prefix).prefixlen
+            lines.append(_vyos_address(lan.interface, f"{lan.address}/{prefix}"))
+    if model.underlay.mtu:
+        lines.append(_vyos_path(model.underlay.interface) + f" mtu '{model.underlay.mtu}'")
+    lines.append("set interfaces loopback lo")
+    if gateway is not None and underlay.version == 4:
+        lines.append(f"set protocols static route 0.0.0.0/0 next-hop '{gateway}'")
+    lines += ["set service ssh port '22'",
+              "set system config-management commit-revisions '100'",
+              f"set system host-name '{router.name}'"]
+    return "\n".join(lines) + "\n"
+
+
+def _vyos_path(iface: str) -> str:
+    kinds = {"eth": "ethernet", "bond": "bonding", "br": "bridge", "dum": "dummy",
+             "lo": "loopback"}
+    base, _, vif = iface.partition(".")
+    kind = next((k for p, k in kinds.items() if base.startswith(p)), "ethernet")
+    return f"set interfaces {kind} {base}" + (f" vif {vif}" if vif else "")
+
+
+def _vyos_address(iface: str, address: str) -> str:
+    return _vyos_path(iface) + f" address '{address}'"
 
 
 def prepare_seed(text: str) -> str:
@@ -232,12 +288,12 @@ def _start(state_dir: Path, specs: list[LabRouterSpec], *, base_port: int = 0,
     state_dir.mkdir(parents=True, exist_ok=True)
     if not specs:
         raise LabError("no routers to serve: the inventory declares none")
-    routers: dict[str, dict[str, int]] = {}
+    routers: dict[str, dict[str, Any]] = {}
     for i, spec in enumerate(specs):
         rdir = state_dir / "routers" / spec.name
         (rdir / "flash").mkdir(parents=True, exist_ok=True)
         write_private(rdir / "seed.cfg", spec.seed_config_text)
-        routers[spec.name] = {"port": base_port + i if base_port else 0}
+        routers[spec.name] = {"port": base_port + i if base_port else 0, **spec.state()}
     state = {"pid": None, "host": HOST, "username": username, "password": password,
              "routers": routers, "started": time.time()}
     _write_state(state_dir, state)

@@ -20,6 +20,7 @@ import tempfile
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from greios.files import write_private
 from greios.lab.faults import faults_from_json
@@ -99,6 +100,68 @@ class Persister:
             del self._written[name]
 
 
+class PlatformPersister:
+    """:class:`Persister` of a router built through its platform's I/O object
+    (``greios.platforms.io(platform).lab_device``, e.g. VyOS): ``running.cfg`` as the
+    device shows its config, ``startup.cfg`` as its saved config (VyOS: ``config.boot``),
+    written after every commit, save and revert (the device's ``on_change``)."""
+
+    def __init__(self, rdir: Path, platform: str, version: str | None) -> None:
+        from greios.platforms import io
+
+        self.rdir = rdir
+        self.io: Any = io(platform)
+        self.version = version
+        self._configs: dict[str, str] = {}
+
+    def load(self, device_kwargs: dict[str, object]) -> Any:
+        running = self.rdir / "running.cfg"
+        text = running.read_text() if running.exists() else (self.rdir / "seed.cfg").read_text()
+        startup_path = self.rdir / "startup.cfg"
+        startup = startup_path.read_text() if startup_path.exists() else None
+        kwargs = {k: v for k, v in device_kwargs.items()
+                  if k in ("username", "password", "time_scale", "name")}
+        if self.version is not None:
+            kwargs["version"] = self.version
+        return self.io.lab_device(text, startup=startup, on_change=self.save, **kwargs)
+
+    def reset(self, dev: Any) -> None:
+        """Back to ``seed.cfg``: running and saved config, no pending commit-confirm."""
+        seed = self.io.lab_device((self.rdir / "seed.cfg").read_text(),
+                                  version=dev.version)
+        with dev.lock:
+            dev.cancel_confirm()
+            dev.running = seed.running
+            dev.saved = seed.running.copy()
+            dev.unsaved = False
+            dev.history.clear()
+        dev.changed()
+
+    def save(self, dev: Any) -> None:
+        for name, text in (("running.cfg", self.io.lab_config(dev)),
+                           ("startup.cfg", self.io.lab_startup(dev))):
+            if self._configs.get(name) != text:
+                _atomic_write(self.rdir / name, text.encode())
+                self._configs[name] = text
+
+
+def _persister(rdir: Path, spec: dict[str, Any]) -> Persister | PlatformPersister:
+    platform = spec.get("platform")
+    if platform in (None, "ios", "ios-xe"):
+        return Persister(rdir)
+    return PlatformPersister(rdir, str(platform), spec.get("version"))
+
+
+def _server(dev: Any, port: int, spec: dict[str, Any]) -> Any:
+    platform = spec.get("platform")
+    if platform in (None, "ios", "ios-xe"):
+        return LabServer(dev, port=port).start()
+    from greios.platforms import io
+
+    platform_io: Any = io(str(platform))
+    return platform_io.lab_server(dev, port=port).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="greios.lab.serve")
     parser.add_argument("--state", required=True, type=Path)
@@ -108,15 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     state_dir: Path = args.state
     data = json.loads((state_dir / "lab.json").read_text())
     network = LabNetwork(cached=True)  # every change goes through a session
-    servers: list[LabServer] = []
-    persisters: dict[str, Persister] = {}
+    servers: list[Any] = []
+    persisters: dict[str, Persister | PlatformPersister] = {}
     for name, spec in data["routers"].items():
-        persister = persisters[name] = Persister(state_dir / "routers" / name)
+        persister = persisters[name] = _persister(state_dir / "routers" / name, spec)
         dev = persister.load({"username": data["username"], "password": data["password"],
                               "time_scale": args.time_scale, "name": name})
         persister.save(dev)
         network.add(dev)
-        servers.append(LabServer(dev, port=int(spec["port"])).start())
+        servers.append(_server(dev, int(spec["port"]), spec))
     # report the ports actually bound (port 0 = the kernel's choice: no race with other
     # processes between picking a free port and binding it)
     bound = {name: srv.port for name, srv in zip(data["routers"], servers, strict=True)}
@@ -164,7 +227,8 @@ def _request_id(path: Path) -> str | None:
     return rid if isinstance(rid, str) else None
 
 
-def _reset(state_dir: Path, network: LabNetwork, persisters: dict[str, Persister],
+def _reset(state_dir: Path, network: LabNetwork,
+           persisters: dict[str, Persister | PlatformPersister],
            path: Path, request: str) -> None:
     error = ""
     try:
@@ -184,6 +248,8 @@ def _apply_faults(network: LabNetwork, path: Path | None) -> None:
         sys.stderr.write(f"faults.json ignored: {exc}\n")
         return
     for name, dev in network.devices.items():
+        if not hasattr(dev, "faults"):  # faults are the IOS lab's
+            continue
         fresh = per_router.get(name)
         with dev.lock:
             if fresh is None:

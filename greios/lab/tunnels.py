@@ -26,6 +26,9 @@ try:  # pragma: no branch - depends on the checkout
 except ImportError:  # pragma: no cover - the audit package is part of greios
     BACKEND = "fallback"
 
+from greios.lab.vyosviews import is_vyos
+from greios.lab.vyosviews import model as vyos_model
+
 _OK = {"IPSEC_SESSION_ESTABLISHED", "GRE_ONLY"}
 
 
@@ -39,6 +42,8 @@ _PARSED: dict[int, tuple[int, Any]] = {}
 
 def _parsed_config(dev: Device) -> Any:
     """The audit's model of ``dev``'s running config (per generation in a cached network)."""
+    if is_vyos(dev):
+        return vyos_model(dev)  # type: ignore[arg-type]
     network = dev.network
     if network is None or not network.cached:
         return _parsed(dev.running_text())

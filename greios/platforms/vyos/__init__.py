@@ -59,6 +59,10 @@ class VyosPlatform:
     templates = "vyos"
     secret_patterns = SECRET_LINES
 
+    def tunnel_interface(self, number: int) -> str:
+        """Tunnel ``number``'s interface name (``tunN``)."""
+        return f"tun{number}"
+
     def parse(self, text: str) -> DeviceConfig:
         from greios.platforms.vyos.devmodel import parse_device_config
 

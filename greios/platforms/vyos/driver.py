@@ -642,8 +642,11 @@ class VyosSession:
 
 
 def _config_lines(config: str) -> list[str]:
+    """The set/delete lines of a change: comments dropped, and the ``end`` deploy closes
+    every change with (it ends IOS's config mode; this driver leaves configuration mode
+    itself)."""
     return [ln.strip() for ln in config.splitlines()
-            if ln.strip() and not ln.lstrip().startswith(("#", "!"))]
+            if ln.strip() and ln.strip() != "end" and not ln.lstrip().startswith(("#", "!"))]
 
 
 def _commit_reason(out: str) -> str:

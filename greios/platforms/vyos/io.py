@@ -44,7 +44,7 @@ class VyosIO:
             hostname=name or "vyos", username=username)
         dev = VyosDevice(tree, version=version, username=username,
                          password=DEFAULT_PASSWORD if password is None else password,
-                         minute=time_scale, tunnel_state=tunnel_state)
+                         minute=time_scale, tunnel_state=tunnel_state, name=name or "")
         if startup is not None:
             dev.saved = parse_config(startup, version).tree
         dev.on_change = on_change

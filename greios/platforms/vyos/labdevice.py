@@ -23,6 +23,7 @@ import ipaddress
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from greios.platforms.vyos.diff import diff
 from greios.platforms.vyos.parse import parse_config
@@ -32,6 +33,8 @@ from greios.platforms.vyos.tree import ConfigTree
 
 DEFAULT_PASSWORD = "vyos"  # noqa: S105 - VyOS's well-known factory login, lab only
 TunnelState = Callable[["VyosDevice", str], bool]
+#: the largest IP datagram a tunnel carries unfragmented (the lab network's MTU arithmetic)
+TunnelMtu = Callable[["VyosDevice", str], "int | None"]
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,29 @@ set system syslog global facility all level 'info'
 
 
 class VyosDevice:
-    """One simulated VyOS router (see module doc)."""
+    """One simulated VyOS router (see module doc).
+
+    ``network`` (set by :class:`greios.lab.network.LabNetwork`), ``name`` and
+    ``generation`` (bumped whenever ``running`` is replaced, keying the network's caches)
+    let the generic lab network treat it like any lab router.
+    """
+
+    platform = "vyos"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if name == "running":  # every commit and revert installs a new tree
+            object.__setattr__(self, "generation", self.__dict__.get("generation", 0) + 1)
+            network = self.__dict__.get("network")
+            if network is not None:
+                network.touched(self)
 
     def __init__(self, config: ConfigTree | str | None = None, *, version: str = "1.4",
                  release: str | None = None, username: str = "vyos",
                  password: str = DEFAULT_PASSWORD, minute: float = 60.0,
-                 tunnel_state: TunnelState | None = None) -> None:
+                 tunnel_state: TunnelState | None = None, name: str = "") -> None:
+        self.network: Any = None
+        self.generation = 0
         self.version = normalize_version(version)
         self.release = release or DEFAULT_RELEASE[self.version]
         self.schema = schema(self.version)
@@ -83,6 +103,8 @@ class VyosDevice:
         self._password = password
         self.minute = minute
         self.tunnel_state = tunnel_state
+        self.tunnel_mtu: TunnelMtu | None = None
+        self.name = name or self.hostname
         self.lock = threading.RLock()
         self.history: list[CommitEntry] = []
         self.log: list[tuple[str, str]] = []  # (user, line) of every received line

@@ -167,6 +167,8 @@ def ping(dev: VyosDevice, args: PingArgs) -> str:
         return "ping: connect: Network is unreachable\n"
     iface, local = route
     mtu = 65536 if local else iface.mtu
+    if not local and iface.kind == "tunnel" and dev.tunnel_mtu is not None:
+        mtu = min(mtu, dev.tunnel_mtu(dev, iface.name) or mtu)
     wire = args.size + ICMP_IP_OVERHEAD
     lines = [f"PING {target} ({target}) {args.size}({wire}) bytes of data."]
     if args.dont_fragment and wire > mtu:
