@@ -72,3 +72,108 @@ def test_deploy_refuses_a_router_whose_show_version_disagrees(example_inv: Inven
         open_session(targets["vyososa1"]).open()
     assert err.value.exit_code == ExitCode.COMMIT_FAILED
     assert str(err.value).startswith("vyososa1: the router runs VyOS 1.2")
+
+
+# ---------------------------------------------------------------------- tunnel state
+TOK = """set interfaces ethernet eth1 address '10.132.75.79/24'
+set protocols static route 0.0.0.0/0 next-hop '10.132.75.1'
+set system host-name 'vyostok1'
+set interfaces tunnel tun0 address '192.168.0.1/30'
+set interfaces tunnel tun0 description 'GRE_TOK_TO_HKG'
+set interfaces tunnel tun0 encapsulation 'gre'
+set interfaces tunnel tun0 multicast enable
+set interfaces tunnel tun0 local-ip '10.132.75.79'
+set interfaces tunnel tun0 remote-ip '10.111.147.74'
+"""
+HKG = """set interfaces ethernet eth1 address '10.111.147.74/24'
+set protocols static route 0.0.0.0/0 next-hop '10.111.147.1'
+set system host-name 'vyoshkg1'
+set interfaces tunnel tun0 address '192.168.0.2/30'
+set interfaces tunnel tun0 encapsulation 'gre'
+set interfaces tunnel tun0 multicast enable
+set interfaces tunnel tun0 local-ip '10.111.147.74'
+set interfaces tunnel tun0 remote-ip '10.132.75.79'
+"""
+
+
+def _pair(tok: str, hkg: str, *, cached: bool = True):  # type: ignore[no-untyped-def]
+    from greios.lab.network import LabNetwork
+
+    net = LabNetwork(cached=cached)
+    a = IO.lab_device(tok, version="1.2", name="vyostok1")
+    b = IO.lab_device(hkg, version="1.2", name="vyoshkg1")
+    net.add(a)  # type: ignore[arg-type]  # the network takes any lab router
+    net.add(b)  # type: ignore[arg-type]
+    return a, b
+
+
+def _df_ping(dev, size: int) -> str:  # type: ignore[no-untyped-def]
+    from greios.platforms.vyos import labshows
+
+    args = labshows.parse_ping(["ping", "192.168.0.2", "count", "1", "size", str(size),
+                                "do-not-fragment"])
+    assert not isinstance(args, str)
+    return labshows.ping(dev, args)
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_example_pair_is_up_and_the_df_ping_honours_the_gre_mtu(cached: bool) -> None:
+    tok, hkg = _pair(TOK, HKG, cached=cached)
+    assert tok.tunnel_up("tun0") and hkg.tunnel_up("tun0")
+    assert "1 received, 0% packet loss" in _df_ping(tok, 1448)
+    assert "ping: local error: message too long, mtu=1476" in _df_ping(tok, 1449)
+
+
+@pytest.mark.parametrize("broken", [
+    HKG.replace("remote-ip '10.132.75.79'", "remote-ip '10.132.75.80'"),  # not mirrored
+    HKG.replace("192.168.0.2/30", "192.168.0.6/30"),  # another subnet
+    HKG + "set interfaces tunnel tun0 parameters ip key '10'\n",  # GRE key on one end
+    HKG + "set interfaces tunnel tun0 disable\n",  # the peer's tunnel is shut
+])
+def test_a_mismatched_end_keeps_both_tunnels_down(broken: str) -> None:
+    tok, _ = _pair(TOK, broken)
+    assert not tok.tunnel_up("tun0")
+    assert "Network is unreachable" in _df_ping(tok, 100)
+
+
+def test_a_change_through_a_commit_brings_the_tunnel_up() -> None:
+    from greios.platforms.vyos.parse import parse_config
+
+    broken = HKG.replace("remote-ip '10.132.75.79'", "remote-ip '10.132.75.80'")
+    tok, hkg = _pair(TOK, broken)
+    assert not tok.tunnel_up("tun0")
+    fixed = parse_config(HKG, "1.2").tree
+    assert hkg.commit(hkg.running, fixed, "vyos").ok
+    assert tok.tunnel_up("tun0") and hkg.tunnel_up("tun0")
+
+
+# ---------------------------------------------------------------------- lab manager
+def test_lab_up_status_reset_down_with_vyos_routers(example_inv: Inventory,
+                                                    tmp_path: Path) -> None:
+    from greios.lab import manager
+
+    specs = manager.inventory_specs(example_inv)
+    by_name = {s.name: s for s in specs}
+    assert (by_name["vyostok1"].platform, by_name["vyostok1"].version) == ("vyos", "1.2")
+    assert "set interfaces ethernet eth1 address '10.132.75.79/24'" in \
+        by_name["vyostok1"].seed_config_text
+    assert by_name["seoul-rtr1"].platform == "ios-xe"
+    state = tmp_path / "lab"
+    conns = manager.lab_up(state, specs)
+    try:
+        assert all(r.listening for r in manager.lab_status(state).routers)
+        target = lab_targets(state, [example_inv.router("vyostok1")])["vyostok1"]
+        with open_session(target) as s:
+            s.load_merge("set interfaces ethernet eth0 description 'LAN'")
+            s.commit(None)
+            assert "description 'LAN'" in s.get_running()
+        running = (state / "routers" / "vyostok1" / "running.cfg").read_text()
+        assert "set interfaces ethernet eth0 description 'LAN'" in running
+        assert "description LAN" in (state / "routers" / "vyostok1" / "startup.cfg").read_text()
+        assert manager.lab_reset(state, specs, routers=["vyostok1"]) == ["vyostok1"]
+        with open_session(target) as s:
+            assert "description 'LAN'" not in s.get_running()
+        assert set(conns) == {"vyostok1", "vyoshkg1", "vyososa1", "seoul-rtr1"}
+    finally:
+        assert manager.lab_down(state)
+    assert not manager.lab_status(state).alive
