@@ -14,7 +14,6 @@ from ipaddress import IPv4Interface, IPv4Network, ip_interface
 
 from greios.devmodel.model import DeviceConfig, Interface, OspfProcess, Tunnel
 from greios.platforms.vyos.config import load
-from greios.platforms.vyos.devcrypto import read_crypto
 from greios.platforms.vyos.tree import ConfigTree
 
 #: VyOS's default MTU of a GRE tunnel interface (1500 - 24)
@@ -44,6 +43,10 @@ def parse_device_config(text: str, version: str | None = None, *,
 
 def to_device_config(tree: ConfigTree, version: str, *, lines: int = 0,
                      source: str | None = None) -> DeviceConfig:
+    # imported here: the crypto reader loads the intent vocabulary (and with it the
+    # inventory models), which an audit of IOS files, asking looks_like_vyos, never needs
+    from greios.platforms.vyos.devcrypto import read_crypto
+
     crypto = read_crypto(tree, version)
     interfaces = _interfaces(tree)
     for name, itf in interfaces.items():
