@@ -13,6 +13,7 @@ import contextlib
 import re
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -239,11 +240,37 @@ class DeviceSession:
         kw: dict[str, Any] = {}
         if read_timeout is not None:
             kw["read_timeout"] = read_timeout
-        base = str(getattr(self.driver.device, "base_prompt", "") or "")
-        if base:
-            kw["expect_string"] = rf"(?m)^{re.escape(base)}#\s*$"
+        prompt = self._exec_prompt()
+        if prompt:
+            kw["expect_string"] = prompt
         out = self._call(op, self.driver.device.send_command, command, **kw)
         return str(out)
+
+    def _exec_prompt(self) -> str:
+        """The exec prompt as a pattern: netmiko keeps the first 16 characters of the
+        hostname (IOS shortens it in config mode only), so longer names continue; a config
+        mode prompt (``R1(config)#``) does not match."""
+        base = str(getattr(self.driver.device, "base_prompt", "") or "")
+        return rf"(?m)(?:^{re.escape(base)}[^\s(#]*#\s*$)" if base else ""
+
+    def _configure(self, lines: list[str], op: str, enter: str = "configure terminal") -> str:
+        """Enter config mode with ``enter``, type ``lines`` and ``end`` in one write, read up
+        to the exec prompt (netmiko's ``send_config_set`` checks the mode before and after
+        and reads each echo: five more round trips for one line)."""
+        dev = self.driver.device
+        prompt = self._exec_prompt()
+        if not prompt:  # no prompt known: netmiko's way
+            return str(self._call(op, dev.send_config_set, lines,
+                                  config_mode_command=enter))
+        text = "".join(f"{x}{dev.RETURN}" for x in [enter, *lines, "end"])
+        self._call(op, dev.write_channel, text)
+        # read_until_pattern wraps the pattern in a group: the flag goes separately
+        out = str(self._call(op, dev.read_until_pattern, pattern=prompt.removeprefix("(?m)"),
+                             re_flags=re.M, read_timeout=float(max(10, self.target.timeout))))
+        if "% Invalid" in out or "% Incomplete" in out or "% Ambiguous" in out:
+            raise CommitError(f"{self.name}: {op} failed: "
+                              f"{self._scrub(first_line(out[out.index('%'):]))}")
+        return out
 
     def line_states(self) -> dict[str, InterfaceState]:
         """Status/protocol of every interface from ``show ip interface brief`` (one line per
@@ -369,7 +396,20 @@ class DeviceSession:
         return found
 
     def compare(self) -> str:
-        return str(self._call("compare", self.driver.compare_config))
+        drv = self.driver
+        if drv.config_replace or not self._exec_prompt():
+            return str(self._call("compare", drv.compare_config))
+        # napalm's merge compare_config, read up to the exec prompt (no prompt search)
+        merge = drv._gen_full_path(filename=drv.merge_cfg, file_system=drv.dest_file_system)
+        diff = self.send(f"show archive config incremental-diffs {merge} ignorecase", "compare")
+        if "error code 5" in diff or "returned error 5" in diff:
+            diff = ("You have encountered the obscure 'error 5' message. This generally means "
+                    "you need to add an 'end' statement to the end of your merge changes.")
+        elif "% Invalid" not in diff:
+            diff = drv._normalize_merge_diff_incr(diff)
+        else:
+            diff = drv._normalize_merge_diff(self.send(f"more {merge}", "compare"))
+        return str(diff).strip()
 
     def interfaces(self) -> dict[str, InterfaceState]:
         data = self._call("reading interfaces", self.driver.get_interfaces)
@@ -405,8 +445,13 @@ class DeviceSession:
         text = _with_end(config)
         self.add_secrets(sorted(config_secrets([text])))
         self._transfer_mode()
+        pf = self._preflight
+        lean = pf is not None and pf.scp_server and not pf.inline_transfer
         try:
-            self._call("copying the change", self.driver.load_merge_candidate, config=text)
+            if lean:
+                self._call("copying the change", self._scp_merge, text)
+            else:
+                self._call("copying the change", self.driver.load_merge_candidate, config=text)
         except CommitError as exc:  # napalm reports transfer problems as merge errors
             raise TransferError(str(exc)) from None
         except DeviceError as exc:
@@ -414,15 +459,107 @@ class DeviceSession:
                 raise TransferError(str(exc)) from None
             raise
 
+    def _scp_merge(self, text: str) -> None:
+        """napalm's SCP ``load_merge_candidate`` without the checks the preflight already
+        made in this session (``dir`` for free space, ``show running-config | inc ip scp
+        server enable``) and without ``dir`` of the old merge file: the transfer on its
+        second SSH connection, then ``verify /md5`` of what arrived."""
+        from napalm.base.exceptions import MergeConfigException
+        from netmiko import FileTransfer
+
+        drv = self.driver
+        drv.config_replace = False
+        tmp = drv._create_tmp_file(text)
+        try:
+            fs = drv.dest_file_system
+            with FileTransfer(ssh_conn=drv.device, source_file=tmp, dest_file=drv.merge_cfg,
+                              file_system=fs, direction="put") as transfer:
+                transfer.transfer_file()
+                out = self.send(f"verify /md5 {fs}/{drv.merge_cfg}", "copying the change",
+                                read_timeout=300.0)
+                if transfer.process_md5(out) != transfer.source_md5:
+                    raise MergeConfigException("File transfer to remote device failed")
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
     def commit(self, revert_in: int | None) -> None:
         """Merge the loaded file; with ``revert_in`` (60..7200 s) IOS reverts unless confirmed."""
         if revert_in is not None and not 60 <= revert_in <= 7200:
             raise PreflightError(f"{self.name}: revert_in must be 60..7200 seconds, "
                                  f"got {revert_in}")
         self.rejected = []
-        self._call("commit", self.driver.commit_config, revert_in=revert_in)
+        pf = self._preflight
+        if pf is not None and pf.pending_user is None and not self.driver.config_replace \
+                and (revert_in is None or pf.archive) and self._exec_prompt():
+            self._call("commit", self._merge_commit, revert_in)
+        else:
+            self._call("commit", self.driver.commit_config, revert_in=revert_in)
         if revert_in is None and self.toggled_file_prompt:
             self.drop_file_prompt_quiet()  # napalm already wrote it to startup-config
+
+    def _merge_commit(self, revert_in: int | None) -> None:
+        """napalm's merge ``commit_config`` in 3-4 round trips instead of ~18: the archive
+        and the pending-commit reads (napalm: ``show archive`` twice, the rollback timer)
+        come from the preflight of this session; config mode is typed in one write; the
+        merge file was just verified, so no ``dir`` of it; the prompt is read from the
+        output instead of asked for. Same commands reach the router in the same order:
+        ``file prompt quiet`` (napalm's, before the revert timer), the rollback file,
+        ``configure terminal revert timer N``, ``copy <merge file> running-config``."""
+        from napalm.base.exceptions import MergeConfigException
+
+        drv = self.driver
+        self._file_prompt_quiet()
+        self.send(f"copy running-config {drv._gen_full_path(drv.rollback_cfg)}", "commit")
+        if revert_in is not None:
+            self._configure([], "commit", f"configure terminal revert timer {revert_in // 60}")
+        out = self._copy_to_running(f"copy {drv._gen_full_path(drv.merge_cfg)} running-config")
+        if "Invalid input detected" in out:
+            drv.rollback()
+            raise MergeConfigException("Configuration merge failed; automatic rollback "
+                                       f"attempted:\n{out}")
+        drv.prompt_quiet_configured = None
+        if revert_in is None:
+            drv.device.save_config()
+
+    def _file_prompt_quiet(self) -> None:
+        """napalm's ``_file_prompt_quiet``: add ``file prompt quiet`` when napalm may
+        (remembering it did), else require it (known from this session's running config)."""
+        drv = self.driver
+        if drv.prompt_quiet_configured:
+            return
+        if drv.auto_file_prompt:
+            self._configure(["file prompt quiet"], "commit")
+            drv.prompt_quiet_changed = True
+            drv.prompt_quiet_configured = True
+            return
+        running = self._running if self._running is not None else ""
+        if not _has_global(running, "file prompt quiet"):
+            running = self.send("show running-config | inc file prompt quiet", "commit")
+        if "file prompt quiet" not in running:
+            from napalm.base.exceptions import CommandErrorException
+
+            raise CommandErrorException("on-device file operations require prompts to be "
+                                        "disabled. Configure 'file prompt quiet' or set "
+                                        "'auto_file_prompt=True'")
+        drv.prompt_quiet_configured = True
+
+    def _copy_to_running(self, cmd: str) -> str:
+        """napalm's ``_commit_handler`` (answers IOS's per-user confirmation of a username
+        removal) reading up to a prompt it takes from the output, not from two prompt
+        searches; ``set_base_prompt`` only when the merge changed the hostname."""
+        dev = self.driver.device
+        confirm = r".*all username.*confirm"
+        out = str(dev.send_command(cmd, expect_string=rf"(?:[>#]\s*$|{confirm})",
+                                   read_timeout=90, strip_prompt=False))
+        more = out
+        for _ in range(50):
+            if not re.search(confirm, more):
+                break
+            more = str(dev.send_command_timing("\n", strip_prompt=False, strip_command=False))
+            out += more
+        if not re.search(self._exec_prompt(), out):  # the hostname changed
+            dev.set_base_prompt()
+        return out
 
     def confirm(self) -> None:
         """Confirm the pending commit (``configure confirm`` + ``write mem``).
@@ -446,7 +583,7 @@ class DeviceSession:
         if self.toggled_file_prompt:
             # napalm added 'file prompt quiet' for the commit and would only remove it from
             # the running config on close: drop it before 'write memory' (napalm#1033)
-            self._call(op, self.driver.device.send_config_set, ["no file prompt quiet"])
+            self._configure(["no file prompt quiet"], op)
             self.driver.prompt_quiet_changed = False
             self.driver.prompt_quiet_configured = None
         out = self.send("write memory", op, read_timeout=float(max(30, self.target.timeout)))
