@@ -299,7 +299,7 @@ class LabNetwork:
         device.network = self
         device.lock = self.lock
         if is_vyos(device):  # its show interfaces and DF ping ask the network
-            attach(device)  # type: ignore[arg-type]
+            attach(device, interfaces)  # type: ignore[arg-type]
         self.devices[device.name or device.hostname] = device
         self._position.setdefault(id(device), len(self._position))
         self.touched(device)

@@ -19,6 +19,8 @@ from greios.lab.views import IfView, Route, TunnelView
 from greios.platforms.ios.configtree import Node
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from greios.devmodel.model import DeviceConfig
     from greios.platforms.vyos.labdevice import VyosDevice
 
@@ -43,9 +45,10 @@ def model(dev: VyosDevice) -> DeviceConfig:
     return cfg
 
 
-def attach(dev: VyosDevice) -> None:
-    """Make ``dev``'s tunnel state and tunnel MTU the lab network's (it joined one)."""
-    dev.tunnel_state = tunnel_up
+def attach(dev: VyosDevice, interfaces: Callable[[Any], list[IfView]]) -> None:
+    """Make ``dev``'s tunnel state and tunnel MTU the lab network's (it joined one);
+    ``interfaces`` is the network's evaluation (:func:`greios.lab.network.interfaces`)."""
+    dev.tunnel_state = lambda d, name: tunnel_up(d, name, interfaces)
     dev.tunnel_mtu = tunnel_mtu
 
 
@@ -100,12 +103,10 @@ def static_routes(dev: VyosDevice) -> list[Route]:
     return out
 
 
-def tunnel_up(dev: VyosDevice, name: str) -> bool:
-    """Oper state of tunnel ``name``: the lab network's verdict, and (VyOS's own check on
-    top of IOS's) both ends' tunnel addresses in one subnet."""
-    from greios.lab.network import interfaces
-
-    view = next((v for v in interfaces(dev) if v.name == name), None)  # type: ignore[arg-type]
+def tunnel_up(dev: VyosDevice, name: str, interfaces: Callable[[Any], list[IfView]]) -> bool:
+    """Oper state of tunnel ``name``: the lab network's verdict (``interfaces``), and
+    (VyOS's own check on top of IOS's) both ends' tunnel addresses in one subnet."""
+    view = next((v for v in interfaces(dev) if v.name == name), None)
     if view is None or not view.up:
         return False
     network = dev.network
