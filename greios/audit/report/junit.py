@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from greios.audit.model import AuditReport, Finding
 from greios.audit.report._common import (
@@ -70,74 +72,19 @@ def _close(suite: ET.Element, tests: int, failures: int, skipped: int) -> None:
 
 
 def render_junit(report: AuditReport, *, fail_on: str = "error") -> str:
-    rules = rules_for_report(report)
-    by_key: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for f in report.findings:
-        by_key[(f.device, f.rule)].append(f)
-    waived: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for f in report.waived:
-        waived[(f.device, f.rule)].append(f)
-
     root = ET.Element("testsuites", {"name": report.title, "time": "0"})
     total_tests = total_failures = 0
+    by_key = _by_device_rule(report.findings)
+    waived = _by_device_rule(report.waived)
+    rules = rules_for_report(report)
     for device in all_devices(report):
-        suite = _suite(root, device, report.generated_at)
-        tests = failures = skipped = 0
-        for rule in rules:
-            tests += 1
-            case = ET.SubElement(suite, "testcase", {
-                "name": f"{rule.id} {rule.title}" if rule.title != rule.id else rule.id,
-                "classname": f"greios.audit.{device}",
-                "time": "0",
-            })
-            hits = sort_findings(by_key.get((device, rule.id), []))
-            failing = [f for f in hits if is_failing(f, fail_on)]
-            passing = [f for f in hits if not is_failing(f, fail_on)]
-            w = waived.get((device, rule.id), [])
-            if failing:
-                failures += 1
-                for f in failing:
-                    fail = ET.SubElement(case, "failure", {
-                        "type": f.severity.value, "message": f"{f.object}: {f.message}"})
-                    fail.text = _finding_text(f)
-            elif w and not passing:
-                skipped += 1
-                ET.SubElement(case, "skipped", {
-                    "message": f"waived in the project file ({len(w)} finding(s))"})
-            notes = passing + (w if failing or passing else [])
-            if notes:
-                out = ET.SubElement(case, "system-out")
-                out.text = "\n\n".join(
-                    ("[waived] " if f in w else "") + _finding_text(f) for f in notes)
-        _close(suite, tests, failures, skipped)
+        tests, failures = _device_suite(root, report, device, rules, by_key, waived, fail_on)
         total_tests += tests
         total_failures += failures
-
     if report.sessions:
-        suite = _suite(root, "tunnel-sessions", report.generated_at)
-        tests = failures = 0
-        for s in sorted(report.sessions, key=lambda s: (s.device, s.interface)):
-            tests += 1
-            case = ET.SubElement(suite, "testcase", {
-                "name": f"{s.device} {s.interface} -> {s.peer_device or NO_PEER}"
-                        + (f" {s.peer_interface}" if s.peer_interface else ""),
-                "classname": "greios.audit.sessions",
-                "time": "0",
-            })
-            detail = "\n".join([s.status.value, *s.reasons])
-            if status_health(s.status) == "fail" and fail_on != "never":
-                failures += 1
-                fail = ET.SubElement(case, "failure", {
-                    "type": s.status.value,
-                    "message": "; ".join(s.reasons) or s.status.value})
-                fail.text = detail
-            else:
-                out = ET.SubElement(case, "system-out")
-                out.text = detail
-        _close(suite, tests, failures, 0)
+        tests, failures = _sessions_suite(root, report, fail_on)
         total_tests += tests
         total_failures += failures
-
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
     root.set("errors", "0")
@@ -145,3 +92,72 @@ def render_junit(report: AuditReport, *, fail_on: str = "error") -> str:
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _by_device_rule(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    out: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        out[(f.device, f.rule)].append(f)
+    return out
+
+
+def _device_suite(root: ET.Element, report: AuditReport, device: str, rules: Sequence[Any],
+                  by_key: Mapping[tuple[str, str], list[Finding]],
+                  waived: Mapping[tuple[str, str], list[Finding]],
+                  fail_on: str) -> tuple[int, int]:
+    """One test suite per device, one test case per rule: (tests, failures)."""
+    suite = _suite(root, device, report.generated_at)
+    tests = failures = skipped = 0
+    for rule in rules:
+        tests += 1
+        case = ET.SubElement(suite, "testcase", {
+            "name": f"{rule.id} {rule.title}" if rule.title != rule.id else rule.id,
+            "classname": f"greios.audit.{device}",
+            "time": "0",
+        })
+        hits = sort_findings(by_key.get((device, rule.id), []))
+        failing = [f for f in hits if is_failing(f, fail_on)]
+        passing = [f for f in hits if not is_failing(f, fail_on)]
+        w = waived.get((device, rule.id), [])
+        if failing:
+            failures += 1
+            for f in failing:
+                fail = ET.SubElement(case, "failure", {
+                    "type": f.severity.value, "message": f"{f.object}: {f.message}"})
+                fail.text = _finding_text(f)
+        elif w and not passing:
+            skipped += 1
+            ET.SubElement(case, "skipped", {
+                "message": f"waived in the project file ({len(w)} finding(s))"})
+        notes = passing + (w if failing or passing else [])
+        if notes:
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n\n".join(
+                ("[waived] " if f in w else "") + _finding_text(f) for f in notes)
+    _close(suite, tests, failures, skipped)
+    return tests, failures
+
+
+def _sessions_suite(root: ET.Element, report: AuditReport, fail_on: str) -> tuple[int, int]:
+    suite = _suite(root, "tunnel-sessions", report.generated_at)
+    tests = failures = 0
+    for s in sorted(report.sessions, key=lambda s: (s.device, s.interface)):
+        tests += 1
+        case = ET.SubElement(suite, "testcase", {
+            "name": f"{s.device} {s.interface} -> {s.peer_device or NO_PEER}"
+                    + (f" {s.peer_interface}" if s.peer_interface else ""),
+            "classname": "greios.audit.sessions",
+            "time": "0",
+        })
+        detail = "\n".join([s.status.value, *s.reasons])
+        if status_health(s.status) == "fail" and fail_on != "never":
+            failures += 1
+            fail = ET.SubElement(case, "failure", {
+                "type": s.status.value,
+                "message": "; ".join(s.reasons) or s.status.value})
+            fail.text = detail
+        else:
+            out = ET.SubElement(case, "system-out")
+            out.text = detail
+    _close(suite, tests, failures, 0)
+    return tests, failures

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from greios.audit.model import AuditReport, Finding, Session
 from greios.audit.report._common import (
     NO_PEER,
@@ -106,14 +108,25 @@ def _sessions_table(sessions: list[Session]) -> list[str]:
 
 
 def render_markdown(report: AuditReport) -> str:
-    s = summary(report)
     out: list[str] = [f"# {cell(report.title)}", ""]
     meta = [x for x in (f"{report.tool} {report.version}".strip(), report.generated_at) if x]
     if meta:
         out += ["_" + cell(" · ".join(meta)) + "_", ""]
+    out += _summary_section(report)
+    if report.change is not None:
+        out += _change_section(report.change)
+    out += ["## Tunnel session verdicts", "", *_matrix(report), ""]
+    if report.sessions:
+        out += [*_sessions_table(report.sessions), ""]
+    out += _findings_section(report)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _summary_section(report: AuditReport) -> list[str]:
+    s = summary(report)
     verdict = "❌ **FAIL**" if s["errors"] else ("⚠️ **PASS with warnings**" if s["warnings"]
                                               else "✅ **PASS**")
-    out += [
+    out = [
         "## Summary",
         "",
         f"Verdict: {verdict}",
@@ -131,44 +144,43 @@ def render_markdown(report: AuditReport) -> str:
             for d in report.devices
         ]
         out.append("")
+    return out
 
-    if report.change is not None:
-        ch = report.change
-        out += ["## Pre-change review", ""]
-        out += [
-            f"This change **introduces {len(ch.introduced)}** and **resolves "
-            f"{len(ch.resolved)}** finding(s).",
-            "",
-        ]
-        if ch.introduced:
-            out += ["### Introduced by the change", ""]
-            out += [*_findings_table(sort_findings(ch.introduced), with_severity=True), ""]
-        if ch.resolved:
-            out += ["### Resolved by the change", ""]
-            out += [*_findings_table(sort_findings(ch.resolved), with_severity=True), ""]
-        before = {(x.device, x.interface): x.status for x in ch.sessions_before}
-        changed = [x for x in ch.sessions_after if before.get((x.device, x.interface)) != x.status]
-        if changed:
-            out += ["### Session status changes", "", "| device | interface | before | after |",
-                    "|---|---|---|---|"]
-            for x in sorted(changed, key=lambda x: (x.device, x.interface)):
-                b = before.get((x.device, x.interface))
-                out.append(f"| {cell(x.device)} | {cell(x.interface)} | "
-                           f"{b.value if b else '(new)'} | {x.status.value} |")
-            out.append("")
 
-    out += ["## Tunnel session verdicts", "", *_matrix(report), ""]
-    if report.sessions:
-        out += [*_sessions_table(report.sessions), ""]
+def _change_section(ch: Any) -> list[str]:
+    out = ["## Pre-change review", ""]
+    out += [
+        f"This change **introduces {len(ch.introduced)}** and **resolves "
+        f"{len(ch.resolved)}** finding(s).",
+        "",
+    ]
+    if ch.introduced:
+        out += ["### Introduced by the change", ""]
+        out += [*_findings_table(sort_findings(ch.introduced), with_severity=True), ""]
+    if ch.resolved:
+        out += ["### Resolved by the change", ""]
+        out += [*_findings_table(sort_findings(ch.resolved), with_severity=True), ""]
+    before = {(x.device, x.interface): x.status for x in ch.sessions_before}
+    changed = [x for x in ch.sessions_after if before.get((x.device, x.interface)) != x.status]
+    if changed:
+        out += ["### Session status changes", "", "| device | interface | before | after |",
+                "|---|---|---|---|"]
+        for x in sorted(changed, key=lambda x: (x.device, x.interface)):
+            b = before.get((x.device, x.interface))
+            out.append(f"| {cell(x.device)} | {cell(x.interface)} | "
+                       f"{b.value if b else '(new)'} | {x.status.value} |")
+        out.append("")
+    return out
 
-    out += ["## Findings", ""]
+
+def _findings_section(report: AuditReport) -> list[str]:
+    out = ["## Findings", ""]
     groups = group_by_severity(report.findings)
     if not groups:
         out += ["_No findings._", ""]
     for sev, items in groups:
         out += [f"### {_SEV_TITLE[sev.value]} ({len(items)})", ""]
         out += [*_findings_table(items), ""]
-
     if report.waived or report.ignored_rules:
         out += ["## Waived and ignored", ""]
         if report.ignored_rules:
@@ -177,4 +189,4 @@ def render_markdown(report: AuditReport) -> str:
         if report.waived:
             out += [f"Waived in the project file ({len(report.waived)}):", ""]
             out += [*_findings_table(sort_findings(report.waived), with_severity=True), ""]
-    return "\n".join(out).rstrip("\n") + "\n"
+    return out

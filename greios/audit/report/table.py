@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from greios.audit.model import AuditReport
 from greios.audit.report._common import NO_PEER, group_by_severity, status_health, summary
@@ -16,9 +17,7 @@ def render_table(report: AuditReport, *, color: bool = False, width: int = 120) 
 
     ``color`` emits ANSI styles (the CLI sets it only when stdout is a TTY).
     """
-    from rich import box
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     buf = io.StringIO()
@@ -34,6 +33,18 @@ def render_table(report: AuditReport, *, color: bool = False, width: int = 120) 
         soft_wrap=False,
     )
     console.print(Text(report.title, style="bold"))
+    _print_findings(console, report)
+    if report.sessions:
+        console.print(_sessions_table(report))
+    _print_change(console, report)
+    _print_summary(console, report)
+    return buf.getvalue()
+
+
+def _print_findings(console: Any, report: AuditReport) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
 
     groups = group_by_severity(report.findings)
     if not groups:
@@ -57,23 +68,32 @@ def render_table(report: AuditReport, *, color: bool = False, width: int = 120) 
             t.add_row(f.rule, dev, f.object, f.message)
         console.print(t)
 
-    if report.sessions:
-        st = Table(title="Tunnel sessions", title_justify="left", title_style="bold",
-                   box=box.SIMPLE_HEAD)
-        for col in ("device", "interface", "peer", "peer interface", "IKE", "status"):
-            st.add_column(col, no_wrap=col != "peer interface")
-        st.add_column("reasons", overflow="fold")
-        for s in sorted(report.sessions, key=lambda s: (s.device, s.interface)):
-            st.add_row(
-                s.device,
-                s.interface,
-                s.peer_device or NO_PEER,
-                s.peer_interface or "",
-                f"v{s.ike_version}" if s.ike_version else "-",
-                Text(s.status.value, style=_HEALTH_STYLE[status_health(s.status)]),
-                "; ".join(s.reasons),
-            )
-        console.print(st)
+
+def _sessions_table(report: AuditReport) -> Any:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    st = Table(title="Tunnel sessions", title_justify="left", title_style="bold",
+               box=box.SIMPLE_HEAD)
+    for col in ("device", "interface", "peer", "peer interface", "IKE", "status"):
+        st.add_column(col, no_wrap=col != "peer interface")
+    st.add_column("reasons", overflow="fold")
+    for s in sorted(report.sessions, key=lambda s: (s.device, s.interface)):
+        st.add_row(
+            s.device,
+            s.interface,
+            s.peer_device or NO_PEER,
+            s.peer_interface or "",
+            f"v{s.ike_version}" if s.ike_version else "-",
+            Text(s.status.value, style=_HEALTH_STYLE[status_health(s.status)]),
+            "; ".join(s.reasons),
+        )
+    return st
+
+
+def _print_change(console: Any, report: AuditReport) -> None:
+    from rich.text import Text
 
     if report.change is not None:
         ch = report.change
@@ -84,13 +104,15 @@ def render_table(report: AuditReport, *, color: bool = False, width: int = 120) 
         for label, items in (("+", ch.introduced), ("-", ch.resolved)):
             for f in items:
                 console.print(f"  {label} {f.severity.value:<7} {f.rule} {f.device}: {f.message}")
+    if report.ignored_rules:
+        console.print("Ignored rules: " + ", ".join(sorted(report.ignored_rules)))
+    if report.waived:
+        console.print(f"Waived findings: {len(report.waived)} "
+                      f"({', '.join(sorted({f.rule for f in report.waived}))})")
 
-    if report.waived or report.ignored_rules:
-        if report.ignored_rules:
-            console.print("Ignored rules: " + ", ".join(sorted(report.ignored_rules)))
-        if report.waived:
-            console.print(f"Waived findings: {len(report.waived)} "
-                          f"({', '.join(sorted({f.rule for f in report.waived}))})")
+
+def _print_summary(console: Any, report: AuditReport) -> None:
+    from rich.text import Text
 
     n = summary(report)
     console.print(Text.assemble(
@@ -103,4 +125,3 @@ def render_table(report: AuditReport, *, color: bool = False, width: int = 120) 
         f"{n['sessions_ok']} established, {n['sessions_unencrypted']} unencrypted, ",
         (f"{n['sessions_failed']} failed", _HEALTH_STYLE["fail"] if n["sessions_failed"] else ""),
     ))
-    return buf.getvalue()
