@@ -433,24 +433,85 @@ def future_config(running: str, commands: Sequence[str], store: SecretStore) -> 
         return exc.config
 
 
-def intended_configs(sites_dir: Path, *, inventory: Inventory | None = None
-                     ) -> dict[str, str]:
+def intended_configs(sites_dir: Path, *, inventory: Inventory | None = None,
+                     workers: int | None = None) -> dict[str, str]:
     """Router name -> its snapshot with greios's planned change applied.
 
     Used by the pre-change audit (``greios audit --intended``). PSKs are real values here
     (the audit hashes them and never prints them); the lock file and secrets are not written.
-    ``inventory``: already loaded (and checked) from ``sites_dir``.
+    ``inventory``: already loaded (and checked) from ``sites_dir``. Each router's config
+    depends on the build alone, so with ``workers`` > 1 (default: one per CPU, up to 4, from
+    :data:`FORK_MIN_ROUTERS` routers on) they are made in forked processes, which return
+    only text; the result is the same.
     """
     from greios.app.pipeline import build
 
     b = build(sites_dir, persist=False, inventory=inventory)
+    names = [r.name for r in b.inventory.routers]
+    n = _intended_workers(len(names)) if workers is None else workers
+    if n > 1:
+        return _intended_forked(b, names, n)
+    return _intended_of(b, names)
+
+
+FORK_MIN_ROUTERS = 40  # below this a fork costs more than it saves
+
+
+def _intended_workers(routers: int) -> int:
+    import multiprocessing
+    import os
+
+    if routers < FORK_MIN_ROUTERS or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cpus or 1, 4)
+
+
+def _intended_of(b: Build, names: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     with gc_paused():
-        for r in b.inventory.routers:
+        for name in names:
+            r = b.inventory.router(name)
             running = r.snapshot.read_text(encoding="utf-8") if r.snapshot else ""
-            entry = plan_for(b, r.name, running)
-            out[r.name] = future_config(running, entry.plan.commands, b.store)
+            entry = plan_for(b, name, running)
+            out[name] = future_config(running, entry.plan.commands, b.store)
     return out
+
+
+_FORKED: Build | None = None  # the build a forked worker inherits
+
+
+def _intended_chunk(names: list[str]) -> dict[str, str] | None:
+    """In a worker: the configs of ``names``; None on any error (the parent then makes them
+    itself, so the error is raised there, as without workers)."""
+    assert _FORKED is not None
+    try:
+        return _intended_of(_FORKED, names)
+    except Exception:  # re-raised by the parent's own attempt
+        return None
+
+
+def _intended_forked(b: Build, names: list[str], workers: int) -> dict[str, str]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED
+    # keys a retired pair's text would create: made here, once, not in each worker
+    for alloc in b.allocation.retired:
+        b.store.psk(alloc.key)
+    k = workers * 4  # interleaved chunks: the few large routers (hubs) spread out
+    chunks = [c for c in (names[i::k] for i in range(k)) if c]
+    _FORKED = b
+    try:
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_intended_chunk, chunks))
+    finally:
+        _FORKED = None
+    got: dict[str, str] = {}
+    for chunk, result in zip(chunks, results, strict=True):
+        got.update(result if result is not None else _intended_of(b, chunk))
+    return {name: got[name] for name in names}
 
 
 @contextmanager
