@@ -368,14 +368,35 @@ def _ethernet(ver: str) -> Spec:
 
 
 def _ipsec(ver: str) -> Spec:
-    v14 = ver in ("1.4", "1.5")
-    old = not v14
+    old = ver not in ("1.4", "1.5")
     ciphers = _CIPHERS_12 if ver == "1.2" else _CIPHERS_13
     hashes = _HASH_12 if ver == "1.2" else _HASH_13
-    dh = _DH_12 if ver == "1.2" else _DH_13
     enc = leaf(v.one_of(ciphers, "Wrong encryption algorithm"))
     hsh = leaf(v.one_of(hashes, "Wrong hash algorithm"))
     proposal_no = v.number(1, 65535, "must be between 1-65535")
+    esp = _esp_group(old, enc, hsh, proposal_no)
+    ike = _ike_group(ver, old, enc, hsh, proposal_no)
+    peer, peer_name = _peer(old)
+    ipsec: dict[str, Spec] = {
+        "esp-group": Spec(Kind.TAG, esp),
+        "ike-group": Spec(Kind.TAG, ike),
+        "site-to-site": node(peer=Spec(Kind.TAG, peer, peer_name)),
+        "options": OPAQUE, "log": OPAQUE, "disable-uniqreqids": FLAG,
+        "remote-access": OPAQUE, "profile": OPAQUE,
+    }
+    if old:
+        ipsec["ipsec-interfaces"] = node(interface=multi())
+        ipsec |= {"nat-traversal": leaf(), "nat-networks": OPAQUE, "logging": OPAQUE,
+                  "auto-update": leaf()}
+    else:
+        ipsec["interface"] = multi()
+        ipsec["authentication"] = node(psk=tag(
+            v.any_value, id=multi(), secret=leaf(), dhcp_interface=multi()))
+    return node(ipsec=Spec(Kind.NODE, ipsec), l2tp=OPAQUE, openconnect=OPAQUE, sstp=OPAQUE,
+                pptp=OPAQUE)
+
+
+def _esp_group(old: bool, enc: Spec, hsh: Spec, proposal_no: v.Check) -> dict[str, Spec]:
     pfs = v.one_of(("enable", "disable", *(f"dh-group{g}" for g in _DH_13)),
                    "Wrong PFS group settings")
     esp: dict[str, Spec] = {
@@ -390,6 +411,12 @@ def _ipsec(ver: str) -> Spec:
         esp |= {"compression": FLAG, "life-bytes": leaf(v.number(1024, 26843545600000)),
                 "life-packets": leaf(v.number(1000, 26843545600000)),
                 "disable-rekey": FLAG}
+    return esp
+
+
+def _ike_group(ver: str, old: bool, enc: Spec, hsh: Spec, proposal_no: v.Check
+               ) -> dict[str, Spec]:
+    dh = _DH_12 if ver == "1.2" else _DH_13
     ike_proposal: dict[str, Spec] = {
         "dh-group": leaf(v.one_of(dh, "Wrong Diffie-Hellman group settings")),
         "encryption": enc, "hash": hsh,
@@ -417,6 +444,10 @@ def _ipsec(ver: str) -> Spec:
         ike |= {"mobike": leaf(v.one_of(("enable", "disable"))), "mode": leaf()}
     else:
         ike |= {"disable-mobike": FLAG, "mode": leaf()}
+    return ike
+
+
+def _peer(old: bool) -> tuple[dict[str, Spec], v.Check]:
     auth: dict[str, Spec] = {
         "mode": leaf(v.one_of(("pre-shared-secret", "x509", "rsa"),
                               "must be pre-shared-secret, x509, or rsa")),
@@ -449,23 +480,7 @@ def _ipsec(ver: str) -> Spec:
                  "disable": FLAG, "replay-window": leaf(), "virtual-address": multi()}
         peer_name = v.regex(r"[-_a-zA-Z0-9|@]+", "Peer connection name must be alphanumeric "
                             "and can contain hyphen and underscores")
-    ipsec: dict[str, Spec] = {
-        "esp-group": Spec(Kind.TAG, esp),
-        "ike-group": Spec(Kind.TAG, ike),
-        "site-to-site": node(peer=Spec(Kind.TAG, peer, peer_name)),
-        "options": OPAQUE, "log": OPAQUE, "disable-uniqreqids": FLAG,
-        "remote-access": OPAQUE, "profile": OPAQUE,
-    }
-    if old:
-        ipsec["ipsec-interfaces"] = node(interface=multi())
-        ipsec |= {"nat-traversal": leaf(), "nat-networks": OPAQUE, "logging": OPAQUE,
-                  "auto-update": leaf()}
-    else:
-        ipsec["interface"] = multi()
-        ipsec["authentication"] = node(psk=tag(
-            v.any_value, id=multi(), secret=leaf(), dhcp_interface=multi()))
-    return node(ipsec=Spec(Kind.NODE, ipsec), l2tp=OPAQUE, openconnect=OPAQUE, sstp=OPAQUE,
-                pptp=OPAQUE)
+    return peer, peer_name
 
 
 def _ospf(ver: str) -> Spec:
