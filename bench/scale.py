@@ -372,6 +372,7 @@ def report(results: list[Result], baselines: dict[str, tuple[float, ...]],
                 if (small, large) == (1000, 3000):
                     goals.append((f"growth {topo} 3000÷1000 {command} (CPU) <= {GROWTH_MAX}: "
                                   f"{gc:.2f}", gc <= GROWTH_MAX))
+    out.extend(curve(results))
     for (topo, sites, command), limit in GOALS.items():
         r = by.get((topo, sites))
         if r is not None and command in r.inproc:
@@ -405,6 +406,26 @@ def report(results: list[Result], baselines: dict[str, tuple[float, ...]],
     out.append("|---|---|")
     out.extend(f"| {text} | {'yes' if ok else '**no**'} |" for text, ok in goals)
     return "\n".join(out) + "\n", goals
+
+
+def curve(results: list[Result], topology: str = "hub2") -> list[str]:
+    """The growth curve of ``topology``: in-process CPU seconds at every measured size and
+    the same per 1,000 sites (flat = linear)."""
+    runs = sorted((r for r in results if r.topology == topology), key=lambda r: r.sites)
+    if len(runs) < 3:
+        return []
+    sizes = " | ".join(f"{r.sites:,}" for r in runs)
+    out = ["", f"Growth curve, {topology} (in-process CPU seconds; then seconds per 1,000 "
+           "sites - the same figure at every size means linear growth):", "",
+           f"| command | {sizes} | per 1,000 sites | largest ÷ smallest per site |",
+           "|---|" + "---:|" * len(runs) + "---|---:|"]
+    for command in runs[-1].inproc:
+        cpu = [r.inproc[command].median_cpu if command in r.inproc else float("nan")
+               for r in runs]
+        per = [c * 1000 / r.sites for c, r in zip(cpu, runs, strict=True)]
+        out.append(f"| {command} | " + " | ".join(fmt(c) for c in cpu) + " | "
+                   + " / ".join(fmt(x) for x in per) + f" | {fmt(per[-1] / per[0])} |")
+    return out
 
 
 def write_docs(section: str) -> None:
