@@ -92,7 +92,7 @@ def _compute(inv: Inventory) -> _Checked:
     """Topology, then each pair's ends, then the lock (its own checks, then against the
     inventory), then allocation feasibility (only with a valid topology)."""
     pairs, topo_problems = expand_topology(inv)
-    problems = [*topo_problems, *_pair_problems(inv, pairs)]
+    problems = [*topo_problems, *_platform_problems(inv), *_pair_problems(inv, pairs)]
     try:
         lock = read_lock(inv.lock_path)
     except InventoryError as exc:
@@ -105,6 +105,21 @@ def _compute(inv: Inventory) -> _Checked:
     if problems:
         return _Checked(None, problems)
     return _Checked(Overlay(inventory=inv, pairs=pairs, lock=lock, allocation=result), [])
+
+
+def _platform_problems(inv: Inventory) -> list[str]:
+    """What each platform used by the inventory cannot do as asked (located)."""
+    from greios import platforms
+
+    used = sorted({r.model.platform for r in inv.routers})
+    seen: set[int] = set()
+    problems: list[str] = []
+    for name in used:
+        platform = platforms.get(name)
+        if id(platform) not in seen:  # ios and ios-xe are one platform
+            seen.add(id(platform))
+            problems += platform.inventory_problems(inv)
+    return problems
 
 
 def _pair_problems(inv: Inventory, pairs: list[Pair]) -> list[str]:

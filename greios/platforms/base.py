@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from greios.devmodel.model import DeviceConfig
+    from greios.inventory.load import Inventory
     from greios.plan.model import RouterPlan
 
 
@@ -77,6 +78,12 @@ class Platform(Protocol):
 
     def normalise(self, text: str) -> str:
         """The text as the device would display it back (display normalisation)."""
+        ...
+
+    def inventory_problems(self, inv: Inventory) -> list[str]:
+        """Located problems (``file:line: path: message``) of what this platform cannot do
+        as the inventory asks, for its routers; called by validation with the overlay's
+        checks. Empty when all is well."""
         ...
 
     def plan(self, running: str, intended: str, *, retired: str = "",

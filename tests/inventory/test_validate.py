@@ -106,6 +106,9 @@ CASES = [
      "needs underlay.public_address"),
     ("hongkong.yaml", ["routers", 0, "snapshot"], "snapshots/nope.cfg",
      "snapshot file not found"),
+    # the IOS platform's own checks (greios/platforms/ios/fidelity_checks.py, #10)
+    ("hongkong.yaml", ["routers", 0, "underlay", "interface"], "Frobnicator0/0",
+     "is not an IOS interface name"),
 ]
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from greios.devmodel.model import DeviceConfig
+    from greios.inventory.load import Inventory
     from greios.plan.model import RouterPlan
 
 
@@ -51,6 +52,11 @@ class IosPlatform:
         from greios.platforms.ios.remediation import plan_router
 
         return plan_router(running, intended, retired=retired, secret_equal=secret_equal)
+
+    def inventory_problems(self, inv: Inventory) -> list[str]:
+        from greios.platforms.ios.fidelity_checks import check_inventory
+
+        return check_inventory(inv)
 
     def normalise(self, text: str) -> str:
         from greios.platforms.ios.configtree import parse_config, render_config

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from greios.devmodel.model import DeviceConfig
     from greios.intent import RouterIntent
+    from greios.inventory.load import Inventory
     from greios.plan.model import RouterPlan
     from greios.render import SecretMode
 
@@ -72,6 +73,9 @@ class VyosPlatform:
         from greios.platforms.vyos.config import apply_text
 
         return apply_text(running, lines)
+
+    def inventory_problems(self, inv: Inventory) -> list[str]:
+        return []  # VyOS's constraints are checked with the inventory (inventory/checks.py)
 
     def normalise(self, text: str) -> str:
         from greios.platforms.vyos.config import normalise
