@@ -150,15 +150,9 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _parse_one(item: tuple[str, str]) -> DeviceConfig:
-    from greios.platforms.vyos.devmodel import looks_like_vyos
+    from greios.platforms import detect
 
-    if looks_like_vyos(item[1]):  # VyOS set-lines or config.boot (the platform's parser)
-        from greios.platforms.vyos.devmodel import parse_device_config
-
-        return parse_device_config(item[1], source=item[0])
-    from greios.platforms.ios.config.parser import parse_config
-
-    return parse_config(item[1], source=item[0])
+    return detect(item[1]).parse(item[1], source=item[0])
 
 
 @contextmanager

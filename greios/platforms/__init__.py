@@ -49,3 +49,12 @@ def io(name: str = DEFAULT) -> PlatformIO:
     get(name)  # the same error for an unknown name
     platform_io: PlatformIO = importlib.import_module(REGISTRY[name] + ".io").IO
     return platform_io
+
+
+def detect(text: str) -> Platform:
+    """The platform whose configuration ``text`` is (the default one when none says so)."""
+    for name in names():
+        platform = get(name)
+        if platform.recognises(text):
+            return platform
+    return get(DEFAULT)

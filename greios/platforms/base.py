@@ -61,8 +61,15 @@ class Platform(Protocol):
     #: machinery is :mod:`greios.redact`; a platform only says where its secrets are)
     secret_patterns: tuple[re.Pattern[str], ...]
 
-    def parse(self, text: str) -> DeviceConfig:
-        """Running-config text (as the device shows it) -> the shared device model."""
+    def parse(self, text: str, *, source: str | None = None) -> DeviceConfig:
+        """Running-config text (as the device shows it) -> the shared device model
+        (``source``: the file or router it came from, for messages)."""
+        ...
+
+    def recognises(self, text: str) -> bool:
+        """Whether ``text`` looks like this platform's configuration (read cheaply: the
+        audit of files without an inventory picks the parser with it; IOS is the default
+        and may answer False)."""
         ...
 
     def apply_lines(self, running: str, lines: Iterable[str]) -> str:

@@ -37,10 +37,13 @@ class IosPlatform:
     templates = "ios"
     secret_patterns = SECRET_LINES
 
-    def parse(self, text: str) -> DeviceConfig:
-        from greios.platforms.ios.config import parse_config
+    def parse(self, text: str, *, source: str | None = None) -> DeviceConfig:
+        from greios.platforms.ios.config.parser import parse_config
 
-        return parse_config(text)
+        return parse_config(text, source=source)
+
+    def recognises(self, text: str) -> bool:
+        return False  # the default platform: any text no other platform recognises
 
     def apply_lines(self, running: str, lines: Iterable[str]) -> str:
         from greios.platforms.ios.configtree import apply_text

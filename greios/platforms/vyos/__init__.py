@@ -64,10 +64,15 @@ class VyosPlatform:
         """Tunnel ``number``'s interface name (``tunN``)."""
         return f"tun{number}"
 
-    def parse(self, text: str) -> DeviceConfig:
+    def parse(self, text: str, *, source: str | None = None) -> DeviceConfig:
         from greios.platforms.vyos.devmodel import parse_device_config
 
-        return parse_device_config(text)
+        return parse_device_config(text, source=source)
+
+    def recognises(self, text: str) -> bool:
+        from greios.platforms.vyos.devmodel import looks_like_vyos
+
+        return looks_like_vyos(text)
 
     def apply_lines(self, running: str, lines: Iterable[str]) -> str:
         from greios.platforms.vyos.config import apply_text
