@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from greios.allocate import Allocation
@@ -228,10 +229,15 @@ def build_intents(
     allocations: list[Allocation],
     crypto_of: dict[str, str],
     store: SecretStore,
+    *,
+    isakmp: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, RouterIntent]:
-    """Intent of every router. ``crypto_of`` maps pair key -> crypto policy name."""
+    """Intent of every router. ``crypto_of`` maps pair key -> crypto policy name;
+    ``isakmp``: router -> IKEv1 crypto policy -> the ``crypto isakmp policy`` number the
+    lock gives it there (else the policy's ``isakmp_priority``; docs/ios-fidelity.md row 7).
+    """
     intents = {r.name: RouterIntent(router=r) for r in inv.routers}
-    ends = _Ends(inv)
+    ends = _Ends(inv, isakmp or {})
     for alloc in allocations:
         policy_name = crypto_of[alloc.key]
         ra, rb = ends.routers[alloc.a], ends.routers[alloc.b]
@@ -258,8 +264,9 @@ def build_intents(
 class _Ends:
     """Per-router (not per-pair: a hub is in thousands of pairs) lookups, computed once."""
 
-    def __init__(self, inv: Inventory) -> None:
+    def __init__(self, inv: Inventory, isakmp: Mapping[str, Mapping[str, int]]) -> None:
         self.inv = inv
+        self.isakmp = isakmp
         self.routers = {r.name: r for r in inv.routers}
         self._reachable: dict[str, str] = {}
         self._ipv6: dict[str, bool] = {}
@@ -306,7 +313,7 @@ class _Ends:
 
 
 def _ike_objects(it: RouterIntent, policy_name: str, policy: CryptoPolicy, peer: RouterInfo,
-                 fvrf: str | None) -> tuple[str, str, str]:
+                 fvrf: str | None, priority: int) -> tuple[str, str, str]:
     """(suite, profile, keyring) towards ``peer``; adds the IKEv2 suite or IKEv1 policy."""
     profile = obj_name(peer.name)
     if policy.ike_version == 2:
@@ -321,7 +328,7 @@ def _ike_objects(it: RouterIntent, policy_name: str, policy: CryptoPolicy, peer:
             ))
         return suite, profile, obj_name("KR")
     pol = Ikev1Policy(
-        priority=policy.isakmp_priority,
+        priority=priority,
         encr=IKEV1_ENCR[policy.ike.encryption[0]],
         hash=None if policy.ike.hash[0] == "sha1" else IKEV1_HASH[policy.ike.hash[0]],
         group=policy.ike.group[0],
@@ -348,7 +355,8 @@ def _add_crypto(it: RouterIntent, policy_name: str, policy: CryptoPolicy, me: Ro
                 peer: RouterInfo, psk: Secret, ends: _Ends) -> PeerCrypto:
     """The crypto objects of ``me`` towards ``peer`` (shared ones added once)."""
     fvrf = me.model.underlay.vrf
-    suite, profile, keyring = _ike_objects(it, policy_name, policy, peer, fvrf)
+    priority = ends.isakmp.get(me.name, {}).get(policy_name, policy.isakmp_priority)
+    suite, profile, keyring = _ike_objects(it, policy_name, policy, peer, fvrf, priority)
     ts_name = _add_transform_set(it, policy)
     dpd = f"{policy.dpd.interval} {policy.dpd.retries} {policy.dpd.mode}" \
         if policy.dpd else None

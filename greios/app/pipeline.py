@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -81,10 +82,53 @@ def build(sites_dir: Path, *, persist: bool = True, environ: dict[str, str] | No
     inv, result = overlay.inventory, overlay.allocation
     store = SecretStore(inv.secrets_path, environ=environ)
     crypto_of = {p.key: p.crypto for p in overlay.pairs}
-    intents = build_intents(inv, result.active, crypto_of, store)
+    intents = build_intents(inv, result.active, crypto_of, store, isakmp=result.lock.claims)
     lock_written = secrets_written = False
     if persist:
         lock_written = write_lock(inv.lock_path, result.lock)
         secrets_written = store.save()
     return Build(inventory=inv, pairs=overlay.pairs, allocation=result, intents=intents,
                  store=store, lock_written=lock_written, secrets_written=secrets_written)
+
+
+def with_running(b: Build, running: Mapping[str, str], *, persist: bool = True) -> Build:
+    """``b`` with greios's numbered objects moved off the ones the routers' running configs
+    hold and greios did not create (tunnels, ISAKMP policies); the numbers chosen are kept
+    in the lock (docs/ios-fidelity.md row 7). ``b`` itself when nothing collides."""
+    from greios.allocate import avoid_taken, claim_isakmp
+    from greios.errors import InventoryError
+    from greios.platforms import REGISTRY
+    from greios.platforms.ios.ownership import isakmp_policy_lines, numbered_objects
+
+    inv = b.inventory
+    ios = {n: numbered_objects(t) for n, t in running.items()
+           if REGISTRY.get(inv.router(n).model.platform) == REGISTRY["ios"]}
+    tunnels = inv.project.tunnels
+    result = avoid_taken(b.allocation, {n: o.foreign_tunnels for n, o in ios.items()},
+                         (tunnels.numbers.start, tunnels.numbers.end))
+    crypto_of = {p.key: p.crypto for p in b.pairs}
+    claims = {r: dict(c) for r, c in result.lock.claims.items()}
+    problems = list(result.problems)
+    for name, objects in ios.items():
+        wanted = {crypto_of[a.key]: inv.project.crypto_policies[crypto_of[a.key]]
+                  .isakmp_priority for a in result.active if name in (a.a, a.b)
+                  and crypto_of[a.key] in inv.project.crypto_policies
+                  and inv.project.crypto_policies[crypto_of[a.key]].ike_version == 1}
+        if not wanted:
+            continue
+        ours = set(isakmp_policy_lines(b.render(name)).values()) if objects.has_greios \
+            else set()
+        got, bad = claim_isakmp(result.lock, name, wanted, {
+            n: lines in ours for n, lines in objects.isakmp_policies.items()})
+        problems += bad
+        claims[name] = {**claims.get(name, {}), **got}
+    if problems:
+        raise InventoryError(problems)
+    lock = result.lock.with_claims({r: c for r, c in claims.items() if c})
+    if lock.entries == b.allocation.lock.entries and lock.claims == b.allocation.lock.claims:
+        return b
+    result = replace(result, lock=lock)
+    intents = build_intents(inv, result.active, crypto_of, b.store, isakmp=lock.claims)
+    written = write_lock(inv.lock_path, lock) if persist else False
+    return replace(b, allocation=result, intents=intents,
+                   lock_written=b.lock_written or written)

@@ -298,7 +298,7 @@ def compute_plans(
     routers outside the selection are read and planned too (never changed): their plans say
     which other routers a change implies.
     """
-    from greios.app.pipeline import build
+    from greios.app.pipeline import build, with_running
     from greios.redact import config_secrets
 
     b = build(sites_dir)
@@ -310,6 +310,8 @@ def compute_plans(
     source.prepare(b.inventory, note)
     running, peer_running = read_and_check(b, routers, source, note=note,
                                            parallelism=parallelism)
+    b = with_running(b, {**running, **{p: t for p, t in peer_running.items()
+                                       if isinstance(t, str)}})  # row 7: free numbers
     keys = AppliedKeys(source.state_dir)
     with gc_paused():
         entries = [plan_for(b, r.name, running[r.name], applied=keys.for_router(r.name))

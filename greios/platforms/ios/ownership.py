@@ -534,3 +534,61 @@ def canonical(tree: HConfig | HConfigChild, depth: int = 0) -> list[str]:
 def key_insensitive(lines: Iterable[str]) -> list[str]:
     """Replace key material by ``<redacted>`` (compare configs regardless of key spelling)."""
     return [redact_line(line) for line in lines]
+
+
+# --- numbered objects greios did not create (docs/ios-fidelity.md row 7) ------------------
+
+
+_TUNNEL_RE = re.compile(r"^interface Tunnel(\d+)$")
+_ISAKMP_RE = re.compile(r"^crypto isakmp policy (\d+)$")
+
+
+@dataclass(frozen=True)
+class NumberedObjects:
+    """The numbered objects of a running config that a greios object could collide with:
+    tunnels greios did not create (no ``description greios:``) and every ISAKMP policy
+    with its lines (as IOS shows them)."""
+
+    foreign_tunnels: frozenset[int]
+    isakmp_policies: dict[int, frozenset[str]]
+    #: the router carries a tunnel greios created (greios was deployed there before)
+    has_greios: bool = False
+
+
+def numbered_objects(text: str) -> NumberedObjects:
+    """Scan ``text`` (a running config) for :class:`NumberedObjects`."""
+    tunnels: dict[int, bool] = {}  # number -> has a greios description
+    policies: dict[int, set[str]] = {}
+    current: tuple[str, int] | None = None
+    for raw in text.splitlines():
+        if not raw.strip() or raw.lstrip().startswith("!"):
+            continue
+        if not raw[:1].isspace():
+            line = " ".join(raw.split())
+            current = None
+            if m := _TUNNEL_RE.match(line):
+                current = ("tunnel", int(m[1]))
+                tunnels.setdefault(current[1], False)
+            elif m := _ISAKMP_RE.match(line):
+                current = ("isakmp", int(m[1]))
+                policies.setdefault(current[1], set())
+            continue
+        if current is None:
+            continue
+        kind, number = current
+        child = normalise_text(" ".join(raw.split()), (f"crypto isakmp policy {number}",)
+                               if kind == "isakmp" else (f"interface Tunnel{number}",))
+        if kind == "tunnel" and f"{child}".startswith(GREIOS_DESCRIPTION):
+            tunnels[number] = True
+        elif kind == "isakmp":
+            policies[number].add(child)
+    return NumberedObjects(
+        foreign_tunnels=frozenset(n for n, ours in tunnels.items() if not ours),
+        isakmp_policies={n: frozenset(lines) for n, lines in policies.items()},
+        has_greios=any(tunnels.values()))
+
+
+def isakmp_policy_lines(intended: str) -> dict[int, frozenset[str]]:
+    """The ISAKMP policies of an intended config (rendered text) with their lines."""
+    return numbered_objects(intended).isakmp_policies
+
