@@ -63,19 +63,23 @@ def generate_pairs(root: Path, pairs: int) -> list[str]:
 class Capture:
     """Wraps ``apply_changes`` to time the apply phase and keep its stats."""
 
-    def __init__(self) -> None:
+    def __init__(self, sites: Path) -> None:
         import greios.deploy.apply as dep
 
         self.dep = dep
         self.real = dep.apply_changes
+        self.sites = sites
         self.wall = 0.0
         self.cpu = 0.0  # CPU seconds of this (greios) process during the apply
+        self.lab_cpu = 0.0  # CPU seconds of the lab process during the apply
         self.results: list[Any] = []
         self.stats: dict[str, object] = {}
 
     def __enter__(self) -> Capture:
         def wrapped(*args: Any, **kw: Any) -> Any:
             kw["stats"] = self.stats
+            pid = lab_pid(self.sites)  # the plan phase started the lab
+            lab0 = proc_cpu(pid)
             start, cpu = time.perf_counter(), time.process_time()
             try:
                 self.results = self.real(*args, **kw)
@@ -83,6 +87,7 @@ class Capture:
             finally:
                 self.wall = time.perf_counter() - start
                 self.cpu = time.process_time() - cpu
+                self.lab_cpu = proc_cpu(pid) - lab0
 
         self.dep.apply_changes = wrapped
         return self
@@ -101,7 +106,7 @@ def greios(*args: str) -> tuple[int, str]:
 
 
 def apply(sites: Path, parallelism: int) -> dict[str, Any]:
-    with Capture() as cap:
+    with Capture(sites) as cap:
         start = time.perf_counter()
         code, out = greios("apply", "--sites", str(sites), "--lab", "--auto-approve",
                            "--parallelism", str(parallelism), "--json")
@@ -114,9 +119,14 @@ def apply(sites: Path, parallelism: int) -> dict[str, Any]:
               for ph in phases}
     print("  median phase seconds: " + ", ".join(f"{k} {v:.3f}" for k, v in median.items()),
           flush=True)
-    return {"code": code, "wall": wall, "apply": cap.wall, "cpu": cap.cpu, "results": results,
+    return {"code": code, "wall": wall, "apply": cap.wall, "cpu": cap.cpu,
+            "lab_cpu": cap.lab_cpu, "results": results,
             "failed": len(bad), "first_failure": bad[0]["message"] if bad else "",
             "peak": cap.stats.get("peak_in_flight"), "routers": len(results)}
+
+
+def cpu_text(run: dict[str, Any]) -> str:
+    return f"CPU during the apply: greios {run['cpu']:.1f} s, lab {run['lab_cpu']:.1f} s"
 
 
 def lab_pid(sites: Path) -> int:
@@ -195,19 +205,16 @@ def main() -> None:
                 par = apply(sites, p)
                 pid = lab_pid(sites)
                 print(f"pairs p={p}: apply {par['apply']:.1f} s, command {par['wall']:.1f} s, "
-                      f"failed {par['failed']}, peak {par['peak']}, greios CPU "
-                      f"{par['cpu']:.1f} s", flush=True)
+                      f"failed {par['failed']}, peak {par['peak']}, {cpu_text(par)}", flush=True)
                 rss = proc_rss_mib(pid)
                 b1, b20 = bare(sites, routers, serial=10, parallel=p)
                 print(f"bare napalm cycle: alone {b1:.2f} s, {p} at a time {b20:.2f} s", flush=True)
                 ser: dict[str, Any] | None = None
                 if not args.skip_serial:
                     greios("lab", "reset", "--sites", str(sites))
-                    cpu0 = proc_cpu(pid)
                     ser = apply(sites, 1)
-                    lab_cpu = proc_cpu(pid) - cpu0
                     print(f"pairs p=1: apply {ser['apply']:.1f} s, command {ser['wall']:.1f} s, "
-                          f"failed {ser['failed']}, peak {ser['peak']}; lab CPU {lab_cpu:.1f} s",
+                          f"failed {ser['failed']}, peak {ser['peak']}, {cpu_text(ser)}",
                           flush=True)
             finally:
                 greios("lab", "down", "--sites", str(sites))
@@ -215,12 +222,14 @@ def main() -> None:
             n = par["routers"]
             rows.append((f"{args.pairs} pairs, parallelism {p}: apply wall (whole command)",
                          f"{par['apply']:.1f} s ({par['wall']:.1f} s)",
-                         f"{par['failed']} failed, peak {par['peak']} in flight", ""))
+                         f"{par['failed']} failed, peak {par['peak']} in flight; "
+                         f"{cpu_text(par)}", ""))
             if ser is not None:
                 speed = ser["apply"] / par["apply"]
                 rows.append((f"{args.pairs} pairs, parallelism 1: apply wall (whole command)",
                              f"{ser['apply']:.1f} s ({ser['wall']:.1f} s)",
-                             f"{ser['failed']} failed, peak {ser['peak']} in flight", ""))
+                             f"{ser['failed']} failed, peak {ser['peak']} in flight; "
+                             f"{cpu_text(ser)}", ""))
                 rows.append((f"speed-up parallelism {p} vs 1 (apply; whole command)",
                              f"**{speed:.1f}x** ({ser['wall'] / par['wall']:.1f}x)",
                              "", f">= {GOAL_SPEEDUP:.0f}x"))
@@ -244,20 +253,18 @@ def main() -> None:
                 for run in range(args.runs):
                     if run:
                         greios("lab", "reset", "--sites", str(hub_sites))
-                    cpu0 = proc_cpu(lab_pid(hub_sites)) if run else 0.0
                     hub = apply(hub_sites, p)
-                    lab_cpu = proc_cpu(lab_pid(hub_sites)) - cpu0
                     walls.append(hub["apply"])
                     failure = f" ({hub['first_failure']})" if hub["failed"] else ""
                     print(f"hub+{args.spokes} p={p} run {run + 1}: apply {hub['apply']:.1f} s, "
                           f"command {hub['wall']:.1f} s, failed {hub['failed']}, peak "
-                          f"{hub['peak']}, greios CPU {hub['cpu']:.1f} s, lab CPU "
-                          f"{lab_cpu:.1f} s{' (since its start)' if not run else ''}{failure}",
+                          f"{hub['peak']}, {cpu_text(hub)}{failure}",
                           flush=True)
                     rows.append((f"1 hub + {args.spokes} spokes, parallelism {p}, run {run + 1}: "
                                  "apply wall (whole command)",
                                  f"{hub['apply']:.1f} s ({hub['wall']:.1f} s)",
-                                 f"{hub['failed']} failed, peak {hub['peak']} in flight",
+                                 f"{hub['failed']} failed, peak {hub['peak']} in flight; "
+                                 f"{cpu_text(hub)}",
                                  f"0 failed, peak <= {p}"))
                 if not b1:
                     spokes = [scalegen.router_name(i) for i in range(1, args.spokes + 1)]
