@@ -27,12 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Address
 from typing import TypeVar
 
 from greios.audit.ikedefaults import IKEV2_DEFAULT_PROPOSAL
 from greios.audit.model import SessionStatus
-from greios.devmodel.addr import NetIndex, in_net, ip_int, is_ipv4
+from greios.devmodel.addr import Net, NetIndex, canonical_ip, in_net, ip_key, is_ip, is_ipv4
 from greios.devmodel.model import (
     Acl,
     DeviceConfig,
@@ -95,10 +95,15 @@ class Verdict:
 def _resolve_addr(cfg: DeviceConfig, text: str | None) -> str | None:
     if text is None:
         return None
-    if is_ipv4(text):
-        return text
+    if is_ip(text):
+        return canonical_ip(text)
     itf = cfg.interfaces.get(text)
-    return str(itf.address.ip) if itf is not None and itf.address else None
+    if itf is None:
+        return None
+    if itf.address:
+        return str(itf.address.ip)
+    v6 = itf.ipv6_addresses()
+    return str(v6[0].ip) if v6 else None
 
 
 def _map_entry_for(cfg: DeviceConfig, itf: Interface, peer: str | None) -> Endpoint | None:
@@ -146,16 +151,16 @@ def _endpoint(cfg: DeviceConfig, ifname: str, peer: str | None) -> Endpoint | No
     src_itf = cfg.interfaces.get(t.source or "")
     if t.protection is None:
         if src_itf is not None and src_itf.crypto_map:
-            ep = _map_entry_for(cfg, src_itf, t.destination)
+            ep = _map_entry_for(cfg, src_itf, t.dest_address)
             if ep is not None:
                 return Endpoint(**{**ep.__dict__, "interface": ifname})
-        return Endpoint(cfg, ifname, "gre", local, t.destination, t.vrf, t.is_vti)
+        return Endpoint(cfg, ifname, "gre", local, t.dest_address, t.vrf, t.is_vti)
     prof = cfg.ipsec_profiles.get(t.protection)
     if prof is None:
-        return Endpoint(cfg, ifname, "tunnel-protection", local, t.destination, t.vrf, t.is_vti,
+        return Endpoint(cfg, ifname, "tunnel-protection", local, t.dest_address, t.vrf, t.is_vti,
                         None, broken=(("REF-001", f"ipsec profile {t.protection} is not defined "
                                        f"on {cfg.hostname}"),))
-    ep = _from_map(cfg, ifname, "tunnel-protection", local, t.destination, t.vrf,
+    ep = _from_map(cfg, ifname, "tunnel-protection", local, t.dest_address, t.vrf,
                    prof.transform_sets, prof.pfs, prof.isakmp_profile, prof.ikev2_profile, None)
     broken = list(ep.broken)
     if prof.ikev2_profile and ep.ikev2_profile is None:
@@ -171,13 +176,13 @@ def _v1_profile(ep: Endpoint, peer: str) -> IsakmpProfile | None:
     if ep.isakmp_profile is not None:
         return ep.isakmp_profile
     cfg = ep.device
-    ip = ip_int(peer)
-    if ip is None:  # not a canonical address: the plain scan decides (and fails) as before
+    ip = ip_key(peer)
+    if ip is None:  # not an address: the plain scan decides (and fails) as before
         names: list[str] = sorted(cfg.isakmp_profiles)
     else:  # only profiles with an identity network containing the peer can match
         names, index = cfg.memo("v1-profiles", lambda: _profile_index(
             cfg.isakmp_profiles, lambda p: [n for n, _ in p.identities]))
-        names = [names[i] for i in sorted({i for hit in index.containing(ip) for i in hit})]
+        names = [names[i] for i in _positions(index, ip)]
     for name in names:
         p = cfg.isakmp_profiles[name]
         if p.local_address and _resolve_addr(cfg, p.local_address) != ep.local:
@@ -187,7 +192,12 @@ def _v1_profile(ep: Endpoint, peer: str) -> IsakmpProfile | None:
     return None
 
 
-def _profile_index(profiles: Mapping[str, P], nets: Callable[[P], Iterable[IPv4Network]]
+def _positions(index: NetIndex[int], ip: tuple[int, int]) -> list[int]:
+    """Sorted positions of the profiles with a network containing ``ip`` (version, value)."""
+    return sorted({i for hit in index.containing(ip[1], ip[0]) for i in hit})
+
+
+def _profile_index(profiles: Mapping[str, P], nets: Callable[[P], Iterable[Net]]
                    ) -> tuple[list[str], NetIndex[int]]:
     """Profile names sorted, and network -> positions of the profiles that name it."""
     names = sorted(profiles)
@@ -197,7 +207,7 @@ def _profile_index(profiles: Mapping[str, P], nets: Callable[[P], Iterable[IPv4N
 def _best_key(keys: Sequence[KeyringKey] | Sequence[IsakmpKey], peer: str, memo_key: str,
               cfg: DeviceConfig) -> tuple[int, Psk] | None:
     """(prefix length, PSK) of the first key of the longest network containing ``peer``."""
-    ip = ip_int(peer)
+    ip = ip_key(peer)
     if ip is None:
         best: tuple[int, Psk] | None = None
         for k in keys:
@@ -207,7 +217,7 @@ def _best_key(keys: Sequence[KeyringKey] | Sequence[IsakmpKey], peer: str, memo_
         return best
     index = cfg.memo(memo_key, lambda: NetIndex(
         (k.network, (k.network.prefixlen, k.psk)) for k in keys if k.network is not None))
-    return next((hit[0] for hit in index.containing(ip)), None)
+    return next((hit[0] for hit in index.containing(ip[1], ip[0])), None)
 
 
 def ikev1_key(ep: Endpoint, peer: str) -> Psk | None:
@@ -292,13 +302,13 @@ def _fvrf_ok(match: str | None, fvrf: str | None) -> bool:
 def select_v2_profile(ep: Endpoint, remote_identity: str | None) -> Ikev2Profile | None:
     """Responder-side profile selection by match identity remote / fvrf / local address."""
     cfg = ep.device
-    ip = ip_int(remote_identity) if remote_identity is not None else None
-    if ip is None:  # not a canonical address: the plain scan decides as before
+    ip = ip_key(remote_identity) if remote_identity is not None else None
+    if ip is None:  # not an address: the plain scan decides as before
         names: list[str] = sorted(cfg.ikev2_profiles)
     else:  # only profiles whose `match identity remote` contains the identity can match
         names, index = cfg.memo("v2-profiles", lambda: _profile_index(
             cfg.ikev2_profiles, lambda p: p.match_remote))
-        names = [names[i] for i in sorted({i for hit in index.containing(ip) for i in hit})]
+        names = [names[i] for i in _positions(index, ip)]
     for name in names:
         p = cfg.ikev2_profiles[name]
         if not _fvrf_ok(p.match_fvrf, ep.fvrf):
@@ -313,7 +323,7 @@ def select_v2_profile(ep: Endpoint, remote_identity: str | None) -> Ikev2Profile
 def _v2_identity(ep: Endpoint) -> str | None:
     p = ep.ikev2_profile
     if p is not None and p.identity_local and p.identity_local.startswith("address "):
-        return p.identity_local.split()[1]
+        return canonical_ip(p.identity_local.split()[1])
     return ep.local
 
 
@@ -324,8 +334,8 @@ def v2_peer(cfg: DeviceConfig, prof: Ikev2Profile | None, addr: str | None) -> I
     ring = cfg.ikev2_keyrings.get(prof.keyring)
     if ring is None:
         return None
-    ip = ip_int(addr)
-    if ip is None:  # not a canonical address: the plain scan decides as before
+    ip = ip_key(addr)
+    if ip is None:  # not an address: the plain scan decides as before
         best: Ikev2Peer | None = None
         for peer in ring.peers:
             if peer.network is not None and in_net(addr, peer.network) and (
@@ -335,7 +345,7 @@ def v2_peer(cfg: DeviceConfig, prof: Ikev2Profile | None, addr: str | None) -> I
         return best
     index = cfg.memo(f"v2-peers:{ring.name}", lambda: NetIndex(
         (p.network, p) for p in ring.peers if p.network is not None))
-    return next((hit[0] for hit in index.containing(ip)), None)
+    return next((hit[0] for hit in index.containing(ip[1], ip[0])), None)
 
 
 def _ikev2(a: Endpoint, b: Endpoint, v: Verdict) -> bool:
@@ -499,7 +509,7 @@ def gre_problems(da: DeviceConfig, ia: Interface, db: DeviceConfig, ib: Interfac
         if i.shutdown:
             out.append(("GRE-003", f"{d.hostname} {i.name} is shut down"))
     sa, sb = da.tunnel_source_address(ia), db.tunnel_source_address(ib)
-    if not (sa == tb.destination and sb == ta.destination):
+    if not (sa == tb.dest_address and sb == ta.dest_address):
         out.append(("GRE-012", f"endpoints not mirrored: {da.hostname} {sa}->{ta.destination}, "
                                f"{db.hostname} {sb}->{tb.destination}"))
     if ta.mode != tb.mode:

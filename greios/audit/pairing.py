@@ -41,6 +41,8 @@ def _owners(configs: Sequence[DeviceConfig]) -> dict[str, list[tuple[DeviceConfi
                 continue
             for a in itf.addresses():
                 idx.setdefault(str(a.ip), []).append((cfg, itf))
+            for a6 in itf.ipv6_addresses():  # tunnel destinations are in canonical_ip form
+                idx.setdefault(str(a6.ip), []).append((cfg, itf))
     return idx
 
 
@@ -101,7 +103,7 @@ def _tunnels_from(cfg: DeviceConfig) -> dict[str | None, _FromSource]:
             if t.tunnel is None:
                 continue
             entry = out.setdefault(cfg.tunnel_source_address(t), _FromSource({}))
-            entry.mirrors.setdefault(t.tunnel.destination, []).append(t)
+            entry.mirrors.setdefault(t.tunnel.dest_address, []).append(t)
             if not t.shutdown and entry.first_active is None:
                 entry.first_active = t
         return out
@@ -113,7 +115,7 @@ def _gre_over_map(cfg: DeviceConfig, local: str | None, peer: str) -> bool:
     """A crypto map entry that only exists to encrypt one of our GRE tunnels."""
     return any(cfg.tunnel_source_address(t) == local and t.tunnel is not None
                and t.tunnel.protection is None and not t.shutdown
-               and t.tunnel.destination == peer for t in cfg.tunnels)
+               and t.tunnel.dest_address == peer for t in cfg.tunnels)
 
 
 def find_links(configs: Sequence[DeviceConfig], expected: Expected = ()) -> list[Link]:
@@ -125,7 +127,7 @@ def find_links(configs: Sequence[DeviceConfig], expected: Expected = ()) -> list
             if t.shutdown or t.tunnel is None:
                 continue
             src = cfg.tunnel_source_address(t)
-            peer_cfg, peer_if, kind, notes = _responder(owners, cfg, t.tunnel.destination, src)
+            peer_cfg, peer_if, kind, notes = _responder(owners, cfg, t.tunnel.dest_address, src)
             links[(cfg.hostname, t.name, None)] = Link(
                 cfg.hostname, t.name, peer_cfg.hostname if peer_cfg else None, peer_if, kind,
                 src, t.tunnel.destination, tuple(notes))

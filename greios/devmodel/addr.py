@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Network,
+    ip_address,
+    ip_network,
+)
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 ANY = IPv4Network("0.0.0.0/0")
 
-
+#: a network of either family (IPv6 keyrings, identities and routes sit next to IPv4 ones)
+Net = IPv4Network | IPv6Network
 
 
 def _prefix_table() -> dict[str, int]:
@@ -46,6 +55,58 @@ def is_ipv4(text: str) -> bool:
     if parts[0] in _OCTET and parts[1] in _OCTET and parts[2] in _OCTET and parts[3] in _OCTET:
         return True  # fast path: canonical octets
     return all(p.isdigit() and int(p) < 256 for p in parts)
+
+
+def is_ipv6(text: str) -> bool:
+    """An IPv6 literal (any case, compressed or not; no prefix length)."""
+    if ":" not in text or "/" in text:
+        return False
+    try:
+        IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_ip(text: str) -> bool:
+    return is_ipv4(text) or is_ipv6(text)
+
+
+def canonical_ip(text: str) -> str:
+    """IPv6 literals in one spelling (``ipaddress``: compressed, lower case), so that
+    ``2001:DB8::1`` in a tunnel destination equals ``2001:db8:0::1`` on the peer's interface;
+    anything else unchanged. IOS shows IPv6 upper-case in some lines, not in others."""
+    if ":" in text:
+        try:
+            return str(IPv6Address(text))
+        except ValueError:
+            return text
+    return text
+
+
+def ip_key(text: str) -> tuple[int, int] | None:
+    """(version, integer value) of an address literal of either family, else None."""
+    value = ip_int(text)
+    if value is not None:
+        return 4, value
+    if ":" in text:
+        try:
+            return 6, int(IPv6Address(text))
+        except ValueError:
+            return None
+    return None
+
+
+def net6(text: str) -> IPv6Network:
+    """``A/len`` or a bare IPv6 address (/128), strict=False."""
+    return IPv6Network(text if "/" in text else f"{text}/128", strict=False)
+
+
+def any_net(text: str) -> Net:
+    """``A/len`` or a bare address of either family (host prefix), strict=False."""
+    if ":" in text:
+        return net6(text)
+    return net(text) if "/" not in text else ip_network(text, strict=False)
 
 
 def iface(addr: str, mask: str) -> IPv4Interface:
@@ -126,32 +187,49 @@ def acl_addr(words: list[str], i: int) -> tuple[IPv4Network | None, int]:
     return None, i + 1
 
 
-def in_net(address: str | None, network: IPv4Network) -> bool:
-    if address is None or not is_ipv4(address):
+def in_net(address: str | None, network: Net) -> bool:
+    """``address`` (a literal of either family) lies in ``network`` (False across families)."""
+    if address is None:
         return False
-    return IPv4Address(address) in network
+    if network.version == 4:
+        return is_ipv4(address) and IPv4Address(address) in network
+    if ":" not in address:
+        return False
+    try:
+        return ip_address(address) in network
+    except ValueError:
+        return False
 
 
 class NetIndex(Generic[T]):
-    """IPv4 networks -> values, for "which networks contain this address" in O(distinct
-    prefix lengths) instead of a scan over every network (a hub has thousands of keyring
-    peers, profiles and ``network`` statements)."""
+    """Networks -> values, for "which networks contain this address" in O(distinct prefix
+    lengths) instead of a scan over every network (a hub has thousands of keyring peers,
+    profiles and ``network`` statements). IPv4 and IPv6 networks are kept apart."""
 
-    __slots__ = ("_by", "_lens")
+    __slots__ = ("_by", "_by6", "_lens", "_lens6")
 
-    def __init__(self, items: Iterable[tuple[IPv4Network, T]] = ()) -> None:
+    def __init__(self, items: Iterable[tuple[Net, T]] = ()) -> None:
         self._by: dict[tuple[int, int], list[T]] = {}
+        self._by6: dict[tuple[int, int], list[T]] = {}
         for net, value in items:
             key = (int(net.network_address), net.prefixlen)
-            self._by.setdefault(key, []).append(value)
+            (self._by if net.version == 4 else self._by6).setdefault(key, []).append(value)
         self._lens = sorted({plen for _, plen in self._by}, reverse=True)
+        self._lens6 = sorted({plen for _, plen in self._by6}, reverse=True)
 
     def __bool__(self) -> bool:
-        return bool(self._by)
+        return bool(self._by or self._by6)
 
-    def containing(self, ip: int) -> Iterator[list[T]]:
-        """Values of each network that contains address ``ip`` (an int), longest prefix
-        first; within one network in insertion order."""
+    def containing(self, ip: int, version: int = 4) -> Iterator[list[T]]:
+        """Values of each network that contains address ``ip`` (an int of ``version``),
+        longest prefix first; within one network in insertion order."""
+        if version == 6:
+            for plen in self._lens6:
+                mask = ((1 << 128) - 1) ^ ((1 << (128 - plen)) - 1)
+                got = self._by6.get((ip & mask, plen))
+                if got is not None:
+                    yield got
+            return
         for plen in self._lens:
             got = self._by.get((ip & ((0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF), plen))
             if got is not None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from greios.devmodel.addr import Net, canonical_ip
 from greios.devmodel.secrets import Psk
 
 ANY_NET = IPv4Network("0.0.0.0/0")
@@ -46,6 +47,16 @@ class Tunnel:
     @property
     def is_vti(self) -> bool:
         return self.mode.startswith("ipsec")
+
+    @property
+    def dest_address(self) -> str | None:
+        """``destination`` in the spelling addresses are compared in (IPv6: canonical, so
+        that IOS's upper-case display equals any other spelling)."""
+        return canonical_ip(self.destination) if self.destination is not None else None
+
+    @property
+    def multipoint(self) -> bool:
+        return "multipoint" in self.mode
 
     @property
     def is_gre(self) -> bool:
@@ -86,6 +97,17 @@ class Interface:
     def addresses(self) -> tuple[IPv4Interface, ...]:
         return ((self.address,) if self.address else ()) + self.secondary
 
+    def ipv6_addresses(self) -> tuple[IPv6Interface, ...]:
+        """The global/link-local ``ipv6 address`` values that are literals (not
+        ``autoconfig``, ``dhcp`` or general-prefix forms)."""
+        out: list[IPv6Interface] = []
+        for text in self.ipv6:
+            try:
+                out.append(IPv6Interface(text))
+            except ValueError:
+                continue
+        return tuple(out)
+
 
 @dataclass(frozen=True, slots=True)
 class IsakmpPolicy:
@@ -108,13 +130,13 @@ class IsakmpPolicy:
 class IsakmpKey:
     psk: Psk
     line: int
-    network: IPv4Network | None = None  # None for hostname keys
+    network: Net | None = None  # None for hostname keys
     hostname: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class KeyringKey:
-    network: IPv4Network | None
+    network: Net | None
     psk: Psk
     line: int
     hostname: str | None = None
@@ -134,7 +156,7 @@ class IsakmpProfile:
     name: str
     line: int
     keyrings: tuple[str, ...] = ()
-    identities: tuple[tuple[IPv4Network, str | None], ...] = ()  # (network, fvrf)
+    identities: tuple[tuple[Net, str | None], ...] = ()  # (network, fvrf)
     keepalive: tuple[int, int] | None = None
     local_address: str | None = None
     vrf: str | None = None  # IVRF
@@ -163,7 +185,7 @@ class Ikev2Policy:
 class Ikev2Peer:
     name: str
     line: int
-    network: IPv4Network | None = None
+    network: Net | None = None
     hostname: str | None = None
     identity: str | None = None
     psk_local: Psk | None = None
@@ -181,7 +203,7 @@ class Ikev2Keyring:
 class Ikev2Profile:
     name: str
     line: int
-    match_remote: tuple[IPv4Network, ...] = ()
+    match_remote: tuple[Net, ...] = ()
     match_remote_other: tuple[str, ...] = ()  # fqdn/key-id/email identities
     match_fvrf: str | None = None
     match_local: tuple[str, ...] = ()
@@ -290,10 +312,10 @@ class Acl:
 
 @dataclass(frozen=True, slots=True)
 class StaticRoute:
-    prefix: IPv4Network
+    prefix: Net  # `ip route` or `ipv6 route`
     line: int
     vrf: str | None = None
-    next_hop: IPv4Address | None = None
+    next_hop: IPv4Address | IPv6Address | None = None
     interface: str | None = None
     distance: int = 1
 
@@ -377,27 +399,35 @@ class DeviceConfig:
         return got
 
     def tunnel_source_address(self, itf: Interface) -> str | None:
-        """The outer source address of a tunnel (interface form -> its primary address)."""
+        """The outer source address of a tunnel (interface form -> its primary address of
+        the transport family: IPv6 for `tunnel mode gre ipv6` / `ipsec ipv6`)."""
         t = itf.tunnel
         if t is None or t.source is None:
             return None
-        key = f"source:{t.source}"  # a function of the source alone: once per source
+        # a function of the source and family alone: once per source
+        key = f"source:{t.source}:{6 if t.ipv6_transport else 4}"
         try:
             got: str | None = self._memo[key]
         except KeyError:
-            got = self._memo[key] = self._source_address(t.source)
+            got = self._memo[key] = self._source_address(t.source, t.ipv6_transport)
         return got
 
-    def _source_address(self, source: str) -> str | None:
+    def _source_address(self, source: str, v6: bool = False) -> str | None:
         src = self.interfaces.get(source)
         if src is not None:
+            if v6:
+                glob = [a for a in src.ipv6_addresses() if not a.ip.is_link_local]
+                return str(glob[0].ip) if glob else None
             return str(src.address.ip) if src.address else None
         if _looks_like_ip(source):
             return source
+        if ":" in source:
+            return canonical_ip(source)
         return None
 
     def local_addresses(self, vrf: str | None = None) -> Mapping[str, str]:
-        """address -> interface name for every IPv4 address in ``vrf`` (None = global);
+        """address -> interface name for every IPv4 and IPv6 address (IPv6 in
+        :func:`~greios.devmodel.addr.canonical_ip` spelling) in ``vrf`` (None = global);
         read-only, cached per VRF."""
         key = f"local:{vrf}" if vrf is not None else "local"
         out: dict[str, str] | None = self._memo.get(key)
@@ -407,6 +437,8 @@ class DeviceConfig:
                 if itf.vrf == vrf:
                     for a in itf.addresses():
                         out[str(a.ip)] = itf.name
+                    for a6 in itf.ipv6_addresses():
+                        out[str(a6.ip)] = itf.name
         return MappingProxyType(out)  # the memo stays a plain (picklable) dict
 
 

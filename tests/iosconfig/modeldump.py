@@ -13,7 +13,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+)
 from typing import Any
 
 from greios.devmodel.model import DeviceConfig
@@ -34,7 +41,8 @@ def _dump(obj: Any, labels: _Labels) -> Any:
     if isinstance(obj, Psk):
         return {"psk": labels.of(obj), "kind": obj.kind, "length": obj.length,
                 "comparable": obj.comparable}
-    if isinstance(obj, (IPv4Address, IPv4Interface, IPv4Network)):
+    if isinstance(obj, (IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface,
+                        IPv6Network)):
         return str(obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: _dump(getattr(obj, f.name), labels)

@@ -53,7 +53,7 @@ def gre_002(c: DevCtx) -> Iterator[Hit]:
     for t in _active_tunnels(c):
         tt = t.tunnel
         assert tt is not None
-        if tt.destination and tt.destination in c.cfg.local_addresses(tt.vrf):
+        if tt.dest_address and tt.dest_address in c.cfg.local_addresses(tt.vrf):
             yield Hit(obj_if(t), t.line, f"{t.name} destination {tt.destination} is configured "
                                          "on this device")
 
@@ -158,7 +158,7 @@ def _same_endpoints(c: DevCtx) -> dict[tuple[object, ...], list[Interface]]:
         tt = t.tunnel
         assert tt is not None
         if tt.destination and "multipoint" not in tt.mode:
-            key = (c.cfg.tunnel_source_address(t) or tt.source, tt.destination, tt.vrf)
+            key = (c.cfg.tunnel_source_address(t) or tt.source, tt.dest_address, tt.vrf)
             groups.setdefault(key, []).append(t)
     return groups
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from greios.devmodel.addr import is_ipv4, net
+from greios.devmodel.addr import is_ipv4, net, net6
 from greios.devmodel.model import (
     CryptoMapEntry,
     Ikev2Keyring,
@@ -40,6 +40,26 @@ def _psk(words: list[str]) -> Psk | None:
     if len(words) > 1 and words[0] in _PSK_TYPES:
         return make_psk(words[1], int(words[0]))
     return make_psk(words[0], 0)
+
+
+def _v6_at(words: list[str], i: int) -> int | None:
+    """Index of an IPv6 prefix at ``words[i]`` (``ipv6 <v6>/<len>`` or ``<v6>/<len>``)."""
+    if words[i:i + 1] == ["ipv6"] and i + 1 < len(words):
+        i += 1
+    return i if i < len(words) and ":" in words[i] else None
+
+
+def _addr_at(words: list[str], i: int) -> tuple[Any, int] | None:
+    """An IPv4 address (+ mask or /len) or an IPv6 prefix (optionally after ``ipv6``) at
+    ``words[i]``: (network, next index), or None when there is none."""
+    if i >= len(words):
+        return None
+    if is_ipv4(words[i].split("/")[0]):
+        return _net_opt(words, i)
+    j = _v6_at(words, i)
+    if j is not None:
+        return net6(words[j]), j + 1
+    return None
 
 
 def _net_opt(words: list[str], i: int) -> tuple[Any, int]:
@@ -156,9 +176,8 @@ class CryptoBuilder:
         if len(w) < 3:
             return
         psk = make_psk(w[0], kind)
-        if w[1] == "address" and is_ipv4(w[2]):
-            network, _ = _net_opt(w, 2)
-            self.keys.append(IsakmpKey(psk, n.line, network=network))
+        if w[1] == "address" and (found := _addr_at(w, 2)) is not None:
+            self.keys.append(IsakmpKey(psk, n.line, network=found[0]))
         elif w[1] == "hostname":
             self.keys.append(IsakmpKey(psk, n.line, hostname=w[2]))
 
@@ -174,9 +193,8 @@ class CryptoBuilder:
                 psk = _psk(cw[ki + 1:])
                 if psk is None:
                     continue
-                if cw[1] == "address" and is_ipv4(cw[2]):
-                    network, _ = _net_opt(cw, 2)
-                    keys.append(KeyringKey(network, psk, c.line))
+                if cw[1] == "address" and (found := _addr_at(cw, 2)) is not None:
+                    keys.append(KeyringKey(found[0], psk, c.line))
                 elif cw[1] == "hostname":
                     keys.append(KeyringKey(None, psk, c.line, hostname=cw[2]))
             elif cw[0] == "local-address" and len(cw) > 1:
@@ -191,8 +209,9 @@ class CryptoBuilder:
             w = c.words()
             if w[0] == "keyring" and len(w) > 1:
                 keyrings.append(w[1])
-            elif w[:3] == ["match", "identity", "address"] and len(w) > 3 and is_ipv4(w[3]):
-                network, i = _net_opt(w, 3)
+            elif w[:3] == ["match", "identity", "address"] and (
+                    found := _addr_at(w, 3)) is not None:
+                network, i = found
                 ids.append((network, w[i] if i < len(w) else None))
             elif w[0] == "keepalive" and len(w) > 1:
                 d["keepalive"] = (int(w[1]), int(w[3]) if len(w) > 3 else 2)
@@ -235,9 +254,8 @@ class CryptoBuilder:
             d: dict[str, Any] = {}
             for c in p.children:
                 w = c.words()
-                if w[0] == "address" and len(w) > 1 and (is_ipv4(w[1]) or ("/" in w[1]
-                                                         and "." in w[1])):
-                    d["network"], _ = _net_opt(w, 1)
+                if w[0] == "address" and (found := _addr_at(w, 1)) is not None:
+                    d["network"] = found[0]
                 elif w[0] == "hostname" and len(w) > 1:
                     d["hostname"] = w[1]
                 elif w[0] == "identity" and len(w) > 1:
@@ -259,8 +277,8 @@ class CryptoBuilder:
         for c in n.children:
             w = c.words()
             if w[:3] == ["match", "identity", "remote"] and len(w) > 3:
-                if w[3] == "address" and len(w) > 4 and is_ipv4(w[4]):
-                    remote.append(_net_opt(w, 4)[0])
+                if w[3] == "address" and (found := _addr_at(w, 4)) is not None:
+                    remote.append(found[0])
                 else:
                     other.append(" ".join(w[3:]))
             elif w[:2] == ["match", "fvrf"] and len(w) > 2:

@@ -18,7 +18,7 @@ from pathlib import PurePath
 from typing import Any
 
 from greios.devmodel import acl as _acl
-from greios.devmodel.addr import classful, iface, is_ipv4, net, wildcard
+from greios.devmodel.addr import classful, iface, is_ipv4, net, net6, wildcard
 from greios.devmodel.model import (
     Acl,
     BgpProcess,
@@ -113,6 +113,8 @@ class _Builder:
                            n.text)
         elif head == "router" and len(w) > 1:
             self.router(n, w)
+        elif head == "ipv6" and w[1:2] == ["route"]:
+            self.route6(w[2:], n.line)
         elif head == "hostname" and len(w) > 1:
             self.f["hostname"], self.f["hostname_line"] = w[1], n.line
         elif head == "version" and len(w) > 1:
@@ -171,6 +173,28 @@ class _Builder:
             nh_if, rest = rest[0], rest[1:]
         if rest and is_ipv4(rest[0]):
             nh_ip, rest = net(rest[0]).network_address, rest[1:]
+        dist = _int(rest[0], 1) if rest and rest[0].isdigit() else 1
+        self.routes.append(StaticRoute(prefix, line, vrf, nh_ip, nh_if, dist or 1))
+
+    def route6(self, w: list[str], line: int) -> None:
+        """``ipv6 route [vrf V] P/len [interface] [next-hop] [distance]``."""
+        vrf = None
+        if w[:1] == ["vrf"] and len(w) > 1:
+            vrf, w = w[1], w[2:]
+        if len(w) < 2 or "/" not in w[0] or ":" not in w[0]:
+            return
+        try:
+            prefix = net6(w[0])
+            rest = w[1:]
+            nh_if = None
+            if rest and ":" not in rest[0] and not rest[0].isdigit():
+                nh_if, rest = rest[0], rest[1:]
+            nh_ip = None
+            if rest and ":" in rest[0]:
+                nh_ip, rest = net6(rest[0]).network_address, rest[1:]
+        except ValueError:
+            self.warnings.append(f"line {line}: bad IPv6 static route")
+            return
         dist = _int(rest[0], 1) if rest and rest[0].isdigit() else 1
         self.routes.append(StaticRoute(prefix, line, vrf, nh_ip, nh_if, dist or 1))
 
@@ -365,7 +389,7 @@ def _walk(n: Node) -> list[Node]:
 # First words of the top-level lines :meth:`_Builder.top` reads; every other block is skipped
 # by the splitter without building nodes.
 HEADS = frozenset({"interface", "crypto", "ip", "access-list", "router", "hostname", "version",
-                   "password", "archive", "file"})
+                   "password", "archive", "file", "ipv6"})
 
 
 def parse_config(text: str, *, source: str | None = None) -> DeviceConfig:
