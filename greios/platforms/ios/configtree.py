@@ -19,6 +19,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal
 
 from greios.platforms.ios.display import interface_display, ip_display
 from greios.platforms.ios.grammar import (
@@ -453,6 +454,33 @@ class _Frame:
     mode: str
 
 
+#: How a line of an IKEv2 proposal's algorithm lists (``encryption``, ``integrity``, ``prf``,
+#: ``group``) combines with the one already there (docs/ios-fidelity.md row 10; no source
+#: settles which IOS does): ``"union"`` adds the typed algorithms to the list and
+#: ``no <kw> <alg...>`` removes only those (Cisco's model: one leaf per algorithm);
+#: ``"replace"`` makes the typed list the whole list and ``no <kw> ...`` removes it.
+#: The planner's commands converge under both (tests/fidelity/test_proposal_lists.py).
+PROPOSAL_LISTS: Literal["union", "replace"] = "union"
+_LIST_KEYWORDS = frozenset({"encryption", "integrity", "prf", "group"})
+
+
+def set_proposal_lists(mode: Literal["union", "replace"]) -> Literal["union", "replace"]:
+    """Switch the engine's :data:`PROPOSAL_LISTS` semantics; returns the previous one."""
+    global PROPOSAL_LISTS
+    previous, PROPOSAL_LISTS = PROPOSAL_LISTS, mode
+    return previous
+
+
+def _list_line(frame_mode: str, line: str) -> tuple[str, list[str]] | None:
+    """(keyword, algorithms) of an IKEv2 proposal list line under union semantics."""
+    if frame_mode != "ikev2-proposal" or PROPOSAL_LISTS != "union":
+        return None
+    words = line.split()
+    if len(words) < 2 or words[0] not in _LIST_KEYWORDS:
+        return None
+    return words[0], words[1:]
+
+
 class ConfigApplier:
     """Applies typed configuration lines to ``root``, tracking the current sub-mode.
 
@@ -667,6 +695,8 @@ class ConfigApplier:
 
     def _add(self, frame: _Frame, rule: Rule, line: str) -> None:
         node = frame.node
+        if (listed := _list_line(frame.mode, line)) is not None:
+            line = self._union(frame, *listed)
         keyed = rule.key_regex is not None
         key = rule.key_of(line) if keyed else line
         idx = self._index(node, frame.mode)
@@ -710,6 +740,29 @@ class ConfigApplier:
         self._place(node, Node(line), key=known)
         self.changed = True
 
+    def _union(self, frame: _Frame, keyword: str, values: list[str]) -> str:
+        """The list line after adding ``values`` to ``keyword``'s algorithms."""
+        have = next((c.text.split()[1:] for c in frame.node.children
+                     if c.text.split()[:1] == [keyword]), [])
+        return " ".join([keyword, *have, *(v for v in values if v not in have)])
+
+    def _subtract(self, frame: _Frame, body: str) -> bool:
+        """``no <kw> <alg...>`` under union semantics: drop only the named algorithms
+        (True when that left some, so the line stays)."""
+        listed = _list_line(frame.mode, body)
+        if listed is None:
+            return False
+        keyword, values = listed
+        line = next((c for c in frame.node.children if c.text.split()[:1] == [keyword]), None)
+        if line is None:
+            return False
+        rest = [v for v in line.text.split()[1:] if v not in values]
+        if not rest:
+            return False
+        self._retext(frame.node, line, " ".join([keyword, *rest]))
+        self.changed = True
+        return True
+
     def _insert(self, parent: Node, node: Node) -> None:
         self._place(parent, node)
 
@@ -721,7 +774,8 @@ class ConfigApplier:
             victims = self._victims(frame, body, rule)
             if rule is not None or victims:
                 del self.stack[depth + 1:]
-                self._remove(frame, body, rule, victims)
+                if not self._subtract(frame, body):
+                    self._remove(frame, body, rule, victims)
                 return
         for depth in range(len(self.stack) - 1, -1, -1):
             rule = prefix_rule(self.stack[depth].mode, body)

@@ -327,6 +327,9 @@ def _object_step(
         return step("update", commands, lambda: removed) if commands else None
     if r.text == w.text and _same_tree(r, w):
         return None  # converged: no delta, no line changes
+    if kind == "ikev2-proposal" and r.text == w.text:
+        commands, changes = _proposal_delta(r, w)
+        return step("update", commands, lambda: changes) if commands else None
     if r.text != w.text and not (found and found[0].reenter_header) and r.children:
         commands = [
             *_delta_commands(_mini(r), _mini(None)),
@@ -343,6 +346,56 @@ def _object_step(
     if with_lines and (r.children or w.children):
         lines.extend(_line_changes(r, w, ""))
     return step("update", commands, lambda: lines) if commands else None
+
+
+#: an IKEv2 proposal's algorithm lists (docs/ios-fidelity.md row 10)
+_PROPOSAL_LISTS = ("encryption", "integrity", "prf", "group")
+
+
+def _proposal_delta(r: HConfigChild, w: HConfigChild) -> tuple[list[str], list[LineChange]]:
+    """Commands taking proposal ``r`` to ``w`` that converge whether IOS replaces an
+    algorithm list or adds to it (no source settles it, docs/ios-fidelity.md row 10).
+
+    Lists are compared as sets. A list that loses algorithms gets ``no <kw> <removed...>``
+    and then ``<kw> <the whole new list>``: union semantics remove the old ones and add
+    nothing more, replace semantics end on the new list whatever the ``no`` did. A list
+    that only gains algorithms gets the whole new list (the same under both). Other lines
+    of the proposal go through hier_config as usual."""
+    def lists(node: HConfigChild) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for c in node.children:
+            words = c.text.split()
+            if words and words[0] in _PROPOSAL_LISTS:
+                out.setdefault(words[0], []).extend(v for v in words[1:]
+                                                     if v not in out.get(words[0], []))
+        return out
+
+    have, want = lists(r), lists(w)
+    body: list[str] = []
+    changes: list[LineChange] = []
+    for kw in _PROPOSAL_LISTS:
+        old, new = have.get(kw, []), want.get(kw, [])
+        if set(old) == set(new):
+            continue
+        removed = [v for v in old if v not in new]
+        if removed:
+            body.append(f" no {kw} {' '.join(removed)}")
+        if new:
+            body.append(f" {kw} {' '.join(new)}")
+            changes.append(LineChange("~", f"{kw} {' '.join(new)}", f"{kw} {' '.join(old)}")
+                           if old else LineChange("+", f"{kw} {' '.join(new)}"))
+        else:
+            changes.append(LineChange("-", f"{kw} {' '.join(old)}"))
+    rest_r, rest_w = _mini(r), _mini(w)
+    for tree in (rest_r, rest_w):
+        for c in list(tree.children[0].children):
+            if c.text.split()[:1] and c.text.split()[0] in _PROPOSAL_LISTS:
+                c.delete()
+    rest = _delta_commands(rest_r, rest_w)
+    if rest:
+        body.extend(rest[1:])
+        changes.extend(_line_changes(rest_r.children[0], rest_w.children[0], ""))
+    return ([r.text, *body] if body else []), changes
 
 
 def _same_tree(r: HConfigChild, w: HConfigChild) -> bool:
