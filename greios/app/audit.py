@@ -205,10 +205,14 @@ def _expected(inv: Any) -> list[tuple[tuple[str, str], tuple[str, str]]]:
     """Tunnel pairs the inventory expects (from the committed allocation lock)."""
     if inv is None:
         return []
+    from greios import platforms
     from greios.overlay import overlay_of
 
+    def name(router: str, number: int) -> str:  # as the router's platform shows it
+        return platforms.get(inv.router(router).model.platform).tunnel_interface(number)
+
     lock = overlay_of(inv).lock  # as the checks read it (kept with the inventory)
-    return [((e.a, f"Tunnel{e.tunnel}"), (e.b, f"Tunnel{e.tunnel}"))
+    return [((e.a, name(e.a, e.tunnel)), (e.b, name(e.b, e.tunnel)))
             for e in lock.entries.values() if e.state == "active"]
 
 

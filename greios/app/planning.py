@@ -137,10 +137,9 @@ def tunnel_interface(b: Build, router: str, number: int) -> str:
 
     try:
         platform = get(b.inventory.router(router).model.platform)
-    except KeyError:  # a peer outside the inventory: IOS's name
-        return f"Tunnel{number}"
-    name = getattr(platform, "tunnel_interface", None)
-    return str(name(number)) if callable(name) else f"Tunnel{number}"
+    except KeyError:  # a peer outside the inventory: the default platform's name
+        platform = get()
+    return platform.tunnel_interface(number)
 
 
 def peers_of(b: Build, routers: Sequence[str]) -> dict[str, list[tuple[str, str]]]:

@@ -66,6 +66,10 @@ class Platform(Protocol):
         (``source``: the file or router it came from, for messages)."""
         ...
 
+    def tunnel_interface(self, number: int) -> str:
+        """The name the device shows for greios's tunnel ``number`` (IOS ``TunnelN``)."""
+        ...
+
     def recognises(self, text: str) -> bool:
         """Whether ``text`` looks like this platform's configuration (read cheaply: the
         audit of files without an inventory picks the parser with it; IOS is the default

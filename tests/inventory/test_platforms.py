@@ -16,7 +16,7 @@ from greios.inventory.models import PlatformName, Router
 from greios.overlay import load_overlay
 from greios.platforms import REGISTRY
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "vyos_example"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
 
 
 @pytest.fixture

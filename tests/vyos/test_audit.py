@@ -17,7 +17,7 @@ from greios.platforms.vyos.config import apply_text
 from greios.platforms.vyos.parse import parse_config
 from greios.platforms.vyos.render import render_config_boot
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "vyos_example"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

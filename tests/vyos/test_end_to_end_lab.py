@@ -23,29 +23,15 @@ from greios.overlay import load_inventory
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "vyos_example"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
 PSK = "LabSeoulOsakaKey0123456789abcdefghijkl"
-SEOUL = """hostname seoul-rtr1
-!
-interface GigabitEthernet1
- ip address 10.150.20.2 255.255.255.0
-!
-interface GigabitEthernet2
- ip address 172.16.3.1 255.255.255.0
-!
-ip route 0.0.0.0 0.0.0.0 10.150.20.1
-!
-end
-"""
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     sites = tmp_path / "sites"
-    shutil.copytree(EXAMPLE, sites, ignore=shutil.ignore_patterns(".greios-secrets.yaml"))
-    (sites / "seoul-rtr1.cfg").write_text(SEOUL)
-    with (sites / "seoul.yaml").open("a") as fh:
-        fh.write("    snapshot: seoul-rtr1.cfg\n")
+    shutil.copytree(EXAMPLE, sites, ignore=shutil.ignore_patterns(".greios-secrets.yaml",
+                                                                  ".greios"))
     monkeypatch.setenv("GREIOS_PSK_SEOUL_RTR1__VYOSOSA1", PSK)
     monkeypatch.delenv("GREIOS_STATE_DIR", raising=False)
     yield sites

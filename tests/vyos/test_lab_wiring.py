@@ -20,7 +20,7 @@ from greios.platforms.vyos.io import IO
 
 pytestmark = pytest.mark.lab
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "vyos_example"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
 
 TOK_12 = """\
 set interfaces ethernet eth1 address '10.132.75.79/24'

@@ -12,7 +12,7 @@ from greios.app.pipeline import build
 from greios.plan import format_plan, plan_router
 from greios.platforms import get
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "vyos_example"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 VYOS = get("vyos")
 FOREIGN = """\

@@ -14,7 +14,7 @@ from greios.app.pipeline import build
 from greios.cli import main
 from greios.platforms.vyos.config import apply_text
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "vyos_example"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
 
 TOKYO = """\
 set interfaces tunnel tun0 address '192.168.0.1/30'

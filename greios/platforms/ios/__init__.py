@@ -42,6 +42,9 @@ class IosPlatform:
 
         return parse_config(text, source=source)
 
+    def tunnel_interface(self, number: int) -> str:
+        return f"Tunnel{number}"
+
     def recognises(self, text: str) -> bool:
         return False  # the default platform: any text no other platform recognises
 
