@@ -139,6 +139,8 @@ def _tunnel_local_reason(device: Device, v: IfView, by_name: dict[str, IfView],
     assert tun is not None
     if tun.source is None:
         return "no tunnel source"
+    if tun.mode == "gre ipv6":
+        return _tunnel_v6_reason(device, v, by_name)
     if _is_ip(tun.source):
         owner = next((i for i in by_name.values()
                       if any(str(a.ip) == tun.source for a in i.addresses)), None)
@@ -163,6 +165,76 @@ def _tunnel_local_reason(device: Device, v: IfView, by_name: dict[str, IfView],
     if tun.keepalive and (tun.protection or tun.vrf):
         return "keepalives do not return on a protected or VRF-aware tunnel"
     return ""
+
+
+_ROUTE6 = re.compile(r"^ipv6 route(?: vrf (\S+))? (\S+/\d+) (\S+)")
+
+
+def _v6(text: str) -> ipaddress.IPv6Interface | None:
+    try:
+        return ipaddress.IPv6Interface(text)
+    except ValueError:
+        return None
+
+
+def _tunnel_v6_reason(device: Device, v: IfView, by_name: dict[str, IfView]) -> str:
+    """``tunnel mode gre ipv6``: the source's global IPv6 address, the destination routed
+    over IPv6 in the tunnel's FVRF (connected prefixes and ``ipv6 route`` statics)."""
+    tun = v.tunnel
+    assert tun is not None and tun.source is not None
+    src = by_name.get(tun.source)
+    if src is None and (want := _v6(tun.source)) is not None:  # an address as source
+        src = next((i for i in by_name.values()
+                    if any((got := _v6(x)) is not None and got.ip == want.ip for x in i.ipv6)),
+                   None)
+    if src is None or src is v or src.status != "up" or src.protocol != "up":
+        return "tunnel source interface is down or missing"
+    glob = [a for a in (_v6(x) for x in src.ipv6) if a is not None and not a.is_link_local]
+    if not glob:
+        return "tunnel source interface has no IPv6 address"
+    tun.source_ip, tun.source_if = glob[0].ip, src.name
+    dest = _v6(tun.destination or "")
+    if dest is None:
+        return "no tunnel destination"
+    via = _route6(device, tun.vrf, dest.ip, by_name)
+    if via is None:
+        return "tunnel destination is not routable" + (f" in vrf {tun.vrf}" if tun.vrf else "")
+    if via == v.name:
+        return "tunnel destination is routed through the tunnel itself (recursive routing)"
+    if tun.keepalive and (tun.protection or tun.vrf):
+        return "keepalives do not return on a protected or VRF-aware tunnel"
+    return ""
+
+
+def _route6(device: Device, vrf: str | None, dest: ipaddress.IPv6Address,
+            by_name: dict[str, IfView], depth: int = 0) -> str | None:
+    """Egress interface of ``dest`` over IPv6 (longest match; next hops resolved)."""
+    found: list[tuple[int, str | None, str | None]] = []  # (length, interface, next hop)
+    for i in by_name.values():
+        if i.vrf == vrf and not i.shutdown:
+            for a in (_v6(x) for x in i.ipv6):
+                if a is not None and dest in a.network:
+                    found.append((a.network.prefixlen, i.name, None))
+    for node in device.running.children:
+        m = _ROUTE6.match(node.text)
+        net = _v6(m[2]) if m and m[1] == vrf else None
+        if m and net is not None and dest in net.network:
+            gw = _v6(m[3])
+            found.append((net.network.prefixlen, None if gw else m[3],
+                          str(gw.ip) if gw else None))
+    for _, iface, nh in sorted(found, key=lambda f: -f[0]):
+        if iface is not None:
+            return None if iface.lower().startswith("null") else iface
+        if nh is not None and depth < 8:
+            got = _route6(device, vrf, ipaddress.IPv6Address(nh), by_name, depth + 1)
+            if got is not None:
+                return got
+    return None
+
+
+def _addr(text: object) -> str:
+    """An endpoint address as the index compares it (IPv6 spelled one way)."""
+    return str(text).upper()
 
 
 def _tunnel_peer_reason(device: Device, v: IfView) -> str:
@@ -354,7 +426,7 @@ class LabNetwork:
                 continue
             if t.source_ip is None or t.destination is None:
                 continue
-            k = (str(t.source_ip), t.destination)
+            k = (_addr(t.source_ip), _addr(t.destination))
             entries = index.setdefault(k, [])
             entries.append((dev, v))
             if len(entries) > 1:
@@ -402,7 +474,8 @@ class LabNetwork:
         if tun is None or tun.source_ip is None or tun.destination is None:
             return None
         if self.cached:
-            for other, pv in self._endpoints().get((tun.destination, str(tun.source_ip)), ()):
+            for other, pv in self._endpoints().get((_addr(tun.destination),
+                                                    _addr(tun.source_ip)), ()):
                 if other is not device:
                     return other, pv
             return None
@@ -417,7 +490,8 @@ class LabNetwork:
                     continue
                 if _tunnel_local_reason(other, pv, by_name):
                     continue
-                if str(pt.source_ip) == tun.destination and pt.destination == str(tun.source_ip):
+                if (_addr(pt.source_ip) == _addr(tun.destination)
+                        and _addr(pt.destination) == _addr(tun.source_ip)):
                     return other, pv
         return None
 

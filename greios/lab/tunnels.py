@@ -134,9 +134,10 @@ def max_inner_packet(dev: Device, view: IfView, underlay_mtu: int) -> int:
     except ImportError:  # pragma: no cover
         return view.effective_ip_mtu
     vti = tun.mode.startswith("ipsec")
+    v6 = tun.mode == "gre ipv6"
     if tun.protection is None:
         return compute(MtuInput(underlay_mtu=underlay_mtu, encryption="none",
-                                gre_key=tun.key is not None)).max_ip_mtu
+                                gre_key=tun.key is not None, ipv6_underlay=v6)).max_ip_mtu
     words = transform_words(dev, tun.protection)
     if not words:
         return view.effective_ip_mtu
@@ -145,7 +146,7 @@ def max_inner_packet(dev: Device, view: IfView, underlay_mtu: int) -> int:
         enc, integ = suite_from_transform([w for w in words if not w.startswith("mode=")])
         inp = MtuInput(underlay_mtu=underlay_mtu, encryption=enc, integrity=integ,
                        mode="tunnel" if vti or mode == "tunnel" else "transport",
-                       vti=vti, gre_key=tun.key is not None)
+                       vti=vti, gre_key=tun.key is not None, ipv6_underlay=v6)
         return compute(inp).max_ip_mtu
     except Exception:  # unsupported transform (AH ...): trust ip mtu
         return view.effective_ip_mtu

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ class TunnelView:
     protection: str | None = None  # IPsec profile name
     key: int | None = None
     keepalive: bool = False
-    source_ip: IPv4Address | None = None
+    source_ip: IPv4Address | IPv6Address | None = None
     source_if: str | None = None
     reason: str = ""  # why the line protocol is down ("" when up)
 

@@ -26,12 +26,45 @@ def _uptime(seconds: float) -> str:
     return ", ".join(parts)
 
 
+_UDI = re.compile(r"^license udi pid (\S+) sn (\S+)")
+
+
+def facts(dev: Device) -> tuple[str, str, str]:
+    """(release, model, serial) of ``dev`` as its own config says: the ``version X.Y``
+    line (the lab cannot know the maintenance release: ``X.Y.1``, and 17.3 is the
+    lab's 17.3.4a) and ``license udi pid <model> sn <serial>``; the lab's CSR1000V
+    defaults otherwise (docs/ios-fidelity.md row 15)."""
+    release, model, serial = IOS_VERSION, "CSR1000V", dev.serial
+    for child in dev.running.children:
+        text = child.text
+        if text.startswith("version ") and re.fullmatch(r"version \d+\.\d+", text):
+            train = text.split()[1]
+            major = int(train.split(".")[0])
+            if train != "17.3":
+                release = f"{train}.1" if major >= 16 else f"{train}(1)"
+        elif m := _UDI.match(text):
+            model, serial = m[1], m[2]
+    return release, model, serial
+
+
+def _version_lines(release: str, model: str) -> str:
+    """The first lines of ``show version``: IOS-XE prints its release twice, zero-padded
+    in the first line; classic IOS once (S-GSV)."""
+    if "(" in release:  # classic IOS 15.x
+        family = model.split("/")[0].replace("CISCO", "C")[:5]
+        return (f"Cisco IOS Software, {family} Software ({family}-UNIVERSALK9-M), "
+                f"Version {release}, RELEASE SOFTWARE (fc1)\n")
+    padded = ".".join(p.zfill(2) if p.isdigit() else p for p in release.split("."))
+    return (f"Cisco IOS XE Software, Version {padded}\n"
+            "Cisco IOS Software [Amsterdam], Virtual XE Software "
+            f"(X86_64_LINUX_IOSD-UNIVERSALK9-M), Version {release}, RELEASE SOFTWARE (fc3)\n")
+
+
 def show_version(dev: Device) -> str:
     up = _uptime(time.time() - dev.boot_time)
+    release, model, serial = facts(dev)
     return (
-        f"Cisco IOS XE Software, Version {IOS_VERSION}\n"
-        "Cisco IOS Software [Amsterdam], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), "
-        f"Version {IOS_VERSION}, RELEASE SOFTWARE (fc3)\n"
+        _version_lines(release, model) +
         "Technical Support: http://www.cisco.com/techsupport\n"
         "Copyright (c) 1986-2021 by Cisco Systems, Inc.\n"
         "\n"
@@ -41,8 +74,8 @@ def show_version(dev: Device) -> str:
         "System returned to ROM by reload\n"
         'System image file is "bootflash:packages.conf"\n'
         "\n"
-        "cisco CSR1000V (VXE) processor (revision VXE) with 2170056K/3075K bytes of memory.\n"
-        f"Processor board ID {dev.serial}\n"
+        f"cisco {model} (VXE) processor (revision VXE) with 2170056K/3075K bytes of memory.\n"
+        f"Processor board ID {serial}\n"
         f"{sum(1 for v in interfaces(dev) if not v.tunnel)} Gigabit Ethernet interfaces\n"
         "32768K bytes of non-volatile configuration memory.\n"
         "7194652K bytes of physical memory.\n"
