@@ -18,9 +18,11 @@ from greios.audit.model import (
     Finding,
     Scope,
     Session,
+    SessionStatus,
 )
-from greios.audit.negotiate import endpoint, negotiate
+from greios.audit.negotiate import Verdict, endpoint, negotiate
 from greios.audit.pairing import Expected, Link, find_links
+from greios.audit.reach import NO_ROUTE, route_via
 from greios.audit.rules.ctx import DevCtx
 from greios.audit.rules.pair import PairCtx
 from greios.devmodel import secrets as _secrets
@@ -71,6 +73,7 @@ def _session(link: Link, by: Mapping[str, DeviceConfig]) -> tuple[Session, list[
                        ike_version=ep.ike_version if ep and ep.ipsec else None,
                        kind=kind), []
     v = negotiate(cfg, link.interface, by[link.peer_device], link.peer_interface, peer=link.peer)
+    _underlay_routes(cfg, by[link.peer_device], link, v)
     if v.kind == "gre":
         kind = "gre"
     elif v.kind in ("crypto-map", "dynamic-map"):
@@ -80,6 +83,21 @@ def _session(link: Link, by: Mapping[str, DeviceConfig]) -> tuple[Session, list[
                    status=v.status, reasons=[*link.notes, *v.reasons], rules=list(v.rules),
                    local_address=link.local, peer_address=link.peer,
                    ike_version=v.ike_version, kind=kind), v.hits
+
+
+def _underlay_routes(a: DeviceConfig, b: DeviceConfig, link: Link, v: Verdict) -> None:
+    """A tunnel whose destination is not routable (or only through a tunnel) stays down on
+    IOS: the session cannot pass traffic whatever IKE says (docs/ios-fidelity.md row 17c)."""
+    ia, ib = a.interfaces.get(link.interface), b.interfaces.get(link.peer_interface or "")
+    if ia is None or ib is None or ia.tunnel is None or ib.tunnel is None:
+        return
+    for cfg, itf in ((a, ia), (b, ib)):
+        why = route_via(cfg, itf)
+        if why is None:
+            continue
+        if v.status in (SessionStatus.IPSEC_SESSION_ESTABLISHED, SessionStatus.GRE_ONLY):
+            v.status = SessionStatus.GRE_FAILED
+        v.add("GRE-016" if why[0] == NO_ROUTE else "GRE-004", why[1])
 
 
 def audit_configs(configs: Sequence[DeviceConfig], *, select: Collection[str] | None = None,

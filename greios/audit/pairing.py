@@ -5,9 +5,10 @@ that device the peer is, in order of preference: an active tunnel sourced from t
 whose destination is our source (mirrored), an active tunnel sourced from that address (half
 mirrored: GRE-012 will explain), a crypto map on the owning interface with a ``set peer`` to
 us or a dynamic map. ``set peer`` of static crypto maps is paired the same way; dynamic maps
-never initiate. Shut-down tunnels are inactive (not initiators, not peers) - but a link whose
-only mirror is shut down carries that note. Explicit ``expected`` pairs from an inventory
-override what the address matching found.
+never initiate. Multipoint GRE tunnels are never paired, even with a ``tunnel destination``
+(IOS ignores or refuses it; GRE-017). Shut-down tunnels are inactive (not initiators, not
+peers) - but a link whose only mirror is shut down carries that note. Explicit ``expected``
+pairs from an inventory override what the address matching found.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def _tunnels_from(cfg: DeviceConfig) -> dict[str | None, _FromSource]:
     def make() -> dict[str | None, _FromSource]:
         out: dict[str | None, _FromSource] = {}
         for t in cfg.tunnels:
-            if t.tunnel is None:
+            if t.tunnel is None or t.tunnel.multipoint:  # mGRE: never a p2p peer
                 continue
             entry = out.setdefault(cfg.tunnel_source_address(t), _FromSource({}))
             entry.mirrors.setdefault(t.tunnel.dest_address, []).append(t)
@@ -124,7 +125,9 @@ def find_links(configs: Sequence[DeviceConfig], expected: Expected = ()) -> list
     links: dict[tuple[str, str, str | None], Link] = {}
     for cfg in configs:
         for t in cfg.tunnels:
-            if t.shutdown or t.tunnel is None:
+            # `tunnel mode gre multipoint` is not point-to-point even with a destination
+            # (docs/ios-fidelity.md row 17d, GRE-017): never paired
+            if t.shutdown or t.tunnel is None or t.tunnel.multipoint:
                 continue
             src = cfg.tunnel_source_address(t)
             peer_cfg, peer_if, kind, notes = _responder(owners, cfg, t.tunnel.dest_address, src)

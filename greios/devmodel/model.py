@@ -369,6 +369,8 @@ class DeviceConfig:
     dynamic_maps: Mapping[str, tuple[CryptoMapEntry, ...]] = field(default_factory=dict)
     acls: Mapping[str, Acl] = field(default_factory=dict)
     static_routes: tuple[StaticRoute, ...] = ()
+    # False: the platform's parser does not read its routes (kept out of the model dumps)
+    routes_known: bool = field(default=True, compare=False)
     ospf: tuple[OspfProcess, ...] = ()
     eigrp: tuple[EigrpProcess, ...] = ()
     bgp: tuple[BgpProcess, ...] = ()

@@ -81,12 +81,16 @@ def test_vti_facing_a_crypto_map_fails_phase2(ios_fixtures: Path) -> None:
     assert (f.device, f.object, f.peer_device) == ("wan-b", "interface Tunnel21", "wan-a")
 
 
-@pytest.mark.xfail(strict=True, reason="PAIR-010 compares the sorted lifetimes of all isakmp "
-                   "policies: wan-a's two 28800 s policies vs wan-b's one 28800 s policy are "
-                   "reported as 'ISAKMP lifetimes [28800, 28800] vs [28800]'")
 def test_equal_isakmp_lifetimes_are_not_a_mismatch(ios_fixtures: Path) -> None:
+    # wan-a has two 28800 s policies, wan-b one: only the policy pair main mode agrees on counts
     rep = _audit(_triangle(ios_fixtures))
     assert [f.message for f in rep.findings if f.rule == "PAIR-010"] == []
+
+
+def test_isakmp_lifetime_of_the_agreed_policy_differs(ios_fixtures: Path) -> None:
+    rep = _audit(_triangle(ios_fixtures), _sub("wan-b", " lifetime 28800\n", " lifetime 3600\n"))
+    msgs = {f.message for f in rep.findings if f.rule == "PAIR-010"}
+    assert "ISAKMP lifetime 28800 s (policy 10) vs 3600 s (policy 10)" in msgs
 
 
 def _sub(device: str, old: str, new: str, count: int = 1) -> Callable[[str, str], str]:
@@ -157,12 +161,26 @@ def test_unrouted_gre_pair_pairs_and_is_unencrypted(ios_fixtures: Path) -> None:
     assert {f.device for f in rep.findings if f.rule == "GRE-001"} == {"east2", "west2"}
 
 
-@pytest.mark.xfail(strict=True, reason="greios does not model underlay reachability: with no "
-                   "route to the tunnel destination IOS keeps the tunnel line-protocol down, "
-                   "greios says GRE_ONLY")
 def test_unrouted_gre_pair_cannot_come_up(ios_fixtures: Path) -> None:
+    # no route to the tunnel destination: IOS keeps the tunnel line-protocol down
     rep = _pair(ios_fixtures, "gre-unrouted")
     assert {s.status for s in rep.sessions} == {S.GRE_FAILED}
+    assert all("GRE-016" in s.rules for s in rep.sessions)
+    assert {(f.device, f.object) for f in rep.findings if f.rule == "GRE-016"} == {
+        ("east2", "interface Tunnel1"), ("west2", "interface Tunnel1")}
+
+
+def test_gre_destination_routed_through_the_tunnel_goes_down(ios_fixtures: Path) -> None:
+    # recursive routing: the /32 to the far tunnel source points into Tunnel1 itself
+    rep = _audit(sorted((ios_fixtures / "gre-routed").glob("*.cfg")),
+                 _sub("west1", "ip route 100.64.1.1 255.255.255.255 172.31.0.0",
+                      "ip route 100.64.1.1 255.255.255.255 Tunnel1"))
+    v = _verdicts(rep)
+    assert v[("west1", "Tunnel1", "east1", "Tunnel1")] == S.GRE_FAILED
+    assert v[("east1", "Tunnel1", "west1", "Tunnel1")] == S.GRE_FAILED
+    (west,) = [s for s in rep.sessions if s.device == "west1"]
+    assert "GRE-004" in west.rules
+    assert any("recursive routing" in r for r in west.reasons)
 
 
 def test_gre_pair_with_unmirrored_endpoints_fails(ios_fixtures: Path) -> None:
@@ -249,20 +267,45 @@ def test_ios_crypto_ipsec_six_established_edges(corpus_dir: Path) -> None:
     assert not [s for s in rep.sessions if s.device == "r1" and s.interface == "Tunnel21"]
 
 
-def test_ios_tunnels_snapshots_pair_as_plain_gre(corpus_dir: Path) -> None:
+def _p2p(text: str) -> str:
+    """The corpus tunnels with ``tunnel mode gre multipoint`` made point-to-point."""
+    return text.replace("  tunnel mode gre multipoint\n", "")
+
+
+def test_ios_tunnels_multipoint_with_destination_is_not_paired(corpus_dir: Path) -> None:
+    # `tunnel mode gre multipoint` (sic, with a destination): Batfish pairs these as
+    # point-to-point, IOS does not (row 17d): no session, GRE-017 on every tunnel
     d = corpus_dir / "batfish-ios-tunnels/configs"
     for snap in ("no-static-route", "static-route"):
         rep = _audit([d / f"n1-{snap}", d / f"n2-{snap}"])
+        assert rep.sessions == []
+        assert {f.device for f in rep.findings if f.rule == "GRE-017"} == {
+            f"n1-{snap}", f"n2-{snap}"}
+        assert {f.device for f in rep.findings if f.rule == "GRE-001"} == {
+            f"n1-{snap}", f"n2-{snap}"}
+
+
+def test_ios_tunnels_snapshots_as_point_to_point(corpus_dir: Path) -> None:
+    # the same snapshots with the tunnels made point-to-point: Batfish's reachability verdicts
+    # (testTunnelTopologyNoReachability / WithReachability) hold
+    d = corpus_dir / "batfish-ios-tunnels/configs"
+    expected = {"no-static-route": S.GRE_FAILED, "static-route": S.GRE_ONLY}
+    for snap, status in expected.items():
+        rep = _audit([d / f"n1-{snap}", d / f"n2-{snap}"], lambda _stem, text: _p2p(text))
         pairs = {(s.device, s.peer_device, s.status) for s in rep.sessions}
-        assert pairs == {(f"n1-{snap}", f"n2-{snap}", S.GRE_ONLY),
-                         (f"n2-{snap}", f"n1-{snap}", S.GRE_ONLY)}
+        assert pairs == {(f"n1-{snap}", f"n2-{snap}", status),
+                         (f"n2-{snap}", f"n1-{snap}", status)}
         gre001 = {f.device for f in rep.findings if f.rule == "GRE-001"}
         assert gre001 == {f"n1-{snap}", f"n2-{snap}"}
+        assert bool([f for f in rep.findings if f.rule == "GRE-016"]) == (
+            status == S.GRE_FAILED)
 
 
 def test_ios_tunnels_eigrp_pair(corpus_dir: Path) -> None:
     d = corpus_dir / "batfish-ios-tunnels-eigrp/configs"
     rep = _audit([d / "advertiser", d / "receiver"])
+    assert rep.sessions == []  # multipoint with a destination: never paired (row 17d)
+    rep = _audit([d / "advertiser", d / "receiver"], lambda _stem, text: _p2p(text))
     assert {(s.device, s.peer_device, s.status) for s in rep.sessions} == {
         ("advertiser", "receiver", S.GRE_ONLY), ("receiver", "advertiser", S.GRE_ONLY)}
     assert all(s.reasons for s in rep.sessions)

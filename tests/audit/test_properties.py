@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Address
 from pathlib import Path
 
@@ -22,8 +23,11 @@ public = st.integers(min_value=int(IPv4Address("1.0.0.1")),
 
 
 def _readdress(text: str, a: str, b: str) -> str:
-    return text.replace("198.51.100.1", "@A@").replace("203.0.113.2", "@B@") \
-        .replace("255.255.255.0", "255.255.255.255").replace("@A@", a).replace("@B@", b)
+    # whole addresses only: the default routes' gateways (.254) stay valid addresses
+    text = re.sub(r"\b198\.51\.100\.1\b", "@A@", text)
+    text = re.sub(r"\b203\.0\.113\.2\b", "@B@", text)
+    return text.replace("255.255.255.0", "255.255.255.255").replace("@A@", a) \
+        .replace("@B@", b)
 
 
 @settings(max_examples=25, deadline=None)

@@ -40,7 +40,8 @@ def _configs(sites: Path, version: str = "1.4") -> tuple[str, str]:
             "set interfaces ethernet eth1 address '10.140.10.2/24'\n")
     vyos = apply_text(base, vy.splitlines(), version)
     ios = "hostname seoul-rtr1\n!\ninterface GigabitEthernet1\n ip address 10.150.20.2 " \
-          "255.255.255.0\n!\n" + b.render("seoul-rtr1", secrets="reveal")
+          "255.255.255.0\n!\nip route 0.0.0.0 0.0.0.0 10.150.20.1\n!\n" + \
+          b.render("seoul-rtr1", secrets="reveal")
     return vyos, ios
 
 

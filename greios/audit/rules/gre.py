@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
 
 from greios.audit.catalog import Hit, rule
+from greios.audit.reach import NO_ROUTE, route_via
 from greios.audit.rules.ctx import DevCtx, obj_if
 from greios.devmodel.addr import NetIndex, in_net, ip_int, is_ipv4
 from greios.devmodel.model import DeviceConfig, Interface, StaticRoute
@@ -124,6 +125,28 @@ def gre_004(c: DevCtx) -> Iterator[Hit]:
         if r is not None and via is not None:
             yield Hit(obj_if(t), t.line, f"{t.name} destination {tt.destination} is routed via "
                                          f"{via} (static route line {r.line})")
+
+
+@rule("GRE-016", "error", "dev", "Tunnel destination not routable",
+      "Add a route to the tunnel destination via the underlay (static /32 or default route).")
+def gre_016(c: DevCtx) -> Iterator[Hit]:
+    for t in _active_tunnels(c):
+        why = route_via(c.cfg, t)
+        if why is not None and why[0] == NO_ROUTE:
+            yield Hit(obj_if(t), t.line, why[1])
+
+
+@rule("GRE-017", "warning", "dev", "Multipoint GRE tunnel with a tunnel destination",
+      "Remove `tunnel destination` from mGRE tunnels, or use `tunnel mode gre ip` for a "
+      "point-to-point tunnel.")
+def gre_017(c: DevCtx) -> Iterator[Hit]:
+    for t in _active_tunnels(c):
+        tt = t.tunnel
+        assert tt is not None
+        if tt.multipoint and tt.destination:
+            yield Hit(obj_if(t), t.line, f"{t.name} is multipoint GRE with destination "
+                      f"{tt.destination}: not a point-to-point tunnel (IOS ignores or refuses "
+                      "the destination), so it is not paired")
 
 
 def _igp_networks(cfg: DeviceConfig) -> list[tuple[str, IPv4Network]]:

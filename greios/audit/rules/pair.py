@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from greios.audit.catalog import Hit, declare, rule
 from greios.audit.model import Severity
 from greios.audit.negotiate import Endpoint
-from greios.devmodel.model import Acl, DeviceConfig, Interface
+from greios.devmodel.model import Acl, DeviceConfig, Interface, IsakmpPolicy
 
 declare("GRE-012", "error", "pair", "Tunnel endpoints not mirrored",
         "Make A.source == B.destination and A.destination == B.source.")
@@ -101,16 +101,29 @@ def pair_010(p: PairCtx) -> Iterator[Hit]:
         if la != lb:
             yield p.hit(f"IKEv2 SA lifetime {la} vs {lb} (not negotiated)", Severity.INFO)
     elif p.ea.ike_version == 1 and p.eb.ike_version == 1:
-        la1 = sorted(x.lifetime for x in p.a.isakmp_policies)
-        lb1 = sorted(x.lifetime for x in p.b.isakmp_policies)
-        if la1 != lb1:
-            yield p.hit(f"ISAKMP lifetimes {la1} vs {lb1}")
+        # only the policies main mode agrees on matter: the responder's first policy (by
+        # priority) whose suite the initiator offers, and the initiator's policy of that suite
+        chosen = _isakmp_pair(p.a, p.b)
+        if chosen is not None and chosen[0].lifetime != chosen[1].lifetime:
+            yield p.hit(f"ISAKMP lifetime {chosen[0].lifetime} s (policy {chosen[0].priority}) "
+                        f"vs {chosen[1].lifetime} s (policy {chosen[1].priority})")
     pa = p.a.ipsec_profiles.get(p.ia.tunnel.protection or "") if p.ia.tunnel else None
     pb = p.b.ipsec_profiles.get(p.ib.tunnel.protection or "") if p.ib.tunnel else None
     if pa and pb and (pa.lifetime_s, pa.lifetime_kb) != (pb.lifetime_s, pb.lifetime_kb):
         sev = Severity.INFO if p.ea.ike_version == 2 else None
         yield p.hit(f"IPsec SA lifetime {pa.lifetime_s or 'default'} s vs "
                     f"{pb.lifetime_s or 'default'} s", sev)
+
+
+def _isakmp_pair(a: DeviceConfig, b: DeviceConfig
+                 ) -> tuple[IsakmpPolicy, IsakmpPolicy] | None:
+    offered: dict[object, IsakmpPolicy] = {}
+    for x in a.isakmp_policies:  # sorted by priority: the first of each suite is offered
+        offered.setdefault(x.suite, x)
+    for y in b.isakmp_policies:
+        if y.suite in offered:
+            return offered[y.suite], y
+    return None
 
 
 def _dpd(d: DeviceConfig, e: Endpoint) -> bool:
