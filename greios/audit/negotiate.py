@@ -19,15 +19,17 @@ Statuses (Batfish vocabulary, directed initiator -> responder):
 
 Unlike Batfish: IKEv2 is modelled, a crypto-map peer may face a tunnel-protection peer (the
 verdict comes from the negotiation and the kind mismatch is reported), and phase 2 succeeds
-when neither side sets PFS. Crypto-map ACL mirroring (REF-010) is reported as a finding, not
-folded into the verdict (Batfish's corpus test treats those sessions as established).
+when neither side sets PFS. Crypto-map proxies (ACLs, or host-to-host GRE for tunnel
+protection) decide phase 2: none of the initiator's proxies inside a responder entry,
+reversed, is IPSEC_PHASE2_FAILED (REF-010); Batfish's corpus test calls such a pair
+established, IOS refuses the proxies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 from typing import TypeVar
 
 from greios.audit.ikedefaults import IKEV2_DEFAULT_PROPOSAL
@@ -464,7 +466,54 @@ def negotiate_endpoints(a: Endpoint, b: Endpoint | None) -> Verdict:
     ok = _ikev2(a, b, v) if a.ike_version == 2 else _ikev1(a, b, v)
     if ok:
         _phase2(a, b, v, a.ike_version or 1)
+    if v.status == S.IPSEC_SESSION_ESTABLISHED:
+        _proxies(a, b, v)
     return v
+
+
+Proxy = tuple[str, IPv4Network, IPv4Network]  # (protocol, local side, remote side)
+
+
+def proxies_of(ep: Endpoint, peer: Endpoint) -> list[Proxy] | None:
+    """The proxy identities ``ep`` proposes: its crypto ACL's permits, or host-to-host GRE
+    between the endpoints for a GRE tunnel with `tunnel protection`; None = anything (a
+    dynamic map, a VTI, no ACL, an address that is not IPv4)."""
+    if ep.kind == "crypto-map" and ep.acl is not None:
+        return [(e.protocol, e.src, e.dst) for e in ep.acl.entries
+                if e.action == "permit" and e.src is not None and e.dst is not None]
+    if ep.kind == "tunnel-protection" and not ep.vti and is_ipv4(ep.local or "") \
+            and is_ipv4(peer.local or ""):
+        return [("gre", IPv4Network(f"{ep.local}/32"), IPv4Network(f"{peer.local}/32"))]
+    return None
+
+
+def covers(mine: Proxy, theirs: Proxy) -> bool:
+    """``mine`` (a responder's entry) accepts the initiator's ``theirs``, reversed."""
+    proto, local, remote = mine
+    return (proto in ("ip", theirs[0]) and theirs[2].subnet_of(local)
+            and theirs[1].subnet_of(remote))
+
+
+def _proxies(a: Endpoint, b: Endpoint, v: Verdict) -> None:
+    """IKEv1/IKEv2 phase 2: the responder accepts the initiator's proxies only inside one of
+    its own entries, reversed (docs/ios-fidelity.md row 17e). Safe choice, the exact IOS
+    rule being unsettled: fail only when none of the initiator's proxies is covered; partial
+    overlap stays established with the REF-010 warning."""
+    pa, pb = proxies_of(a, b), proxies_of(b, a)
+    if pa is None or pb is None or not pa or not pb:
+        return
+    if any(covers(mine, theirs) for theirs in pa for mine in pb):
+        return
+    v.status = S.IPSEC_PHASE2_FAILED
+    v.reasons.append(f"proxy identities refused: no entry of {b.device.hostname}'s "
+                     f"{_proxy_name(b)} covers, reversed, what {a.device.hostname} proposes "
+                     f"({_proxy_name(a)})")
+    if "REF-010" not in v.rules:
+        v.rules.append("REF-010")
+
+
+def _proxy_name(ep: Endpoint) -> str:
+    return f"ACL {ep.acl.name}" if ep.acl is not None else "GRE host-to-host proxies"
 
 
 def negotiate(initiator: DeviceConfig, init_if: str, responder: DeviceConfig,

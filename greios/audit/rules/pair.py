@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from greios.audit.catalog import Hit, declare, rule
 from greios.audit.model import Severity
-from greios.audit.negotiate import Endpoint
+from greios.audit.negotiate import Endpoint, covers, proxies_of
 from greios.devmodel.model import Acl, DeviceConfig, Interface, IsakmpPolicy
 
 declare("GRE-012", "error", "pair", "Tunnel endpoints not mirrored",
@@ -156,5 +156,12 @@ def ref_010(p: PairCtx) -> Iterator[Hit]:
             "crypto-map", "dynamic-map"):
         return
     if p.ea.acl is not None and p.eb.acl is not None and not _mirror(p.ea.acl, p.eb.acl):
+        # the proxies still negotiate both ways (an entry of each side covers one of the
+        # other's, reversed): a warning; else a session is IPSEC_PHASE2_FAILED: an error
+        pa, pb = proxies_of(p.ea, p.eb), proxies_of(p.eb, p.ea)
+        overlap = bool(pa and pb and any(covers(x, y) for x in pb for y in pa)
+                       and any(covers(y, x) for x in pb for y in pa))
         yield p.hit(f"ACL {p.ea.acl.name} on {p.a.hostname} is not the mirror of "
-                    f"{p.eb.acl.name} on {p.b.hostname}")
+                    f"{p.eb.acl.name} on {p.b.hostname}" + (
+                        " (the proxies still overlap)" if overlap else ""),
+                    Severity.WARNING if overlap else None)
