@@ -72,3 +72,13 @@ def test_tunnel_protection_interoperates_with_a_gre_crypto_map() -> None:
 def test_map_acl_not_covering_the_gre_proxies_fails_phase2() -> None:
     got, _ = _audit(acl=" permit gre host 192.0.2.2 host 192.0.2.9")
     assert got["prot"] == (S.IPSEC_PHASE2_FAILED, ["REF-010"])
+
+
+def test_protected_tunnel_without_ip_mtu_uses_the_ios_derived_mtu() -> None:
+    # row 18b: IOS lowers the IP MTU of a protected tunnel by the IPsec overhead itself, so a
+    # missing `ip mtu` is not an oversized default (no MTU-001) and MTU-002 is information
+    text = PROT.format(peer="192.0.2.2", mode="transport").replace(" ip mtu 1400\n", "")
+    rep = audit_texts([("prot", text)], select=["MTU-001", "MTU-002", "MTU-004"])
+    (f,) = rep.findings
+    assert (f.rule, f.severity.value) == ("MTU-002", "info")
+    assert "IP MTU derived by IOS" in f.message

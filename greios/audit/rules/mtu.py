@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from greios.audit.catalog import Hit, rule
+from greios.audit.model import Severity
 from greios.audit.rules.ctx import DevCtx, obj_if
 from greios.devmodel.model import Interface, TransformSet
 from greios.mtu import MtuInput, compute, suite_from_transform
@@ -70,7 +71,16 @@ def _tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
     if not results:
         return None
     worst = min(results)
-    eff = t.ip_mtu if t.ip_mtu is not None else default_mtu
+    if t.ip_mtu is not None:
+        eff = t.ip_mtu
+    elif ep is not None and ep.ipsec:
+        # IOS derives a protected tunnel's IP MTU from the transport MTU minus the IPsec
+        # overhead of its transform (`Tunnel transport MTU` 1476 -> 1434 / 1418 / 1422 once
+        # `tunnel protection` is set, docs/ios-fidelity.md row 18b). The exact formula is
+        # unsettled (M7/M8): greios's computed maximum is the safe lower bound of it.
+        eff = worst[0]
+    else:
+        eff = default_mtu
     return TunnelMtu(worst[0], eff, t.ip_mtu is not None, worst[1], worst[2])
 
 
@@ -104,9 +114,17 @@ def mtu_001(c: DevCtx) -> Iterator[Hit]:
 @rule("MTU-002", "warning", "dev", "Protected tunnel without ip mtu",
       "Set `ip mtu` explicitly (computed maximum, e.g. 1400).")
 def mtu_002(c: DevCtx) -> Iterator[Hit]:
+    # IOS lowers a protected tunnel's IP MTU by the IPsec overhead itself (row 18b): with a
+    # computable transform this is information (the derived value), not a defect
     for t in _tunnels(c):
         if t.ip_mtu is None and c.protected(t):
-            yield Hit(obj_if(t), t.line, f"{t.name} has no `ip mtu`")
+            m = tunnel_mtu(c, t)
+            if m is None:
+                yield Hit(obj_if(t), t.line, f"{t.name} has no `ip mtu`")
+            else:
+                yield Hit(obj_if(t), t.line, f"{t.name} has no `ip mtu`: IP MTU derived by "
+                          f"IOS from {m.suite} ({m.mode} mode): about {m.effective_ip_mtu}",
+                          Severity.INFO)
 
 
 @rule("MTU-003", "warning", "dev", "No ip tcp adjust-mss on a tunnel",
