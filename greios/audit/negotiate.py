@@ -174,7 +174,8 @@ def _endpoint(cfg: DeviceConfig, ifname: str, peer: str | None) -> Endpoint | No
 
 # -- IKEv1 -----------------------------------------------------------------------------------
 
-def _v1_profile(ep: Endpoint, peer: str) -> IsakmpProfile | None:
+def v1_profile(ep: Endpoint, peer: str) -> IsakmpProfile | None:
+    """The ISAKMP profile main mode selects towards ``peer``."""
     if ep.isakmp_profile is not None:
         return ep.isakmp_profile
     cfg = ep.device
@@ -225,7 +226,7 @@ def _best_key(keys: Sequence[KeyringKey] | Sequence[IsakmpKey], peer: str, memo_
 def ikev1_key(ep: Endpoint, peer: str) -> Psk | None:
     """PSK main mode would use towards ``peer`` (most specific match wins)."""
     cfg = ep.device
-    prof = _v1_profile(ep, peer)
+    prof = v1_profile(ep, peer)
     if prof is not None:
         rings = [cfg.keyrings[k] for k in prof.keyrings if k in cfg.keyrings]
     else:

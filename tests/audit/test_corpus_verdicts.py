@@ -346,3 +346,34 @@ def test_single_device_files_audit_without_crashing(corpus_dir: Path) -> None:
     # ios-keyrings: `keyring kundefined`
     assert any(f.rule == "REF-003" and f.device == "ios-keyrings" for f in rep.findings)
     assert "SEC-001" in rules or "SEC-003" in rules
+
+
+# -- row 17a/17b: keyring traps (in-repo mutations of the triangle, and the corpus) ---------
+
+def test_stale_keyring_with_another_key_for_a_peer_is_reported(ios_fixtures: Path) -> None:
+    # wan-b's stale KR-A-OLD now names wan-a's address: the session still uses KR-A
+    rep = _audit(_triangle(ios_fixtures), _sub(
+        "wan-b", "pre-shared-key address 198.51.100.9 key", "pre-shared-key address "
+        "198.51.100.1 key"))
+    assert _verdicts(rep) == TRIANGLE
+    assert [(f.device, f.object, f.severity.value) for f in rep.findings
+            if f.rule == "REF-011"] == [("wan-b", "crypto keyring KR-A-OLD", "warning")]
+
+
+def test_profile_pointing_at_a_keyring_without_the_peer(ios_fixtures: Path) -> None:
+    # wan-b's IKE-A profile (selected for wan-a) points at the keyring of wan-c
+    rep = _audit(_triangle(ios_fixtures), _sub("wan-b", "   keyring KR-A\n",
+                                               "   keyring KR-C-MAP\n"))
+    (f,) = [f for f in rep.findings if f.rule == "REF-012"]
+    assert (f.device, f.object, f.severity.value) == ("wan-b", "crypto isakmp profile IKE-A",
+                                                      "error")
+    assert _verdicts(rep)[A0 + B0] == S.IKE_PHASE1_KEY_MISMATCH
+
+
+def test_corpus_keyring_traps(corpus_dir: Path) -> None:
+    d = corpus_dir / "batfish-ios-crypto-ipsec/configs"
+    rep = _audit([d / "r1", d / "r2", d / "r3"])
+    got = {(f.rule, f.device, f.object, f.severity.value) for f in rep.findings
+           if f.rule in ("REF-011", "REF-012")}
+    assert got == {("REF-011", "r2", "crypto keyring KEYRING_FOR_R1", "warning"),
+                   ("REF-012", "r2", "crypto isakmp profile ISAKMP-PROFILE-FOR-R1", "warning")}

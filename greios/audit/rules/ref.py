@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from greios.audit.catalog import Hit, rule
-from greios.audit.negotiate import ikev1_key, v2_peer
+from greios.audit.model import Severity
+from greios.audit.negotiate import Endpoint, endpoint, ikev1_key, v1_profile, v2_peer
 from greios.audit.rules.ctx import DevCtx, obj_if
 from greios.audit.rules.gre import map_protects
+from greios.devmodel.addr import in_net
+from greios.devmodel.model import Keyring, KeyringKey
 
 
 @rule("REF-001", "error", "dev", "Tunnel protection names a missing IPsec profile",
@@ -183,3 +186,79 @@ def ref_009(c: DevCtx) -> Iterator[Hit]:
         if any(tt.destination in e.peers for e in entries) and not map_protects(c.cfg, t):
             yield Hit(obj_if(t), t.line, f"crypto map {src_if.crypto_map} peers with "
                       f"{tt.destination} but its ACL does not permit GRE for {t.name}")
+
+
+def _v1_endpoints(c: DevCtx) -> Iterator[Endpoint]:
+    """IKEv1 endpoints with a peer address: active tunnels and static crypto-map entries."""
+    for name, ep in c.endpoints.items():
+        if ep.ike_version == 1 and ep.ipsec and ep.peer and not c.cfg.interfaces[name].shutdown:
+            yield ep
+    for itf in c.cfg.interfaces.values():
+        if not itf.crypto_map or itf.shutdown or itf.tunnel is not None:
+            continue
+        for e in c.cfg.crypto_maps.get(itf.crypto_map, ()):
+            if e.kind != "ipsec-isakmp" or e.ikev2_profile:
+                continue
+            for peer in e.peers:
+                got = endpoint(c.cfg, itf.name, peer)
+                if got is not None and got.peer:
+                    yield got
+
+
+def _covering_key(ring: Keyring, peer: str) -> KeyringKey | None:
+    best: KeyringKey | None = None
+    for k in ring.keys:
+        if k.network is not None and in_net(peer, k.network) and (
+                best is None or best.network is None
+                or k.network.prefixlen > best.network.prefixlen):
+            best = k
+    return best
+
+
+@rule("REF-011", "warning", "dev", "Keyring not in use holds another key for a peer",
+      "Remove the stale keyring (or its entry): the key in use is elsewhere.")
+def ref_011(c: DevCtx) -> Iterator[Hit]:
+    cfg = c.cfg
+    seen: set[tuple[str, str]] = set()
+    for ep in _v1_endpoints(c):
+        peer = ep.peer
+        assert peer is not None
+        used = ikev1_key(ep, peer)
+        prof = v1_profile(ep, peer)
+        if used is None or prof is None:  # without a profile every keyring is consulted
+            continue
+        for name, ring in cfg.keyrings.items():
+            if name in prof.keyrings or ring.vrf != ep.fvrf or (name, peer) in seen:
+                continue
+            k = _covering_key(ring, peer)
+            if k is not None and k.psk.comparable and used.comparable \
+                    and not k.psk.same_key(used):
+                seen.add((name, peer))
+                yield Hit(f"crypto keyring {name}", ring.line,
+                          f"keyring {name} holds a different key for {peer} than the keyring "
+                          f"in use (isakmp profile {prof.name}: "
+                          f"{', '.join(prof.keyrings)})")
+
+
+@rule("REF-012", "error", "dev", "ISAKMP profile's keyring has no key for its peer",
+      "Point the profile at the keyring that holds the peer's key (or add the key).")
+def ref_012(c: DevCtx) -> Iterator[Hit]:
+    cfg = c.cfg
+    selected = {p.name for ep in _v1_endpoints(c) if ep.peer
+                and (p := v1_profile(ep, ep.peer)) is not None}
+    for name, prof in cfg.isakmp_profiles.items():
+        rings = [cfg.keyrings[k] for k in prof.keyrings if k in cfg.keyrings]
+        if not rings:
+            continue  # no keyring (or an undefined one: REF-003)
+        for net, _vrf in prof.identities:
+            if net.prefixlen != net.max_prefixlen:
+                continue  # a range of peers: which one is meant is unknown
+            peer = str(net.network_address)
+            if any(_covering_key(r, peer) is not None for r in rings):
+                continue
+            sev = None if name in selected else Severity.WARNING
+            yield Hit(f"crypto isakmp profile {name}", prof.line,
+                      f"isakmp profile {name} matches {peer} but its keyring "
+                      f"{', '.join(prof.keyrings)} has no key for it" + (
+                          "" if sev is None else " (shadowed: another profile is selected)"),
+                      sev)
