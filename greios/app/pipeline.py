@@ -109,10 +109,14 @@ def with_running(b: Build, running: Mapping[str, str], *, persist: bool = True) 
     crypto_of = {p.key: p.crypto for p in b.pairs}
     claims = {r: dict(c) for r, c in result.lock.claims.items()}
     problems = list(result.problems)
+    active_of: dict[str, list[Allocation]] = {}  # each router's pairs, in lock order
+    for a in result.active:
+        for end in dict.fromkeys((a.a, a.b)):
+            active_of.setdefault(end, []).append(a)
     for name, objects in ios.items():
         wanted = {crypto_of[a.key]: inv.project.crypto_policies[crypto_of[a.key]]
-                  .isakmp_priority for a in result.active if name in (a.a, a.b)
-                  and crypto_of[a.key] in inv.project.crypto_policies
+                  .isakmp_priority for a in active_of.get(name, ())
+                  if crypto_of[a.key] in inv.project.crypto_policies
                   and inv.project.crypto_policies[crypto_of[a.key]].ike_version == 1}
         if not wanted:
             continue
