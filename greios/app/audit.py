@@ -196,9 +196,14 @@ def _facts(inv: Any) -> dict[str, Any] | None:
     return {
         r.name: DeviceFacts(underlay_mtu=r.underlay_mtu, behind_nat=r.behind_nat,
                             ipv6_underlay=r.ipv6_underlay,
-                            ios_version=getattr(r.model, "ios_version", None))
+                            ios_version=getattr(r.model, "ios_version", None),
+                            vyos_version=_text(getattr(r.model, "vyos_version", None)))
         for r in inv.routers
     }
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _expected(inv: Any) -> list[tuple[tuple[str, str], tuple[str, str]]]:

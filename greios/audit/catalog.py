@@ -73,7 +73,7 @@ def declare(rule_id: str, severity: str, scope: str, title: str, remediation: st
 
 def load() -> dict[str, Rule]:
     """Import every rule module (idempotent) and return the catalog sorted by ID."""
-    from greios.audit.rules import crypto, gre, mtu, pair, ref, routing  # noqa: F401
+    from greios.audit.rules import crypto, gre, mtu, pair, platform, ref, routing  # noqa: F401
 
     return dict(sorted(RULES.items(), key=lambda kv: _id_key(kv[0])))
 

@@ -10,6 +10,7 @@ class DeviceFacts:
     underlay_mtu: int = 1500
     behind_nat: bool = False
     ios_version: str | None = None  # e.g. "17.12.1"
+    vyos_version: str | None = None  # e.g. "1.4" (VyOS routers)
     ipv6_underlay: bool = False
 
 

@@ -116,3 +116,35 @@ def test_ikev1_mixed_pair_negotiates(vsites: Path) -> None:
     vyos, ios = _configs(vsites)
     assert "key-exchange 'ikev1'" in vyos
     assert _session(vyos, ios)[0] == "IPSEC_SESSION_ESTABLISHED"
+
+
+# --------------------------------------------------------------- VyOS-specific rules (#12)
+
+def _findings(text: str, facts: object = None) -> list[tuple[str, str]]:
+    from greios.audit.facts import DeviceFacts
+
+    kwargs = {"facts": {"vyososa1": facts}} if isinstance(facts, DeviceFacts) else {}
+    report = audit_texts([("vyososa1.cfg", text)], **kwargs)  # type: ignore[arg-type]
+    return [(f.rule, f.message) for f in report.findings if f.rule.startswith("VYO-")]
+
+
+def test_tunnel_mode_esp_with_gre_protection_is_reported(vsites: Path) -> None:
+    vyos, _ios = _configs(vsites)
+    assert _findings(vyos) == []
+    line = next(ln for ln in vyos.splitlines() if " mode 'transport'" in ln)
+    broken = vyos.replace(line, line.replace("'transport'", "'tunnel'"))
+    found = _findings(broken)
+    assert [r for r, _ in found] == ["VYO-001"]
+    assert "transport" in found[0][1]
+
+
+def test_syntax_of_another_version_than_the_inventory_says(vsites: Path) -> None:
+    from greios.audit.facts import DeviceFacts
+
+    old, _ios = _configs(vsites, "1.2")  # written with 1.2 keywords
+    assert _findings(old, DeviceFacts(vyos_version="1.2")) == []
+    found = _findings(old, DeviceFacts(vyos_version="1.4"))
+    assert [r for r, _ in found] == ["VYO-002"], found
+    assert "VyOS 1.2 syntax" in found[0][1] and "1.4" in found[0][1]
+    new, _ios = _configs(vsites, "1.4")
+    assert _findings(new, DeviceFacts(vyos_version="1.5")) == []  # same syntax
