@@ -48,17 +48,29 @@ def _dynamic_routing(cfg: DeviceConfig, vrf: str | None) -> bool:
     return bool(any(o.vrf == vrf for o in cfg.ospf) or (vrf is None and (cfg.eigrp or cfg.bgp)))
 
 
+def _tunnel_nets(cfg: DeviceConfig, vrf: str | None) -> NetIndex[tuple[int, str]]:
+    """The tunnels' connected subnets in ``vrf`` -> (position among the tunnels, name)."""
+
+    def make() -> NetIndex[tuple[int, str]]:
+        items: list[tuple[Net, tuple[int, str]]] = []
+        for i, t in enumerate(cfg.tunnels):
+            if t.vrf != vrf:
+                continue
+            items += [(a.network, (i, t.name)) for a in t.addresses()]
+            items += [(a6.network, (i, t.name)) for a6 in t.ipv6_addresses()]
+        return NetIndex(items)
+
+    return cfg.memo(f"reach:tunnel-nets:{vrf!r}", make)
+
+
 def _next_hop_tunnel(cfg: DeviceConfig, hop: IPv4Address | IPv6Address, vrf: str | None
                      ) -> str | None:
-    """The tunnel whose connected subnet holds a static route's next hop."""
-    for t in cfg.tunnels:
-        if t.vrf != vrf:
-            continue
-        nets: list[Net] = [a.network for a in t.addresses()]
-        nets += [a.network for a in t.ipv6_addresses()]
-        if any(hop.version == n.version and hop in n for n in nets):
-            return t.name
-    return None
+    """The (first) tunnel whose connected subnet holds a static route's next hop; looked up
+    by network, not by a scan of every tunnel per route (quadratic on a hub whose spokes
+    are each reached by a static route)."""
+    found = [v for group in _tunnel_nets(cfg, vrf).containing(int(hop), hop.version)
+             for v in group]
+    return min(found)[1] if found else None
 
 
 def route_via(cfg: DeviceConfig, itf: Interface) -> tuple[str, str] | None:
