@@ -71,12 +71,17 @@ class LabRouterSpec:
     #: ``greios.platforms.io(platform)``
     platform: str = "ios-xe"
     version: str | None = None
+    #: a router behind a static one-to-one NAT (inventory ``underlay.behind_nat``):
+    #: (public address, private underlay address); peers reach it at the public one
+    nat: tuple[str, str] | None = None
 
     def state(self) -> dict[str, Any]:
         """What ``lab.json`` records about the router besides its port."""
-        if self.platform in ("ios", "ios-xe"):
-            return {}
-        return {"platform": self.platform, "version": self.version}
+        out: dict[str, Any] = {} if self.platform in ("ios", "ios-xe") else {
+            "platform": self.platform, "version": self.version}
+        if self.nat is not None:
+            out["nat"] = {"public": self.nat[0], "private": self.nat[1]}
+        return out
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,18 @@ def inventory_specs(inventory: Any, *, prepare: bool = True) -> list[LabRouterSp
         text = snap.read_text(encoding="utf-8") if snap is not None else \
             f"hostname {router.name}\n!\nend\n"
         specs.append(LabRouterSpec(router.name, prepare_seed(text) if prepare else text,
-                                   model.platform))
+                                   model.platform, nat=nat_mapping(router)))
     return specs
+
+
+def nat_mapping(router: Any) -> tuple[str, str] | None:
+    """(public, private) underlay address of a router behind a static NAT, else None."""
+    underlay = router.model.underlay
+    if not underlay.behind_nat or not underlay.public_address:
+        return None
+    private = str(underlay.ip)
+    return (str(underlay.public_address), private) if private != underlay.public_address \
+        else None
 
 
 def vyos_seed(router: Any) -> str:

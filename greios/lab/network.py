@@ -8,6 +8,10 @@
 * :class:`LabNetwork` groups the routers of one lab process. When a device belongs to a
   network of several routers, its tunnel is up only if a peer router holds the mirrored
   tunnel and (with tunnel protection) IPsec negotiates (:mod:`greios.lab.tunnels`).
+* Static one-to-one NAT (:meth:`LabNetwork.set_nat`): a router behind NAT holds its private
+  underlay address; its peers' ``tunnel destination`` is the public address, which the
+  network translates when it looks for the mirrored tunnel. The private address itself is
+  not reachable from the other routers (a peer pointing at it finds no mirror).
 """
 
 from __future__ import annotations
@@ -366,6 +370,30 @@ class LabNetwork:
     _position: dict[int, int] = field(default_factory=dict, repr=False)
     pair_cache: dict[tuple[int, int, str, int, int, str], str] = field(default_factory=dict,
                                                                         repr=False)
+    #: static one-to-one NAT: public address -> private underlay address (``_addr`` form)
+    nat: dict[str, str] = field(default_factory=dict)
+    _public: dict[str, str] = field(default_factory=dict, repr=False)  # private -> public
+
+    def set_nat(self, public: str, private: str) -> None:
+        """A router's private underlay address ``private`` is reached at ``public``."""
+        self.nat[_addr(public)] = _addr(private)
+        self._public[_addr(private)] = _addr(public)
+        self.pair_cache.clear()
+        self._tunnels.clear()
+        for dev in self.devices.values():
+            self.touched(dev)
+
+    def public_of(self, address: object) -> str | None:
+        """The public address of a NATed router's private ``address`` (None: not NATed)."""
+        return self._public.get(_addr(address))
+
+    def translated(self, destination: object) -> str:
+        """Where a packet to ``destination`` arrives: a NAT's public address becomes the
+        router's private one; a NATed private address is not reachable from outside."""
+        dest = _addr(destination)
+        if dest in self.nat:
+            return self.nat[dest]
+        return f"unreachable:{dest}" if dest in self._public else dest
 
     def add(self, device: Device) -> None:
         device.network = self
@@ -426,7 +454,7 @@ class LabNetwork:
                 continue
             if t.source_ip is None or t.destination is None:
                 continue
-            k = (_addr(t.source_ip), _addr(t.destination))
+            k = (_addr(t.source_ip), self.translated(t.destination))
             entries = index.setdefault(k, [])
             entries.append((dev, v))
             if len(entries) > 1:
@@ -474,7 +502,7 @@ class LabNetwork:
         if tun is None or tun.source_ip is None or tun.destination is None:
             return None
         if self.cached:
-            for other, pv in self._endpoints().get((_addr(tun.destination),
+            for other, pv in self._endpoints().get((self.translated(tun.destination),
                                                     _addr(tun.source_ip)), ()):
                 if other is not device:
                     return other, pv
@@ -490,8 +518,8 @@ class LabNetwork:
                     continue
                 if _tunnel_local_reason(other, pv, by_name):
                     continue
-                if (_addr(pt.source_ip) == _addr(tun.destination)
-                        and _addr(pt.destination) == _addr(tun.source_ip)):
+                if (_addr(pt.source_ip) == self.translated(tun.destination)
+                        and self.translated(pt.destination) == _addr(tun.source_ip)):
                     return other, pv
         return None
 

@@ -180,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         persister.save(dev)
         network.add(dev)
         servers.append(_server(dev, int(spec["port"]), spec))
+        if isinstance(spec.get("nat"), dict):  # static one-to-one NAT (inventory behind_nat)
+            network.set_nat(str(spec["nat"]["public"]), str(spec["nat"]["private"]))
     # report the ports actually bound (port 0 = the kernel's choice: no race with other
     # processes between picking a free port and binding it)
     bound = {name: srv.port for name, srv in zip(data["routers"], servers, strict=True)}
