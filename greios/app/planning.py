@@ -429,7 +429,8 @@ def future_config(running: str, commands: Sequence[str], store: SecretStore) -> 
     from greios.secrets import resolve_refs
 
     try:
-        return get().apply_lines(running, [resolve_refs(c, store) for c in commands])
+        return get().apply_lines(running, [resolve_refs(c, store) if "<secret:" in c else c
+                                           for c in commands])
     except RejectedLinesError as exc:
         return exc.config
 
@@ -474,8 +475,12 @@ def _intended_of(b: Build, names: Sequence[str]) -> dict[str, str]:
         for name in names:
             r = b.inventory.router(name)
             running = r.snapshot.read_text(encoding="utf-8") if r.snapshot else ""
-            entry = plan_for(b, name, running)
-            out[name] = future_config(running, entry.plan.commands, b.store)
+            # plan_for's plan alone: its tunnel checks and fingerprint are not used here
+            plan = plan_router(running, b.render(name, secrets="ref"),
+                               retired=retired_text(b, name),
+                               secret_equal=secret_equal_for(b.store),
+                               platform=r.model.platform)
+            out[name] = future_config(running, plan.commands, b.store)
     return out
 
 

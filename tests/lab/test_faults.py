@@ -59,7 +59,9 @@ def test_scp_disabled(lab: LabServer, napalm_ios: Any) -> None:
 
 def test_drop_mid_scp_transfer(lab: LabServer, napalm_ios: Any) -> None:
     lab.device.faults.drop_scp = True
-    with pytest.raises(SCPException):
+    # scp reports the drop as SCPException when it reads the router's refusal, or as
+    # OSError when the channel is already closed as it sends its next byte: timing decides
+    with pytest.raises((SCPException, OSError)):
         napalm_ios.load_merge_candidate(config=TUNNEL_MERGE)
     assert "merge_config.txt" not in lab.device.flash.files
 
