@@ -191,11 +191,11 @@ def _facts(inv: Any) -> dict[str, Any] | None:
     """Inventory facts for INV-scope rules, keyed by router name (None without inventory)."""
     if inv is None:
         return None
-    from greios.audit.facts import DeviceFacts
+    from greios.audit.facts import DeviceFacts, nat_of
 
     return {
         r.name: DeviceFacts(underlay_mtu=r.underlay_mtu, behind_nat=r.behind_nat,
-                            ipv6_underlay=r.ipv6_underlay,
+                            ipv6_underlay=r.ipv6_underlay, nat=nat_of(r),
                             ios_version=getattr(r.model, "ios_version", None),
                             vyos_version=_text(getattr(r.model, "vyos_version", None)))
         for r in inv.routers
