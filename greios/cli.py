@@ -20,6 +20,7 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from greios import __version__
+from greios.commands._audit_fast import CtrlCError, fast_main, print_error
 from greios.errors import ExitCode, GreiosError
 
 COMMAND_MODULES = ("init", "validate", "render", "mtu", "audit", "lab", "plan", "apply",
@@ -53,14 +54,6 @@ def _root(
     ),
 ) -> None:
     """Root options."""
-
-
-class CtrlCError(GreiosError):
-    """Ctrl-C in a command that has nothing to clean up (apply, plan and recover handle
-    Ctrl-C themselves and report what they left as it was)."""
-
-    exit_code = ExitCode.INTERRUPTED
-    default_message = "interrupted (Ctrl-C)"
 
 
 def _report_ctrl_c(callback: Callable[..., Any]) -> Callable[..., Any]:
@@ -102,22 +95,18 @@ def _click_command() -> Any:
     return typer.main.get_command(app)
 
 
-def _print_error(message: str) -> None:
-    first, _, rest = message.partition("\n")
-    sys.stderr.write(f"error: {first}\n")
-    if rest:
-        sys.stderr.write(rest + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code (the console script exits with it)."""
     from greios.commands._source import rewrite_offline_argv
 
     args = rewrite_offline_argv(list(sys.argv[1:] if argv is None else argv))
+    fast = fast_main(args)  # a plain `greios audit ...`: the same values without typer
+    if fast is not None:
+        return fast
     try:
         result = _click_command()(args=args, standalone_mode=False, prog_name="greios")
     except GreiosError as exc:
-        _print_error(str(exc))
+        print_error(str(exc))
         return int(exc.exit_code)
     except typer.Exit as exc:
         return exc.exit_code
@@ -136,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("GREIOS_DEBUG"):
             raise
-        _print_error(
+        print_error(
             f"internal error: {type(exc).__name__}: {exc} "
             "(this is a bug in greios; rerun with GREIOS_DEBUG=1 for a traceback)"
         )

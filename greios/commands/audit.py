@@ -1,35 +1,19 @@
 """``greios audit``: audit running configs (files, directories or the inventory's snapshots).
 
 Only typer and the standard library are imported at module level; the parser, engine and
-report writers are imported inside the command.
+report writers are imported inside the command. The body is
+:func:`greios.commands._audit_fast.run_audit_command`, which the typer-free fast path
+(plain invocations of ``greios audit``) calls with the same values.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from enum import Enum
 from pathlib import Path
 
 import typer
 
+from greios.commands._audit_fast import FailOn, ReportFormat, run_audit_command
 from greios.commands._common import SITES_HELP
-
-
-class ReportFormat(str, Enum):
-    table = "table"
-    md = "md"
-    html = "html"
-    json = "json"
-    junit = "junit"
-    sarif = "sarif"
-
-
-class FailOn(str, Enum):
-    error = "error"
-    warning = "warning"
-    never = "never"
 
 _PATHS = typer.Argument(
     None, metavar="PATH",
@@ -90,27 +74,9 @@ def audit(
     Exit codes: 0 clean (or --fail-on never), 1 invalid input, 3 findings at or above --fail-on.
     See docs/audit.md.
     """
-    from greios.app.audit import AuditRequest, run_audit, write_report
-    from greios.audit.report import summary_line
-    from greios.commands._common import note
-    from greios.errors import AuditFailedError
-
-    req = AuditRequest(paths=tuple(paths or ()), sites=sites, intended=intended,
-                       plan_file=plan_file, live=live, lab=lab, allow_empty=allow_empty,
-                       select=tuple(select), ignore=tuple(ignore))
-    color = output is None and fmt is ReportFormat.table and sys.stdout.isatty() \
-        and not os.environ.get("NO_COLOR")
-    width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
-    outcome = run_audit(req, fmt=fmt.value, fail_on=fail_on.value, color=color,
-                        width=max(width, 80), note=note)
-    if output is not None:
-        write_report(outcome.text, output)
-        note(f"audit: {summary_line(outcome.report)}; {fmt.value} report written to {output}")
-    else:
-        typer.echo(outcome.text, nl=not outcome.text.endswith("\n"))
-    if outcome.failing:
-        raise AuditFailedError(
-            f"audit: {outcome.failing} finding(s) at or above --fail-on {fail_on.value}")
+    run_audit_command(paths=paths, fmt=fmt, output=output, fail_on=fail_on, select=select,
+                      ignore=ignore, sites=sites, intended=intended, plan_file=plan_file,
+                      live=live, lab=lab, allow_empty=allow_empty)
 
 
 def register(app: typer.Typer) -> None:
