@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from greios.audit.catalog import Hit, Rule, load, matches
-from greios.audit.facts import DeviceFacts
+from greios.audit.facts import DeviceFacts, NatMap, nat_map
 from greios.audit.model import (
     AuditReport,
     ChangeDelta,
@@ -48,9 +48,9 @@ def _finding(r: Rule, h: Hit, cfg: DeviceConfig) -> Finding:
                    peer_object=h.peer_object, file=cfg.source, line=h.line)
 
 
-def _dev_findings(cfg: DeviceConfig, rules: Iterable[Rule], facts: DeviceFacts | None
-                  ) -> list[Finding]:
-    ctx = DevCtx(cfg, facts or DeviceFacts(), facts is not None)
+def _dev_findings(cfg: DeviceConfig, rules: Iterable[Rule], facts: DeviceFacts | None,
+                  nat: NatMap | None = None) -> list[Finding]:
+    ctx = DevCtx(cfg, facts or DeviceFacts(), facts is not None, nat=nat)
     out: list[Finding] = []
     for r in rules:
         if r.check is None or r.scope == Scope.PAIR:
@@ -59,7 +59,8 @@ def _dev_findings(cfg: DeviceConfig, rules: Iterable[Rule], facts: DeviceFacts |
     return out
 
 
-def _session(link: Link, by: Mapping[str, DeviceConfig]) -> tuple[Session, list[tuple[str, str]]]:
+def _session(link: Link, by: Mapping[str, DeviceConfig], nat: NatMap | None = None
+             ) -> tuple[Session, list[tuple[str, str]]]:
     cfg = by[link.device]
     kind = "crypto-map" if link.kind == "crypto-map" else "tunnel-protection"
     if link.peer_device is None or link.peer_interface is None:
@@ -72,7 +73,8 @@ def _session(link: Link, by: Mapping[str, DeviceConfig]) -> tuple[Session, list[
                        local_address=link.local, peer_address=link.peer,
                        ike_version=ep.ike_version if ep and ep.ipsec else None,
                        kind=kind), []
-    v = negotiate(cfg, link.interface, by[link.peer_device], link.peer_interface, peer=link.peer)
+    v = negotiate(cfg, link.interface, by[link.peer_device], link.peer_interface, peer=link.peer,
+                  nat=nat)
     _underlay_routes(cfg, by[link.peer_device], link, v)
     if v.kind == "gre":
         kind = "gre"
@@ -110,14 +112,15 @@ def audit_configs(configs: Sequence[DeviceConfig], *, select: Collection[str] | 
 
     rules = _enabled(load(), select, ignore)
     facts = facts or {}
+    nat = nat_map(facts)  # the inventory's static NATs (None: addresses as written)
     by = {c.hostname: c for c in configs}
     findings: list[Finding] = []
     for cfg in configs:
-        findings.extend(_dev_findings(cfg, rules.values(), facts.get(cfg.hostname)))
+        findings.extend(_dev_findings(cfg, rules.values(), facts.get(cfg.hostname), nat))
     sessions: list[Session] = []
     seen_pairs: set[Any] = set()
-    for link in find_links(configs, expected_pairs):
-        s, hits = _session(link, by)
+    for link in find_links(configs, expected_pairs, nat):
+        s, hits = _session(link, by, nat)
         sessions.append(s)
         if link.peer_device is None or link.peer_interface is None:
             continue

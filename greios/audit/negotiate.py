@@ -23,15 +23,28 @@ when neither side sets PFS. Crypto-map proxies (ACLs, or host-to-host GRE for tu
 protection) decide phase 2: none of the initiator's proxies inside a responder entry,
 reversed, is IPSEC_PHASE2_FAILED (REF-010); Batfish's corpus test calls such a pair
 established, IOS refuses the proxies.
+
+Static one-to-one NAT (``nat``, from the inventory; :class:`greios.audit.facts.NatMap`): a
+NATed endpoint keeps its own private ``local`` for its own lookups (keyring
+``local-address``, ``match address local``, IKEv2 policies) and is seen by its peer at its
+public address (``Endpoint.seen``): the peer's PSK lookup (IKEv1 main mode, IKEv2 keyring
+``address``), ``set peer`` and the GRE proxies use that one. The identity it sends is its
+own: IKEv1 the private address of the sending interface (``crypto isakmp identity
+address``, the default; other identity forms are not read), IKEv2 ``identity local`` or
+else that private address. A responder's ISAKMP profile is selected by that identity, its
+PSK by the address; a bound ISAKMP profile that does not match the identity of a NATed peer
+fails phase 1 (PAIR-009). NAT-T (UDP 4500) is noted in the reasons. Without ``nat`` the
+identity is the address, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network
 from typing import TypeVar
 
+from greios.audit.facts import NatMap
 from greios.audit.ikedefaults import IKEV2_DEFAULT_PROPOSAL
 from greios.audit.model import SessionStatus
 from greios.devmodel.addr import Net, NetIndex, canonical_ip, in_net, ip_key, is_ip, is_ipv4
@@ -72,10 +85,23 @@ class Endpoint:
     acl: Acl | None = None
     broken: tuple[tuple[str, str], ...] = ()  # (rule, reason) for dangling references
     gre_src_ok: bool = True
+    #: behind a static NAT: the public address the peer sees for ``local`` (else None)
+    seen: str | None = None
 
     @property
     def ipsec(self) -> bool:
         return self.kind != "gre"
+
+    @property
+    def outside(self) -> str | None:
+        """The address the peer sees: the public one behind NAT, else ``local``."""
+        return self.seen if self.seen is not None else self.local
+
+
+def seen_through(ep: Endpoint, nat: NatMap | None) -> Endpoint:
+    """``ep`` with the public address its peer sees when its local address is NATed."""
+    public = nat.public(ep.local) if nat is not None else None
+    return ep if public is None else replace(ep, seen=public)
 
 
 @dataclass
@@ -223,10 +249,11 @@ def _best_key(keys: Sequence[KeyringKey] | Sequence[IsakmpKey], peer: str, memo_
     return next((hit[0] for hit in index.containing(ip[1], ip[0])), None)
 
 
-def ikev1_key(ep: Endpoint, peer: str) -> Psk | None:
-    """PSK main mode would use towards ``peer`` (most specific match wins)."""
+def ikev1_key(ep: Endpoint, peer: str, identity: str | None = None) -> Psk | None:
+    """PSK main mode would use towards ``peer`` (most specific match wins); the ISAKMP
+    profile is selected by the peer's ``identity`` (its address unless it is NATed)."""
     cfg = ep.device
-    prof = v1_profile(ep, peer)
+    prof = v1_profile(ep, identity or peer)
     if prof is not None:
         rings = [cfg.keyrings[k] for k in prof.keyrings if k in cfg.keyrings]
     else:
@@ -253,13 +280,14 @@ def _ikev1(a: Endpoint, b: Endpoint, v: Verdict) -> bool:
         return False
     if chosen.auth != "pre-share":
         return True
-    ka = ikev1_key(a, b.local or "")
-    kb = ikev1_key(b, a.local or "")
+    # main mode: the key by the address the peer is seen at, the profile by its identity
+    ka = ikev1_key(a, b.outside or "", b.local)
+    kb = ikev1_key(b, a.outside or "", a.local)
     for ep, k, other in ((a, ka, b), (b, kb, a)):
         if k is None:
             v.status = S.IKE_PHASE1_KEY_MISMATCH
             v.add("REF-007", f"{ep.device.hostname} has no IKEv1 pre-shared key for "
-                             f"{other.local}")
+                             f"{other.outside}")
     if v.status == S.IKE_PHASE1_KEY_MISMATCH:
         return False
     assert ka is not None and kb is not None
@@ -269,7 +297,22 @@ def _ikev1(a: Endpoint, b: Endpoint, v: Verdict) -> bool:
         return False
     if not (ka.comparable and kb.comparable):
         v.reasons.append("type 6 pre-shared key: equality not verifiable offline")
-    return True
+    return _v1_identities(a, b, v)
+
+
+def _v1_identities(a: Endpoint, b: Endpoint, v: Verdict) -> bool:
+    """Behind NAT the identity a router sends (its private address) is not the address its
+    peer sees: a bound ISAKMP profile must match that identity (issue #10 defect 3)."""
+    for ep, other in ((b, a), (a, b)):
+        ident, prof = other.local, ep.isakmp_profile
+        if other.seen is None or ident is None or prof is None:
+            continue  # identity = address (no NAT), or the profile is selected by identity
+        if not any(in_net(ident, n) and (vrf or None) == ep.fvrf for n, vrf in prof.identities):
+            v.status = S.IKE_PHASE1_FAILED
+            v.add("PAIR-009", f"isakmp profile {prof.name} on {ep.device.hostname} does not "
+                              f"match identity {ident}, which {other.device.hostname} sends "
+                              f"from behind NAT (seen as {other.seen}; match identity address)")
+    return v.status != S.IKE_PHASE1_FAILED
 
 
 # -- IKEv2 -----------------------------------------------------------------------------------
@@ -365,9 +408,9 @@ def _ikev2(a: Endpoint, b: Endpoint, v: Verdict) -> bool:
         v.add("PAIR-009", f"no IKEv2 profile on {b.device.hostname} matches identity {ident} "
                           f"(match identity remote / match fvrf)")
         return False
-    peer_a = v2_peer(a.device, a.ikev2_profile, b.local)
-    peer_b = v2_peer(b.device, prof_b, a.local)
-    for dev, peer, addr in ((a, peer_a, b.local), (b, peer_b, a.local)):
+    peer_a = v2_peer(a.device, a.ikev2_profile, b.outside)
+    peer_b = v2_peer(b.device, prof_b, a.outside)
+    for dev, peer, addr in ((a, peer_a, b.outside), (b, peer_b, a.outside)):
         if peer is None:
             v.status = S.IKE_PHASE1_KEY_MISMATCH
             v.add("REF-006", f"{dev.device.hostname} has no IKEv2 keyring peer for {addr}")
@@ -450,6 +493,10 @@ def negotiate_endpoints(a: Endpoint, b: Endpoint | None) -> Verdict:
         v.status = S.MISSING_END_POINT
         v.add("GRE-001", f"{a.device.hostname} {a.interface} has no IPsec; the peer expects it")
         return v
+    for ep in (a, b):
+        if ep.seen is not None:
+            v.reasons.append(f"NAT-T (UDP 4500): {ep.device.hostname} is behind a static NAT "
+                             f"({ep.local} seen as {ep.seen})")
     if a.kind != b.kind and "dynamic-map" not in (a.kind, b.kind):
         v.reasons.append(f"protection kind differs: {a.kind} on {a.device.hostname}, "
                          f"{b.kind} on {b.device.hostname}")
@@ -482,9 +529,9 @@ def proxies_of(ep: Endpoint, peer: Endpoint) -> list[Proxy] | None:
     if ep.kind == "crypto-map" and ep.acl is not None:
         return [(e.protocol, e.src, e.dst) for e in ep.acl.entries
                 if e.action == "permit" and e.src is not None and e.dst is not None]
-    if ep.kind == "tunnel-protection" and not ep.vti and is_ipv4(ep.local or "") \
-            and is_ipv4(peer.local or ""):
-        return [("gre", IPv4Network(f"{ep.local}/32"), IPv4Network(f"{peer.local}/32"))]
+    if ep.kind == "tunnel-protection" and not ep.vti and is_ipv4(ep.outside or "") \
+            and is_ipv4(peer.outside or ""):  # NAT-T: as the two ends see each other
+        return [("gre", IPv4Network(f"{ep.outside}/32"), IPv4Network(f"{peer.outside}/32"))]
     return None
 
 
@@ -518,40 +565,44 @@ def _proxy_name(ep: Endpoint) -> str:
 
 
 def negotiate(initiator: DeviceConfig, init_if: str, responder: DeviceConfig,
-              resp_if: str, *, peer: str | None = None) -> Verdict:
+              resp_if: str, *, peer: str | None = None, nat: NatMap | None = None) -> Verdict:
     """Verdict for ``initiator``'s ``init_if`` initiating to ``responder``'s ``resp_if``.
 
     Interfaces are tunnel interfaces or interfaces carrying a crypto map (``peer`` then picks
-    the map entry by its ``set peer`` address).
+    the map entry by its ``set peer`` address). ``nat``: the inventory's static NATs.
     """
     a = endpoint(initiator, init_if, peer)
     if a is None:
         return Verdict(S.MISSING_END_POINT, [f"{initiator.hostname} {init_if}: no tunnel or "
                                              "crypto map"])
-    b = endpoint(responder, resp_if, a.local)
+    a = seen_through(a, nat)
+    b = endpoint(responder, resp_if, a.outside)
+    if b is not None:
+        b = seen_through(b, nat)
     if a.peer is None and b is not None:
-        a = endpoint(initiator, init_if, b.local) or a
+        a = seen_through(endpoint(initiator, init_if, b.outside) or a, nat)
     v = negotiate_endpoints(a, b)
     if b is not None:
-        _gre_layer(a, b, v)
+        _gre_layer(a, b, v, nat)
     return v
 
 
-def _gre_layer(a: Endpoint, b: Endpoint, v: Verdict) -> None:
+def _gre_layer(a: Endpoint, b: Endpoint, v: Verdict, nat: NatMap | None = None) -> None:
     ia = a.device.interfaces.get(a.interface)
     ib = b.device.interfaces.get(b.interface)
     if ia is None or ib is None or ia.tunnel is None or ib.tunnel is None:
         return
-    problems = gre_problems(a.device, ia, b.device, ib)
+    problems = gre_problems(a.device, ia, b.device, ib, nat)
     if problems and v.status in (S.IPSEC_SESSION_ESTABLISHED, S.GRE_ONLY):
         v.status = S.GRE_FAILED
     for rule, reason in problems:
         v.add(rule, reason)
 
 
-def gre_problems(da: DeviceConfig, ia: Interface, db: DeviceConfig, ib: Interface
-                 ) -> list[tuple[str, str]]:
-    """GRE-layer reasons why two tunnel interfaces cannot pass traffic."""
+def gre_problems(da: DeviceConfig, ia: Interface, db: DeviceConfig, ib: Interface,
+                 nat: NatMap | None = None) -> list[tuple[str, str]]:
+    """GRE-layer reasons why two tunnel interfaces cannot pass traffic (``nat``: each end's
+    destination must be the other's source as seen from outside, post-NAT)."""
     out: list[tuple[str, str]] = []
     ta, tb = ia.tunnel, ib.tunnel
     assert ta is not None and tb is not None
@@ -559,9 +610,12 @@ def gre_problems(da: DeviceConfig, ia: Interface, db: DeviceConfig, ib: Interfac
         if i.shutdown:
             out.append(("GRE-003", f"{d.hostname} {i.name} is shut down"))
     sa, sb = da.tunnel_source_address(ia), db.tunnel_source_address(ib)
-    if not (sa == tb.dest_address and sb == ta.dest_address):
+    oa, ob = (nat.outside(sa), nat.outside(sb)) if nat is not None else (sa, sb)
+    if not (oa == tb.dest_address and ob == ta.dest_address):
+        seen = "".join(f" ({d.hostname} is seen at {o} through NAT)"
+                       for d, s, o in ((da, sa, oa), (db, sb, ob)) if o != s)
         out.append(("GRE-012", f"endpoints not mirrored: {da.hostname} {sa}->{ta.destination}, "
-                               f"{db.hostname} {sb}->{tb.destination}"))
+                               f"{db.hostname} {sb}->{tb.destination}{seen}"))
     if ta.mode != tb.mode:
         out.append(("GRE-013", f"tunnel mode differs ({ta.mode} vs {tb.mode})"))
     if ta.key != tb.key:

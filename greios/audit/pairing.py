@@ -9,6 +9,12 @@ never initiate. Multipoint GRE tunnels are never paired, even with a ``tunnel de
 (IOS ignores or refuses it; GRE-017). Shut-down tunnels are inactive (not initiators, not
 peers) - but a link whose only mirror is shut down carries that note. Explicit ``expected``
 pairs from an inventory override what the address matching found.
+
+Behind a static one-to-one NAT (``nat``: the inventory's mappings, :class:`NatMap`) a
+destination equal to a router's public address arrives at its private one, and the mirror
+there must point at the initiator's source as seen from outside (its public address when it
+is NATed itself); a NATed router's private address is not reachable from the other routers.
+Without ``nat`` (bare config files) addresses are matched as written.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
+from greios.audit.facts import NatMap
 from greios.devmodel.model import DeviceConfig, Interface
 
 Expected = Sequence[tuple[tuple[str, str], tuple[str, str]]]
@@ -55,11 +62,19 @@ def _map_answers(cfg: DeviceConfig, itf: Interface, peer: str | None) -> bool:
 
 
 def _responder(owners: dict[str, list[tuple[DeviceConfig, Interface]]], me: DeviceConfig,
-               dst: str | None, src: str | None, prefer_map: bool = False
+               dst: str | None, src: str | None, prefer_map: bool = False,
+               nat: NatMap | None = None
                ) -> tuple[DeviceConfig | None, str | None, str, list[str]]:
     notes: list[str] = []
     if dst is None:
         return None, None, "tunnel", ["no tunnel destination"]
+    if nat is not None:  # the packet arrives at the private address behind a public one,
+        arrive = nat.arrives(dst)  # and the peer sees our source as it leaves the NAT
+        if arrive is None:
+            return None, None, "tunnel", [
+                f"{dst} is the private address of a router behind NAT (reached at "
+                f"{nat.public(dst)}): not reachable from the other routers"]
+        dst, src = arrive, nat.outside(src)
     for cfg, owner in owners.get(dst, ()):
         if cfg is me:
             continue
@@ -119,7 +134,8 @@ def _gre_over_map(cfg: DeviceConfig, local: str | None, peer: str) -> bool:
                and t.tunnel.dest_address == peer for t in cfg.tunnels)
 
 
-def find_links(configs: Sequence[DeviceConfig], expected: Expected = ()) -> list[Link]:
+def find_links(configs: Sequence[DeviceConfig], expected: Expected = (),
+               nat: NatMap | None = None) -> list[Link]:
     owners = _owners(configs)
     by_name = {c.hostname: c for c in configs}
     links: dict[tuple[str, str, str | None], Link] = {}
@@ -130,7 +146,8 @@ def find_links(configs: Sequence[DeviceConfig], expected: Expected = ()) -> list
             if t.shutdown or t.tunnel is None or t.tunnel.multipoint:
                 continue
             src = cfg.tunnel_source_address(t)
-            peer_cfg, peer_if, kind, notes = _responder(owners, cfg, t.tunnel.dest_address, src)
+            peer_cfg, peer_if, kind, notes = _responder(owners, cfg, t.tunnel.dest_address, src,
+                                                        nat=nat)
             links[(cfg.hostname, t.name, None)] = Link(
                 cfg.hostname, t.name, peer_cfg.hostname if peer_cfg else None, peer_if, kind,
                 src, t.tunnel.destination, tuple(notes))
@@ -144,7 +161,8 @@ def find_links(configs: Sequence[DeviceConfig], expected: Expected = ()) -> list
                 for p in e.peers:
                     if _gre_over_map(cfg, local, p):
                         continue
-                    peer_cfg, peer_if, _kind, notes = _responder(owners, cfg, p, local, True)
+                    peer_cfg, peer_if, _kind, notes = _responder(owners, cfg, p, local, True,
+                                                                 nat)
                     links[(cfg.hostname, itf.name, p)] = Link(
                         cfg.hostname, itf.name, peer_cfg.hostname if peer_cfg else None,
                         peer_if, "crypto-map", local, p, tuple(notes))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from greios.audit.facts import DeviceFacts
+from greios.audit.facts import DeviceFacts, NatMap
 from greios.audit.negotiate import Endpoint, endpoint
 from greios.devmodel.model import DeviceConfig, Interface, TransformSet
 
@@ -18,6 +18,8 @@ class DevCtx:
     has_facts: bool = False
     #: values several rules derive per object (e.g. a tunnel's MTU), computed once
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: the inventory's static NATs of every router (None without inventory or NAT)
+    nat: NatMap | None = None
 
     @cached_property
     def endpoints(self) -> dict[str, Endpoint]:

@@ -254,11 +254,18 @@ def ref_012(c: DevCtx) -> Iterator[Hit]:
             if net.prefixlen != net.max_prefixlen:
                 continue  # a range of peers: which one is meant is unknown
             peer = str(net.network_address)
-            if any(_covering_key(r, peer) is not None for r in rings):
+            # behind a static NAT (inventory) the identity is the peer's private address and
+            # main mode finds its key by the public one
+            public = c.nat.public(peer) if c.nat is not None else None
+            if any(_covering_key(r, peer) is not None
+                   or (public is not None and _covering_key(r, public) is not None)
+                   for r in rings):
                 continue
             sev = None if name in selected else Severity.WARNING
             yield Hit(f"crypto isakmp profile {name}", prof.line,
                       f"isakmp profile {name} matches {peer} but its keyring "
                       f"{', '.join(prof.keyrings)} has no key for it" + (
+                          f" (nor for {public}, where it is seen through NAT)"
+                          if public is not None else "") + (
                           "" if sev is None else " (shadowed: another profile is selected)"),
                       sev)
