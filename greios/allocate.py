@@ -461,6 +461,8 @@ class AllocationResult:
     new: list[str]  # keys allocated in this run
     problems: list[str]
     warnings: list[str]
+    #: keys of the pairs whose tunnel number or subnet the topology pins (never moved)
+    pinned: frozenset[str] = frozenset()
 
     @cached_property
     def active_by_key(self) -> dict[str, Allocation]:
@@ -492,6 +494,13 @@ class _FreeSubnets:
                 self.ends.append(hi)
         self.pool = 0
         self.cursor = int(self.pools[0].network_address) if self.pools else 0
+
+    def reserve(self, net: ipaddress.IPv4Network) -> None:
+        """Mark ``net`` used (a pinned subnet)."""
+        lo, hi = int(net.network_address), int(net.broadcast_address)
+        k = bisect_right(self.starts, lo)
+        self.starts.insert(k, lo)
+        self.ends.insert(k, hi)
 
     def take(self) -> ipaddress.IPv4Network | None:
         size = self.size
@@ -560,7 +569,8 @@ def allocate(
     cost grows with the number of pairs, not with its square.
     """
     entries = _with_states(lock.entries, {p.key for p in pairs})
-    warnings = _outside_pools(entries, pools)
+    pinned = _apply_pins(entries, pairs)
+    warnings = _outside_pools(entries, pools, pinned)
     problems: list[str] = []
     new: list[str] = []
     lo, hi = numbers
@@ -569,16 +579,24 @@ def allocate(
         free_numbers.add(e.a, e.tunnel)
         free_numbers.add(e.b, e.tunnel)
     free_subnets = _FreeSubnets(pools, link_prefix, (e.network for e in entries.values()))
+    for p in pairs:  # pinned numbers and subnets of pairs not in the lock yet first
+        if p.key not in entries:
+            if p.tunnel is not None:
+                free_numbers.add(p.a, p.tunnel)
+                free_numbers.add(p.b, p.tunnel)
+            if p.subnet is not None:
+                free_subnets.reserve(ipaddress.IPv4Network(p.subnet))
     for p in pairs:
         if p.key in entries:
             continue
-        number = free_numbers.find(p.a, p.b)
+        number = p.tunnel if p.tunnel is not None else free_numbers.find(p.a, p.b)
         if number is None:
             problems.append(
                 f"tunnel numbers {lo}-{hi} exhausted: no number free on both {p.a} and {p.b}"
             )
             continue
-        subnet = free_subnets.take()
+        subnet = (ipaddress.IPv4Network(p.subnet) if p.subnet is not None
+                  else free_subnets.take())
         if subnet is None:
             problems.append(
                 f"tunnel address pools {', '.join(pools)} exhausted: no free /{link_prefix} "
@@ -594,8 +612,64 @@ def allocate(
     retired = sorted((e for e in entries.values() if e.state == "retired"), key=lambda e: e.key)
     return AllocationResult(
         lock=lock.derive(entries), active=active, retired=retired, new=new,
-        problems=problems, warnings=warnings,
+        problems=problems, warnings=warnings, pinned=pinned,
     )
+
+
+def _apply_pins(entries: dict[str, Allocation], pairs: Sequence[Pair]) -> frozenset[str]:
+    """Give each pinned pair already in the lock its pinned number and subnet (in place;
+    the lock then records them). Returns the keys of every pinned pair. Clashes between
+    pins and the lock are reported by :func:`pin_problems` before allocation."""
+    keys: set[str] = set()
+    for p in pairs:
+        if not p.pinned:
+            continue
+        keys.add(p.key)
+        e = entries.get(p.key)
+        if e is None:
+            continue
+        tunnel = e.tunnel if p.tunnel is None else p.tunnel
+        subnet = e.subnet if p.subnet is None else p.subnet
+        if (tunnel, subnet, e.a, e.b) != (e.tunnel, e.subnet, p.a, p.b):
+            entries[p.key] = replace(e, a=p.a, b=p.b, tunnel=tunnel, subnet=subnet)
+    return frozenset(keys)
+
+
+def pin_problems(pairs: Sequence[Pair], lock: Lock) -> list[tuple[Pair, str, str]]:
+    """Pinned tunnel numbers and subnets that clash with another pair: the same number on
+    one router (another pin, or another pair of the lock, active or retired: a retired
+    pair's config may still be on the router), an overlapping subnet. Returns (pair, field,
+    message) for the caller to locate."""
+    out: list[tuple[Pair, str, str]] = []
+    held: dict[tuple[str, int], str] = {}  # (router, number) -> who holds it
+    spans: list[tuple[ipaddress.IPv4Network, str, str]] = []  # subnet, key, who
+    pinned = {p.key: p for p in pairs if p.pinned}
+    for e in lock.entries.values():
+        p = pinned.get(e.key)
+        if p is None or p.tunnel is None:
+            for end in (e.a, e.b):
+                held.setdefault((end, e.tunnel), f"pair {e.key} of the lock file")
+        if p is None or p.subnet is None:
+            spans.append((e.network, e.key, f"pair {e.key} of the lock file"))
+    for p in pinned.values():
+        who = f"the pin of {p.a} <-> {p.b}"
+        if p.tunnel is not None:
+            for end in (p.a, p.b):
+                other = held.get((end, p.tunnel))
+                if other is not None and other != who:
+                    out.append((p, "tunnel", f"tunnel {p.tunnel} of router '{end}' is "
+                                f"already held by {other}"))
+                held.setdefault((end, p.tunnel), who)
+        if p.subnet is not None:
+            net = ipaddress.IPv4Network(p.subnet)
+            for other_net, key, other in spans:
+                if key != p.key and net.overlaps(other_net):
+                    out.append((p, "subnet", f"{p.subnet} overlaps {other_net} of {other}"
+                                + (" (to readdress that pair, drop its entry from the lock "
+                                   "file: greios gives it the next free subnet)"
+                                   if key not in pinned else "")))
+            spans.append((net, p.key, who))
+    return out
 
 
 def avoid_taken(result: AllocationResult, taken: Mapping[str, Collection[int]],
@@ -605,8 +679,8 @@ def avoid_taken(result: AllocationResult, taken: Mapping[str, Collection[int]],
     moved to the lowest number free on both routers, in the lock and in the running
     configs. The new number is kept by the lock like any other. Returns ``result`` itself
     when nothing collides; a pair with no free number is a problem of the result."""
-    clash = [e for e in result.active
-             if e.tunnel in taken.get(e.a, ()) or e.tunnel in taken.get(e.b, ())]
+    clash = [e for e in result.active if e.key not in result.pinned
+             and (e.tunnel in taken.get(e.a, ()) or e.tunnel in taken.get(e.b, ()))]
     if not clash:
         return result
     lo, hi = numbers
@@ -682,14 +756,17 @@ def _with_states(entries: dict[str, Allocation], wanted: set[str]) -> dict[str, 
     return out
 
 
-def _outside_pools(entries: dict[str, Allocation], pools: Sequence[str]) -> list[str]:
-    """Warnings for active pairs that keep a subnet outside the current pools."""
+def _outside_pools(entries: dict[str, Allocation], pools: Sequence[str],
+                   pinned: Collection[str] = ()) -> list[str]:
+    """Warnings for active pairs that keep a subnet outside the current pools (not for a
+    pinned pair: its subnet is outside on purpose)."""
     pool_nets = [ipaddress.IPv4Network(p) for p in pools]
     return [
         f"pair {e.a} <-> {e.b} keeps {e.subnet} from the lock file, outside the "
         "current tunnel pools (kept for stability)"
         for e in entries.values()
-        if e.state == "active" and not any(e.network.subnet_of(n) for n in pool_nets)
+        if e.state == "active" and e.key not in pinned
+        and not any(e.network.subnet_of(n) for n in pool_nets)
     ]
 
 

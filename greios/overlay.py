@@ -12,10 +12,11 @@ the checks compute it once and keep it with the inventory (``Inventory.derived``
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from greios.allocate import AllocationResult, Lock, allocate, read_lock
+from greios.allocate import AllocationResult, Lock, allocate, pin_problems, read_lock
 from greios.errors import InventoryError
 from greios.inventory.checked import load_checked
 from greios.inventory.checks import (
@@ -97,9 +98,13 @@ def _compute(inv: Inventory) -> _Checked:
         lock = read_lock(inv.lock_path)
     except InventoryError as exc:
         return _Checked(None, [*problems, *exc.problems])
-    problems += _lock_overlaps(inv, lock, lan_networks(inv), underlay_networks(inv))
+    lans, underlays = lan_networks(inv), underlay_networks(inv)
+    problems += _lock_overlaps(inv, lock, lans, underlays)
     if topo_problems:
         return _Checked(None, problems)
+    pins = _pin_problems(inv, pairs, lock, lans, underlays)
+    if pins:
+        return _Checked(None, [*problems, *pins])
     result = allocate_overlay(inv, pairs, lock)
     problems += [f"{inv.project_doc.where(('tunnels',))}: {msg}" for msg in result.problems]
     if problems:
@@ -150,6 +155,29 @@ def _pair_problems(inv: Inventory, pairs: list[Pair]) -> list[str]:
             )
         problems += [f"{pdoc.where(p.where)}: {msg}" for msg in pair_platform_problems(
             inv.router(p.a).model, inv.router(p.b).model, p.crypto, policy)]
+    return problems
+
+
+def _pin_problems(inv: Inventory, pairs: list[Pair], lock: Lock,
+                  lans: list[tuple[Net, Lan]],
+                  underlays: list[tuple[Net, RouterInfo]]) -> list[str]:
+    """Pinned tunnel numbers and subnets (``topology[i].tunnel``/``.subnet``) that clash
+    with the lock, another pin, a LAN or an underlay, located at the pin."""
+    pdoc = inv.project_doc
+
+    def at(p: Pair, name: str) -> str:
+        return pdoc.where((*p.where[:-1], name))  # the pair entry's field
+
+    problems = [f"{at(p, name)}: {msg}" for p, name, msg in pin_problems(pairs, lock)]
+    probes = [(ipaddress.IPv4Network(p.subnet), p) for p in pairs if p.subnet is not None]
+    targets: list[tuple[Net, tuple[RouterInfo, int | None]]] = [
+        *((n, (lan.router, lan.index)) for n, lan in lans),
+        *((n, (r, None)) for n, r in underlays),
+    ]
+    for p, net, (r, lan_index) in cross_overlaps(probes, targets):
+        what = (f"the underlay subnet {net}" if lan_index is None else f"LAN {net}")
+        problems.append(f"{at(p, 'subnet')}: pinned link subnet {p.subnet} of "
+                        f"{p.a} <-> {p.b} overlaps {what} of router '{r.name}'")
     return problems
 
 

@@ -25,6 +25,14 @@ class Pair:
     b: str
     crypto: str  # crypto policy name, or ``none`` (PLAIN_GRE): plain GRE, no IPsec
     where: Path_  # YAML path of the topology entry that declared it
+    #: pinned by the topology entry (brownfield adoption): the tunnel number on both
+    #: routers and the link subnet; None: allocated (greios.allocate)
+    tunnel: int | None = None
+    subnet: str | None = None
+
+    @property
+    def pinned(self) -> bool:
+        return self.tunnel is not None or self.subnet is not None
 
     @property
     def encrypted(self) -> bool:
@@ -126,7 +134,8 @@ class _Expansion:
     def resolve(self, ref: str, where: Path_) -> list[str]:
         return _resolve(self.inv, ref, where, self.problems)
 
-    def add(self, a: str, b: str, crypto: str, where: Path_) -> None:
+    def add(self, a: str, b: str, crypto: str, where: Path_, *, tunnel: int | None = None,
+            subnet: str | None = None) -> None:
         doc = self.doc
         if a == b:
             self.problems.append(f"{doc.where(where)}: router '{a}' cannot be paired with "
@@ -140,15 +149,24 @@ class _Expansion:
             )
             return
         self.seen[key] = where
-        self.pairs.append(Pair(a=a, b=b, crypto=crypto, where=where))
+        self.pairs.append(Pair(a=a, b=b, crypto=crypto, where=where, tunnel=tunnel,
+                               subnet=subnet))
 
     def pair_entry(self, entry: PairEntry, base: Path_) -> None:
         crypto = self.crypto(entry.crypto, (*base, "crypto"))
         left = self.resolve(entry.pair[0], (*base, "pair", 0))
         right = self.resolve(entry.pair[1], (*base, "pair", 1))
+        pins = [f for f in ("tunnel", "subnet") if getattr(entry, f) is not None]
+        if pins and left and right and len(left) * len(right) != 1:
+            self.problems.append(
+                f"{self.doc.where((*base, pins[0]))}: a pinned {' and '.join(pins)} needs "
+                f"one router on each end, but {entry.pair[0]} <-> {entry.pair[1]} makes "
+                f"{len(left) * len(right)} pairs (name them as site/router)")
+            return
         for a in left:
             for b in right:
-                self.add(a, b, crypto, (*base, "pair"))
+                self.add(a, b, crypto, (*base, "pair"), tunnel=entry.tunnel,
+                         subnet=entry.subnet)
 
     def hub_and_spoke(self, entry: HubSpokeEntry, base: Path_) -> None:
         body = entry.hub_and_spoke

@@ -103,6 +103,10 @@ def _loc_to_path(data: Any, loc: tuple[int | str, ...]) -> Path_:
     for i, part in enumerate(loc):
         in_map = isinstance(cur, dict) and isinstance(part, str) and part in cur
         in_list = isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        nxt = loc[i + 1] if i + 1 < len(loc) else None
+        if (in_map and isinstance(nxt, str) and nxt in cur
+                and not isinstance(cur[part], dict)):
+            continue  # a union tag that is also a key (``pair``) before a sibling field
         if in_map or in_list:
             out.append(part)
             cur = cur[part]

@@ -246,10 +246,35 @@ class TunnelSettings(Model):
         return v
 
 
+#: the highest tunnel number greios renders (IOS ``interface Tunnel0-2147483647``; VyOS
+#: ``tunN`` with the same bound, 13 characters, within Linux's 15-character interface names)
+MAX_TUNNEL_NUMBER = 2147483647
+
+
 class PairEntry(Model):
     pair: list[str] = Field(min_length=2, max_length=2)
     crypto: str | None = None
     description: str | None = None
+    #: brownfield adoption: the tunnel number this pair keeps on both routers (may lie
+    #: outside ``tunnels.numbers``), checked and recorded in the lock (greios.overlay)
+    tunnel: int | None = Field(None, ge=0, le=MAX_TUNNEL_NUMBER, strict=True)
+    #: brownfield adoption: the pair's link subnet (a /30 or /31, inside or outside the
+    #: pools); the a end takes the first address
+    subnet: str | None = None
+
+    @field_validator("subnet")
+    @classmethod
+    def _subnet(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            net = ipaddress.IPv4Network(v, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"'{v}' is not an IPv4 link subnet like 192.168.0.0/30 "
+                             f"({exc})") from None
+        if net.prefixlen not in (30, 31):
+            raise ValueError(f"'{v}' is a /{net.prefixlen}: a tunnel link is a /30 or a /31")
+        return str(net)
 
 
 class HubSpokeBody(Model):

@@ -88,7 +88,8 @@ def test_secrets_file_rewrite_keeps_keys_and_a_backup(sites: Path, run: Run,
     code, _, err = run("render", "--sites", str(sites))
     assert code == 0, err
     keys = yaml.safe_load(secrets.read_text())["psk"]
-    assert keys[PAIR] == GOOD_KEY and len(keys) == 4  # 3 generated, the existing one kept
+    # 4 generated (the encrypted pairs; the plain GRE VyOS pair has no key), one kept
+    assert keys[PAIR] == GOOD_KEY and len(keys) == 5
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
     backups = list((tmp_path / "state" / "file-backups").glob("greios-secrets.yaml.*.bak"))
     assert len(backups) == 1
@@ -158,13 +159,13 @@ LOCK_CASES = {
         r"greios\.lock:\d+: pairs\.[a-z0-9-]+\.subnet: 192\.168\.0\.0/3[01] overlaps "
         r"192\.168\.0\.0/3[01] of pair"),
     "subnet-on-a-lan": (
-        lambda d: d["pairs"]["hongkong-rtr1--tokyo-rtr1"].update(subnet="172.16.0.0/30"),
+        lambda d: d["pairs"]["hongkong-rtr1--tokyo-rtr1"].update(subnet="172.16.8.0/30"),
         r"greios\.lock:\d+: pairs\.hongkong-rtr1--tokyo-rtr1\.subnet: link subnet "
-        r"172\.16\.0\.0/30 overlaps LAN 172\.16\.0\.0/24 of router 'tokyo-rtr1' "
+        r"172\.16\.8\.0/30 overlaps LAN 172\.16\.8\.0/24 of router 'tokyo-rtr1' "
         r"\(.*tokyo\.yaml:\d+\)"),
     "subnet-on-an-underlay": (
-        lambda d: d["pairs"]["hongkong-rtr1--tokyo-rtr1"].update(subnet="10.132.75.0/30"),
-        r"link subnet 10\.132\.75\.0/30 overlaps the underlay subnet 10\.132\.75\.0/24 of "
+        lambda d: d["pairs"]["hongkong-rtr1--tokyo-rtr1"].update(subnet="10.133.75.0/30"),
+        r"link subnet 10\.133\.75\.0/30 overlaps the underlay subnet 10\.133\.75\.0/24 of "
         r"router 'tokyo-rtr1'"),
     "unknown-state": (
         lambda d: d["pairs"]["hongkong-rtr1--tokyo-rtr1"].update(state="paused"),
@@ -367,20 +368,20 @@ def test_sites_directory_symlink_loop(tmp_path: Path, run: Run) -> None:
 # ------------------------------------------------------------------ 10. invalid values
 
 VALUE_CASES = {
-    "broadcast-underlay": (_replace("tokyo.yaml", "10.132.75.79/24", "10.132.75.255/24"),
+    "broadcast-underlay": (_replace("tokyo.yaml", "10.133.75.79/24", "10.133.75.255/24"),
                            r"tokyo\.yaml:\d+: routers\[0\]\.underlay\.address: "
-                           r"'10\.132\.75\.255/24' is the broadcast address of its subnet"),
-    "multicast-underlay": (_replace("tokyo.yaml", "10.132.75.79/24", "224.0.0.5/24"),
+                           r"'10\.133\.75\.255/24' is the broadcast address of its subnet"),
+    "multicast-underlay": (_replace("tokyo.yaml", "10.133.75.79/24", "224.0.0.5/24"),
                            r"underlay\.address: '224\.0\.0\.5/24' is a multicast address"),
-    "loopback-underlay": (_replace("tokyo.yaml", "10.132.75.79/24", "127.0.0.1/8"),
+    "loopback-underlay": (_replace("tokyo.yaml", "10.133.75.79/24", "127.0.0.1/8"),
                           r"underlay\.address: '127\.0\.0\.1/8' is a loopback address"),
-    "ipv6-loopback-underlay": (_replace("tokyo.yaml", "10.132.75.79/24", "::1/128"),
+    "ipv6-loopback-underlay": (_replace("tokyo.yaml", "10.133.75.79/24", "::1/128"),
                                r"underlay\.address: '::1/128' is a loopback address"),
     "ipv6-public-address-on-ipv4": (
         _replace("tokyo.yaml", "      mtu: 1500\n",
                  "      mtu: 1500\n      behind_nat: true\n      public_address: 2001:db8::7\n"),
         r"tokyo\.yaml:\d+: routers\[0\]\.underlay\.public_address: '2001:db8::7' is IPv6 but "
-        r"the underlay address 10\.132\.75\.79/24 is not"),
+        r"the underlay address 10\.133\.75\.79/24 is not"),
     "multicast-public-address": (
         _replace("tokyo.yaml", "      mtu: 1500\n",
                  "      mtu: 1500\n      behind_nat: true\n      public_address: 239.1.1.1\n"),

@@ -16,13 +16,15 @@ from greios.inventory.models import PlatformName, Router
 from greios.overlay import load_overlay
 from greios.platforms import REGISTRY
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
+#: the bundled inventory: its VyOS pair (the Tokyo - Hong Kong example, plain GRE) and its
+#: mixed pair (VyOS 1.4 osaka <-> IOS seoul, GRE over IPsec)
+SITES = Path(__file__).resolve().parents[2] / "sites"
 
 
 @pytest.fixture
 def vsites(tmp_path: Path) -> Path:
     dest = tmp_path / "sites"
-    shutil.copytree(EXAMPLE, dest)
+    shutil.copytree(SITES, dest, ignore=shutil.ignore_patterns(".greios-secrets.yaml"))
     return dest
 
 
@@ -47,7 +49,7 @@ def test_example_validates_with_an_unencrypted_warning(
         vsites: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _validate(capsys, vsites)
     assert code == 0, err
-    assert "4 sites, 4 routers, 2 tunnels" in out
+    assert "9 sites, 9 routers, 6 tunnels" in out
     assert "greios.yaml:" in err and "vyostok1 <-> vyoshkg1 is plain GRE (crypto: none)" in err
     assert "UNENCRYPTED" in err and err.count("warning:") == 1  # the IPsec pair is quiet
 
@@ -67,7 +69,7 @@ def test_plain_gre_default_and_on_ios(sites: Path, edit,  # type: ignore[no-unty
     edit("greios.yaml", lambda d: d["defaults"].__setitem__("crypto", "none"))
     code, _, err = _validate(capsys, sites)
     assert code == 0, err
-    assert err.count("is plain GRE (crypto: none)") == 4  # no entry names a policy
+    assert err.count("is plain GRE (crypto: none)") == 6  # every pair: 5 name no policy
     assert {p.encrypted for p in load_overlay(sites).pairs} == {False}
 
 
@@ -190,7 +192,7 @@ def test_crypto_that_cannot_negotiate_is_refused(
     code, _, err = _validate(capsys, vsites)
     assert code == 1, err
     assert expected in err
-    assert "greios.yaml:" in err and "topology[1].pair" in err
+    assert "greios.yaml:" in err and "topology[3].pair" in err
 
 
 def test_cbc_policy_negotiates_on_12_when_prf_equals_integrity(

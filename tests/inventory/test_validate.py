@@ -19,7 +19,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_example_is_valid(sites: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "validate", "--sites", str(sites))
     assert code == 0, err
-    assert "6 sites, 6 routers, 4 tunnels" in out
+    assert "9 sites, 9 routers, 6 tunnels" in out
 
 
 def test_validate_writes_nothing(sites: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,18 +63,18 @@ def set_path(data: dict, path: list, value: object) -> None:
 
 # (file, yaml path, new value, expected fragment of the message)
 CASES = [
-    ("tokyo.yaml", ["routers", 0, "underlay", "address"], "10.132.75.79",
-     "routers[0].underlay.address: '10.132.75.79' needs a prefix length"),
-    ("tokyo.yaml", ["routers", 0, "underlay", "address"], "10.132.75.300/24",
+    ("tokyo.yaml", ["routers", 0, "underlay", "address"], "10.133.75.79",
+     "routers[0].underlay.address: '10.133.75.79' needs a prefix length"),
+    ("tokyo.yaml", ["routers", 0, "underlay", "address"], "10.133.75.300/24",
      "is not a valid IPv4/IPv6 address"),
     ("tokyo.yaml", ["routers", 0, "underlay", "mtu"], 100000,
      "routers[0].underlay.mtu: Input should be less than or equal to 9216"),
     ("tokyo.yaml", ["routers", 0, "underlay", "mtu"], 500,
      "Input should be greater than or equal to 576"),
-    ("tokyo.yaml", ["routers", 0, "lan", 0, "prefix"], "172.16.0.1/24",
+    ("tokyo.yaml", ["routers", 0, "lan", 0, "prefix"], "172.16.8.1/24",
      "has host bits set"),
     ("tokyo.yaml", ["routers", 0, "lan", 0, "address"], "172.16.9.1",
-     "outside 172.16.0.0/24"),
+     "outside 172.16.8.0/24"),
     ("tokyo.yaml", ["routers", 0, "underlay", "colour"], "blue",
      "unknown key 'colour'"),
     ("tokyo.yaml", ["routers", 0, "management", "password"], "cisco",
@@ -86,22 +86,22 @@ CASES = [
     ("greios.yaml", ["tunnels", "link_prefix"], 29,
      "tunnels.link_prefix: Input should be 30 or 31"),
     ("greios.yaml", ["tunnels", "numbers", "end"], 50, "end (50) is below start (100)"),
-    ("greios.yaml", ["topology", 0, "pair", 1], "osaka", "unknown site 'osaka'"),
-    ("greios.yaml", ["topology", 0, "pair", 1], "tokyo", "cannot be paired with itself"),
-    ("greios.yaml", ["topology", 0, "crypto"], "nope", "unknown crypto policy 'nope'"),
+    ("greios.yaml", ["topology", 1, "pair", 1], "atlantis", "unknown site 'atlantis'"),
+    ("greios.yaml", ["topology", 1, "pair", 1], "tokyo", "cannot be paired with itself"),
+    ("greios.yaml", ["topology", 1, "crypto"], "nope", "unknown crypto policy 'nope'"),
     ("greios.yaml", ["tunnels", "pools", 0], "172.16.0.0/16", "overlaps LAN 172.16.0.0/24"),
-    ("greios.yaml", ["tunnels", "pools", 0], "10.132.0.0/16",
-     "overlaps the underlay subnet 10.132.75.0/24 of router 'tokyo-rtr1'"),
+    ("greios.yaml", ["tunnels", "pools", 0], "10.133.0.0/16",
+     "overlaps the underlay subnet 10.133.75.0/24 of router 'tokyo-rtr1'"),
     ("greios.yaml", ["tunnels", "pools", 0], "192.168.0.0/29",
      "tunnel address pools 192.168.0.0/29 exhausted"),
     ("greios.yaml", ["tunnels", "numbers"], {"start": 100, "end": 101},
      "tunnel numbers 100-101 exhausted"),
     ("greios.yaml", ["waivers"], {"osaka-rtr1": ["SEC-015"]}, "waiver for unknown router"),
-    ("hongkong.yaml", ["routers", 0, "underlay", "address"], "10.132.75.79/24",
+    ("hongkong.yaml", ["routers", 0, "underlay", "address"], "10.133.75.79/24",
      "tunnel source equals destination"),
     ("hongkong.yaml", ["routers", 0, "name"], "tokyo-rtr1", "duplicate router 'tokyo-rtr1'"),
     ("hongkong.yaml", ["site"], "tokyo", "duplicate site 'tokyo'"),
-    ("hongkong.yaml", ["routers", 0, "lan", 0, "prefix"], "172.16.0.0/23", "overlaps LAN"),
+    ("hongkong.yaml", ["routers", 0, "lan", 0, "prefix"], "172.16.8.0/23", "overlaps LAN"),
     ("hongkong.yaml", ["routers", 0, "underlay", "behind_nat"], True,
      "needs underlay.public_address"),
     ("hongkong.yaml", ["routers", 0, "snapshot"], "snapshots/nope.cfg",
@@ -159,7 +159,7 @@ def test_reports_every_problem_not_just_the_first(sites: Path, edit,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     edit("tokyo.yaml", lambda d: set_path(d, ["routers", 0, "underlay", "mtu"], 1))
     edit("hongkong.yaml", lambda d: set_path(d, ["routers", 0, "underlay", "vrf"], "bad name!"))
-    edit("greios.yaml", lambda d: set_path(d, ["topology", 1, "hub_and_spoke", "spokes", 0],
+    edit("greios.yaml", lambda d: set_path(d, ["topology", 0, "hub_and_spoke", "spokes", 0],
                                            "atlantis"))
     code, _, err = run(capsys, "validate", "--sites", str(sites))
     assert code == 1
@@ -171,7 +171,7 @@ def test_unknown_topology_kind(sites: Path, edit, capsys: pytest.CaptureFixture[
     edit("greios.yaml", lambda d: d["topology"].append({"ring": ["tokyo", "seoul"]}))
     code, _, err = run(capsys, "validate", "--sites", str(sites))
     assert code == 1
-    assert "topology[2]: each topology entry needs one of: pair, hub_and_spoke, full_mesh" in err
+    assert "topology[4]: each topology entry needs one of: pair, hub_and_spoke, full_mesh" in err
 
 
 def test_missing_project_file(sites: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,7 +27,7 @@ def _block(text: str, header: str) -> str:
 
 def test_row3_ikev1_peer_behind_nat_is_matched_by_both_identities(sites: Path, edit) -> None:
     def project(d: dict) -> None:
-        d["topology"][1]["hub_and_spoke"]["crypto"] = "legacy-v1"
+        d["topology"][0]["hub_and_spoke"]["crypto"] = "legacy-v1"
 
     def seoul(d: dict) -> None:
         d["routers"][0]["underlay"]["behind_nat"] = True

@@ -20,6 +20,7 @@ FIXED_PSKS = {
     "GREIOS_PSK_MUMBAI_RTR1__SINGAPORE_RTR1": "MumbaiSingaporeFixedTestKey0123456789ab",
     "GREIOS_PSK_SEOUL_RTR1__SINGAPORE_RTR1": "SeoulSingaporeFixedTestKey0123456789abcd",
     "GREIOS_PSK_SINGAPORE_RTR1__SYDNEY_RTR1": "SingaporeSydneyFixedTestKey0123456789abc",
+    "GREIOS_PSK_SEOUL_RTR1__VYOSOSA1": "SeoulOsakaFixedTestKey0123456789abcdefgh",
 }
 
 
@@ -63,17 +64,18 @@ def test_seed_tunnel_tokyo_hongkong(sites: Path, capsys: pytest.CaptureFixture[s
     assert main(["render", "--site", "hongkong", "--sites", str(sites)]) == 0
     hongkong = capsys.readouterr().out
     t, h = _tunnel(tokyo, 100), _tunnel(hongkong, 100)
-    assert t["ip address"] == "192.168.0.1 255.255.255.252"
-    assert h["ip address"] == "192.168.0.2 255.255.255.252"
-    assert t["tunnel destination"] == "10.111.147.74"
-    assert h["tunnel destination"] == "10.132.75.79"
+    # 192.168.0.16/30: the example's 192.168.0.0/30 is pinned by its VyOS pair
+    assert t["ip address"] == "192.168.0.17 255.255.255.252"
+    assert h["ip address"] == "192.168.0.18 255.255.255.252"
+    assert t["tunnel destination"] == "10.112.147.74"
+    assert h["tunnel destination"] == "10.133.75.79"
     assert t["tunnel source"] == "GigabitEthernet0/0/0"
     assert h["tunnel source"] == "GigabitEthernet1"
     assert t["tunnel protection"] == "ipsec profile GREIOS-hongkong-rtr1"
     assert h["tunnel protection"] == "ipsec profile GREIOS-tokyo-rtr1"
     assert t["ip mtu"] == h["ip mtu"] == "1440"  # GCM-256 transport on 1500: max 1442 -> /8
-    assert "network 172.16.0.0 0.0.0.255 area 0" in tokyo
-    assert "network 172.16.1.0 0.0.0.255 area 0" in hongkong
+    assert "network 172.16.8.0 0.0.0.255 area 0" in tokyo
+    assert "network 172.16.9.0 0.0.0.255 area 0" in hongkong
     assert "ip ospf network point-to-point" in tokyo
     assert "<redacted>" in tokyo
 
@@ -81,7 +83,9 @@ def test_seed_tunnel_tokyo_hongkong(sites: Path, capsys: pytest.CaptureFixture[s
 def test_every_pair_mirrors(sites: Path) -> None:
     b = build(sites, environ=FIXED_PSKS)
     inv = b.inventory
-    for alloc in b.active:
+    ios = [a for a in b.active if not any(inv.router(r).model.is_vyos for r in (a.a, a.b))]
+    assert len(ios) == 4  # the VyOS pairs mirror in tests/vyos/test_render.py
+    for alloc in ios:
         ta = _tunnel(b.render(alloc.a), alloc.tunnel)
         tb = _tunnel(b.render(alloc.b), alloc.tunnel)
         ua, ub = inv.router(alloc.a).model.underlay, inv.router(alloc.b).model.underlay
@@ -100,8 +104,8 @@ def test_deterministic_and_secrets_generated_once(sites: Path) -> None:
     secrets_file = sites / ".greios-secrets.yaml"
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
     keys = yaml.safe_load(secrets_file.read_text())["psk"]
-    assert len(keys) == 4 and all(len(k) >= 32 for k in keys.values())
-    assert len(set(keys.values())) == 4  # one key per pair
+    assert len(keys) == 5 and all(len(k) >= 32 for k in keys.values())
+    assert len(set(keys.values())) == 5  # one key per encrypted pair (not the plain GRE one)
     again = build(sites)
     assert {r.name: again.render(r.name, secrets="reveal") for r in again.inventory.routers} \
         == texts
@@ -123,13 +127,13 @@ def test_show_secrets_flag(sites: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_unknown_site(sites: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["render", "--site", "osaka", "--sites", str(sites)]) == 1
-    assert "unknown site 'osaka'" in capsys.readouterr().err
+    assert main(["render", "--site", "atlantis", "--sites", str(sites)]) == 1
+    assert "unknown site 'atlantis'" in capsys.readouterr().err
 
 
 def test_ikev1_fvrf_static_nat_variants(sites: Path, edit) -> None:
     def project(d: dict) -> None:
-        d["topology"][0]["crypto"] = "legacy-v1"
+        d["topology"][1]["crypto"] = "legacy-v1"  # tokyo <-> hongkong
         d["routing"] = {"protocol": "static"}
 
     def tokyo(d: dict) -> None:
@@ -146,17 +150,17 @@ def test_ikev1_fvrf_static_nat_variants(sites: Path, edit) -> None:
     tk = b.render("tokyo-rtr1")
     assert "crypto isakmp policy 110\n encr aes 256\n hash sha256\n authentication pre-share\n" \
         " group 14\n" in tk
-    assert "crypto keyring GREIOS-KR-INET vrf INET\n  ! pre-shared-key address 10.111.147.74 key " \
+    assert "crypto keyring GREIOS-KR-INET vrf INET\n  ! pre-shared-key address 10.112.147.74 key " \
         "<redacted>\n" in tk
     # the front-door VRF lives on the keyring, the identity and the tunnel; `vrf` inside an
     # ISAKMP profile is the inside VRF and breaks tunnel protection (docs/ios-fidelity.md #2)
     profile = tk[tk.index("crypto isakmp profile"):].split("!\n")[0]
     assert "vrf" not in profile.replace("255.255.255.255 INET", "")
-    assert "   match identity address 10.111.147.74 255.255.255.255 INET\n" in tk
+    assert "   match identity address 10.112.147.74 255.255.255.255 INET\n" in tk
     assert " set isakmp-profile GREIOS-hongkong-rtr1\n" in tk
     assert " tunnel vrf INET\n" in tk
     assert "crypto ipsec transform-set GREIOS-AES256-SHA256 esp-aes 256 esp-sha256-hmac\n" in tk
-    assert "ip route 172.16.1.0 255.255.255.0 192.168.0.2\n" in tk
+    assert "ip route 172.16.9.0 255.255.255.0 192.168.0.18\n" in tk
     assert "router ospf" not in tk
     sg = b.render("singapore-rtr1")
     # static via the hub: singapore reaches every spoke LAN over the spoke's tunnel
