@@ -63,7 +63,7 @@ def _running(sites: Path) -> dict[str, str]:
 def _ikev1(sites: Path) -> None:
     path = sites / "greios.yaml"
     data = yaml.safe_load(path.read_text())
-    data["topology"][0]["crypto"] = "legacy-v1"
+    data["topology"][1]["crypto"] = "legacy-v1"  # tokyo <-> hongkong
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
