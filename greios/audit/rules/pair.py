@@ -16,7 +16,8 @@ from greios.audit.negotiate import Endpoint, covers, proxies_of
 from greios.devmodel.model import Acl, DeviceConfig, Interface, IsakmpPolicy
 
 declare("GRE-012", "error", "pair", "Tunnel endpoints not mirrored",
-        "Make A.source == B.destination and A.destination == B.source.")
+        "Make A.source == B.destination and A.destination == B.source (with the inventory, "
+        "a router behind a static NAT is B.destination at its `public_address`).")
 declare("GRE-013", "error", "pair", "Tunnel mode differs", "Use the same `tunnel mode` on both "
         "ends.")
 declare("GRE-014", "error", "pair", "GRE key differs", "Configure the same `tunnel key` (or none) "
@@ -38,8 +39,10 @@ declare("PAIR-006", "error", "pair", "ESP mode mismatch",
 declare("PAIR-007", "warning", "pair", "ESP mode falls back to tunnel",
         "Use `mode transport` on both ends.")
 declare("PAIR-008", "error", "pair", "PFS mismatch", "Set the same `set pfs group` on both ends.")
-declare("PAIR-009", "error", "pair", "IKEv2 identity not matched by the peer's profile",
-        "Make `match identity remote address` cover the peer's identity / IKE address.")
+declare("PAIR-009", "error", "pair", "IKE identity not matched by the peer's profile",
+        "Make `match identity remote address` (IKEv2) cover the peer's identity / IKE address; "
+        "facing a router behind NAT, make `match identity address` (IKEv1) cover the private "
+        "address it sends as identity.")
 
 
 @dataclass

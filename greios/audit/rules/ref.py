@@ -241,7 +241,8 @@ def ref_011(c: DevCtx) -> Iterator[Hit]:
 
 
 @rule("REF-012", "error", "dev", "ISAKMP profile's keyring has no key for its peer",
-      "Point the profile at the keyring that holds the peer's key (or add the key).")
+      "Point the profile at the keyring that holds the peer's key (or add the key); a peer "
+      "behind NAT (inventory) is keyed on its public address.")
 def ref_012(c: DevCtx) -> Iterator[Hit]:
     cfg = c.cfg
     selected = {p.name for ep in _v1_endpoints(c) if ep.peer
