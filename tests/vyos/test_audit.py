@@ -17,14 +17,15 @@ from greios.platforms.vyos.config import apply_text
 from greios.platforms.vyos.parse import parse_config
 from greios.platforms.vyos.render import render_config_boot
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
+#: the bundled inventory (its VyOS pair and its mixed pair osaka <-> seoul)
+SITES = Path(__file__).resolve().parents[2] / "sites"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture
 def vsites(tmp_path: Path) -> Path:
     dest = tmp_path / "sites"
-    shutil.copytree(EXAMPLE, dest)
+    shutil.copytree(SITES, dest, ignore=shutil.ignore_patterns(".greios-secrets.yaml"))
     return dest
 
 
@@ -39,15 +40,17 @@ def _configs(sites: Path, version: str = "1.4") -> tuple[str, str]:
     base = ("set system host-name 'vyososa1'\n"
             "set interfaces ethernet eth1 address '10.140.10.2/24'\n")
     vyos = apply_text(base, vy.splitlines(), version)
-    ios = "hostname seoul-rtr1\n!\ninterface GigabitEthernet1\n ip address 10.150.20.2 " \
-          "255.255.255.0\n!\nip route 0.0.0.0 0.0.0.0 10.150.20.1\n!\n" + \
+    ios = "hostname seoul-rtr1\n!\ninterface GigabitEthernet1\n ip address 10.82.4.40 " \
+          "255.255.255.0\n!\nip route 0.0.0.0 0.0.0.0 10.82.4.1\n!\n" + \
           b.render("seoul-rtr1", secrets="reveal")
     return vyos, ios
 
 
 def _session(vyos: str, ios: str) -> tuple[str, list[str]]:
     report = audit_texts([("vyososa1.cfg", vyos), ("seoul-rtr1.cfg", ios)])
-    s = next(s for s in report.sessions if s.device == "seoul-rtr1")
+    # seoul-rtr1's session towards osaka (its singapore tunnel has no peer config here)
+    s = next(s for s in report.sessions
+             if s.device == "seoul-rtr1" and s.peer_device == "vyososa1")
     return s.status, s.rules
 
 
@@ -72,14 +75,16 @@ def test_psk_broken_on_the_vyos_side(vsites: Path) -> None:
 
 def test_proposal_broken_on_the_ios_side(vsites: Path) -> None:
     vyos, ios = _configs(vsites)
-    ios = ios.replace(" encryption aes-gcm-256\n", " encryption aes-gcm-128\n")
+    assert " group 20 19\n" in ios
+    ios = ios.replace(" group 20 19\n", " group 21\n")  # VyOS offers 20 and 19 only
     status, rules = _session(vyos, ios)
     assert status == "IKE_PHASE1_FAILED" and "PAIR-003" in rules
 
 
 def test_endpoints_not_mirrored(vsites: Path) -> None:
     vyos, ios = _configs(vsites)
-    vyos = vyos.replace("remote '10.150.20.2'", "remote '10.150.20.9'")
+    assert "remote '10.82.4.40'" in vyos
+    vyos = vyos.replace("remote '10.82.4.40'", "remote '10.82.4.49'")
     status, _ = _session(vyos, ios)
     assert status != "IPSEC_SESSION_ESTABLISHED"
 
@@ -111,7 +116,7 @@ def test_ikev1_mixed_pair_negotiates(vsites: Path) -> None:
         "ike_version": 1, "ike": {"encryption": ["aes-cbc-256"], "hash": ["sha256"],
                                   "group": [14]},
         "ipsec": {"encryption": "aes-cbc-256", "integrity": "sha256", "pfs": 14}}
-    data["topology"][1]["crypto"] = "v1"
+    data["topology"][3]["crypto"] = "v1"  # osaka <-> seoul
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     vyos, ios = _configs(vsites)
     assert "key-exchange 'ikev1'" in vyos

@@ -23,14 +23,16 @@ from greios.overlay import load_inventory
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
+#: the bundled inventory: the VyOS example pair, the mixed pair and the IOS sites
+SITES = Path(__file__).resolve().parents[2] / "sites"
+VYOS_AND_MIXED = ("vyostok1", "vyoshkg1", "vyososa1", "seoul-rtr1")
 PSK = "LabSeoulOsakaKey0123456789abcdefghijkl"
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     sites = tmp_path / "sites"
-    shutil.copytree(EXAMPLE, sites, ignore=shutil.ignore_patterns(".greios-secrets.yaml",
+    shutil.copytree(SITES, sites, ignore=shutil.ignore_patterns(".greios-secrets.yaml",
                                                                   ".greios"))
     monkeypatch.setenv("GREIOS_PSK_SEOUL_RTR1__VYOSOSA1", PSK)
     monkeypatch.delenv("GREIOS_STATE_DIR", raising=False)
@@ -61,15 +63,16 @@ def test_vyos_and_mixed_pairs_plan_apply_verify_converge(
     assert "+ tunnel protection ipsec profile GREIOS-vyososa1" in out
     code, out = cli(capsys, "apply", "--lab", "--auto-approve", "--sites", str(project))
     assert code == 0, out
-    assert "4 succeeded, 0 failed" in out, out
+    assert "9 succeeded, 0 failed" in out, out
     # every router verified (tunnel up, DF ping at its computed MTU) before confirming
-    for router in ("vyostok1", "vyoshkg1", "vyososa1", "seoul-rtr1"):
+    for router in VYOS_AND_MIXED:
         assert f"{router}: verified; confirming the commit" in out, out
         assert f"{router}: rolling back" not in out, out
     code, out = cli(capsys, "plan", "--lab", "--sites", str(project))
     assert code == 0, out
-    for router in ("vyostok1", "vyoshkg1", "vyososa1", "seoul-rtr1"):
+    for router in VYOS_AND_MIXED:
         assert f"{router}: no changes" in out, out
+    assert "Plan: 0 to add, 0 to change, 0 to destroy." in out, out
 
     # the example's numbers on the VyOS pair: tun0 u/u, MTU 1476 (1500 - 24), a DF ping
     # of 1448 bytes (ICMP payload) passes and 1449 fails
@@ -82,4 +85,4 @@ def test_vyos_and_mixed_pairs_plan_apply_verify_converge(
         assert "message too long, mtu=1476" in raw
     # the mixed pair: the IOS end sees its tunnel up too
     with session(project, "seoul-rtr1") as s:
-        assert s.interfaces()["Tunnel0"].is_up
+        assert s.interfaces()["Tunnel100"].is_up

@@ -20,7 +20,8 @@ from greios.platforms.vyos.io import IO
 
 pytestmark = pytest.mark.lab
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
+#: the bundled inventory (read only): its VyOS pair, its mixed pair and the IOS sites
+SITES = Path(__file__).resolve().parents[2] / "sites"
 
 TOK_12 = """\
 set interfaces ethernet eth1 address '10.132.75.79/24'
@@ -30,7 +31,7 @@ set system host-name 'vyostok1'
 
 @pytest.fixture
 def example_inv() -> Inventory:
-    return load_inventory(EXAMPLE)
+    return load_inventory(SITES)
 
 
 def test_targets_carry_the_inventory_vyos_version(example_inv: Inventory) -> None:
@@ -173,7 +174,8 @@ def test_lab_up_status_reset_down_with_vyos_routers(example_inv: Inventory,
         assert manager.lab_reset(state, specs, routers=["vyostok1"]) == ["vyostok1"]
         with open_session(target) as s:
             assert "description 'LAN'" not in s.get_running()
-        assert set(conns) == {"vyostok1", "vyoshkg1", "vyososa1", "seoul-rtr1"}
+        assert set(conns) == {"vyostok1", "vyoshkg1", "vyososa1", "seoul-rtr1", "tokyo-rtr1",
+                              "hongkong-rtr1", "singapore-rtr1", "sydney-rtr1", "mumbai-rtr1"}
     finally:
         assert manager.lab_down(state)
     assert not manager.lab_status(state).alive

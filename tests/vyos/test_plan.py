@@ -12,7 +12,8 @@ from greios.app.pipeline import build
 from greios.plan import format_plan, plan_router
 from greios.platforms import get
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
+#: the bundled inventory (its VyOS pair and its mixed pair osaka <-> seoul)
+SITES = Path(__file__).resolve().parents[2] / "sites"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 VYOS = get("vyos")
 FOREIGN = """\
@@ -31,7 +32,7 @@ set protocols ospf area 0 network '10.9.9.0/30'
 @pytest.fixture
 def b(tmp_path: Path):  # type: ignore[no-untyped-def]
     dest = tmp_path / "sites"
-    shutil.copytree(EXAMPLE, dest)
+    shutil.copytree(SITES, dest, ignore=shutil.ignore_patterns(".greios-secrets.yaml"))
     return build(dest)
 
 
@@ -48,8 +49,9 @@ def test_fresh_router_gets_everything_and_keeps_foreign_nodes(b) -> None:  # typ
     p = plan_router(FOREIGN, intended, platform="vyos")
     assert p.commands[0] == "delete vpn ipsec ike-group GREIOS-OLD"  # stale greios object
     assert not any("tun7" in c or "CUSTOMER" in c or "10.9.9.0" in c for c in p.commands)
+    assert "set protocols ospf interface tun100 network 'point-to-point'" in p.commands
     assert "set vpn ipsec site-to-site peer seoul-rtr1 tunnel 1 protocol 'gre'" in p.commands
-    assert p.counts() == (5, 0, 1)
+    assert p.counts() == (6, 0, 1)  # tun100, OSPF interface, psk, esp, ike, peer; - GREIOS-OLD
     _roundtrip(FOREIGN, intended)
     text = format_plan("vyososa1", p)
     key = next(ln for ln in intended.splitlines() if " secret " in ln).split("'")[1]
@@ -72,7 +74,7 @@ def test_retired_tunnel_is_removed(b) -> None:  # type: ignore[no-untyped-def]
                                                       platform="vyos").commands)
     p = plan_router(converged, "", retired=intended, platform="vyos")
     after = VYOS.apply_lines(converged, p.commands)
-    assert "tun0" not in after and "seoul-rtr1" not in after and "GREIOS" not in after
+    assert "tun100" not in after and "seoul-rtr1" not in after and "GREIOS" not in after
     assert "tun7" in after and "CUSTOMER" in after
     assert "set vpn ipsec interface 'eth1'" not in after
 

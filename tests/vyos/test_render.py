@@ -14,7 +14,9 @@ from greios.app.pipeline import build
 from greios.cli import main
 from greios.platforms.vyos.config import apply_text
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tokyo-hongkong"
+#: the bundled inventory: the Tokyo - Hong Kong VyOS example (vyostok, vyoshkg: VyOS 1.2,
+#: plain GRE, tun0 192.168.0.0/30 pinned) and osaka (VyOS 1.4) <-> seoul (IOS) over IPsec
+SITES = Path(__file__).resolve().parents[2] / "sites"
 
 TOKYO = """\
 set interfaces tunnel tun0 address '192.168.0.1/30'
@@ -37,7 +39,7 @@ set interfaces tunnel tun0 remote-ip '10.132.75.79'
 @pytest.fixture
 def vsites(tmp_path: Path) -> Path:
     dest = tmp_path / "sites"
-    shutil.copytree(EXAMPLE, dest)
+    shutil.copytree(SITES, dest, ignore=shutil.ignore_patterns(".greios-secrets.yaml"))
     return dest
 
 
@@ -95,9 +97,9 @@ def test_gre_over_ipsec_towards_ios(vsites: Path, version: str) -> None:
         "routing", {"protocol": "ospf", "ospf": {"process_id": 1, "area": 0}}))
     text = _render(vsites, "vyososa1")
     _valid_on(text, version)
-    mss = ("set firewall options interface tun0 adjust-mss '1400'" if version < "1.4"
-           else "set interfaces tunnel tun0 ip adjust-mss '1400'")
-    assert "set interfaces tunnel tun0 mtu '1440'\n" in text and mss in text
+    mss = ("set firewall options interface tun100 adjust-mss '1400'" if version < "1.4"
+           else "set interfaces tunnel tun100 ip adjust-mss '1400'")
+    assert "set interfaces tunnel tun100 mtu '1440'\n" in text and mss in text
     # the IOS end renders the same MTU arithmetic
     ios = _render(vsites, "seoul-rtr1")
     assert " ip mtu 1440\n ip tcp adjust-mss 1400\n" in ios
@@ -107,15 +109,15 @@ def test_gre_over_ipsec_towards_ios(vsites: Path, version: str) -> None:
     assert ("prf 'prfsha384'" in text) == (version != "1.2")
     assert "tunnel 1 protocol 'gre'" in text
     assert "key-exchange 'ikev2'" in text  # 1.2 defaults to IKEv1: always explicit
-    peer = "10.150.20.2" if version < "1.4" else "seoul-rtr1"
+    peer = "10.82.4.40" if version < "1.4" else "seoul-rtr1"
     assert f"site-to-site peer {peer} local-address '10.140.10.2'" in text
-    assert "set protocols ospf area 0 network '192.168.0.4/30'" in text
-    assert "set protocols ospf area 0 network '172.16.2.0/24'" in text
+    assert "set protocols ospf area 0 network '192.168.0.20/30'" in text
+    assert "set protocols ospf area 0 network '172.16.6.0/24'" in text
     if version >= "1.4":
-        assert "set protocols ospf interface tun0 network 'point-to-point'" in text
+        assert "set protocols ospf interface tun100 network 'point-to-point'" in text
         assert "set vpn ipsec interface 'eth1'" in text
     else:
-        assert "set interfaces tunnel tun0 ip ospf network 'point-to-point'" in text
+        assert "set interfaces tunnel tun100 ip ospf network 'point-to-point'" in text
         assert "set vpn ipsec ipsec-interfaces interface 'eth1'" in text
 
 
