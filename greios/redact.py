@@ -21,12 +21,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from pydantic import BaseModel
 
-M = TypeVar("M", bound="BaseModel")
+class _Report(Protocol):
+    """A structured report: pydantic's model API, as the audit report model has it."""
+
+    def model_dump(self, *, mode: str = ...) -> dict[str, Any]: ...
+
+    def model_dump_json(self) -> str: ...
+
+    @classmethod
+    def model_validate(cls, data: dict[str, Any]) -> Any: ...
+
+
+M = TypeVar("M", bound=_Report)
 
 REDACTED = "<redacted>"
 
@@ -280,9 +289,10 @@ def scrub_output(text: str, secrets: Iterable[str], fmt: str) -> str:
 
 
 def scrub_report(report: M, secrets: Iterable[str]) -> M:
-    """A copy of a structured report (a pydantic model) with every secret in every text
-    field replaced (before rendering, so writers that wrap or fold text cannot split a
-    secret across lines); the report itself when nothing needs scrubbing."""
+    """A copy of a structured report (``greios.audit.model.AuditReport``) with every
+    secret in every text field replaced (before rendering, so writers that wrap or fold
+    text cannot split a secret across lines); the report itself when nothing needs
+    scrubbing."""
     matcher = SecretMatcher(secrets)  # built once for the whole report
     if not matcher:
         return report

@@ -6,6 +6,7 @@ import gc
 import os
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -69,7 +70,7 @@ def _session(link: Link, by: Mapping[str, DeviceConfig], nat: NatMap | None = No
             kind = "gre"
         return Session(device=link.device, interface=link.interface,
                        peer_device=link.peer_device, peer_interface=None,
-                       status="MISSING_END_POINT", reasons=list(link.notes),
+                       status=SessionStatus.MISSING_END_POINT, reasons=list(link.notes),
                        local_address=link.local, peer_address=link.peer,
                        ike_version=ep.ike_version if ep and ep.ipsec else None,
                        kind=kind), []
@@ -106,44 +107,31 @@ def audit_configs(configs: Sequence[DeviceConfig], *, select: Collection[str] | 
                   ignore: Collection[str] = (),
                   waivers: Mapping[str, Collection[str]] | None = None,
                   facts: Mapping[str, DeviceFacts] | None = None,
-                  expected_pairs: Expected = ()) -> AuditReport:
-    """Audit parsed configs (device name = hostname) and pair/negotiate their tunnels."""
+                  expected_pairs: Expected = (), workers: int | None = None) -> AuditReport:
+    """Audit parsed configs (device name = hostname) and pair/negotiate their tunnels.
+
+    ``workers`` > 1 runs the per-device rules and the sessions in that many forked
+    processes, which inherit the parsed configs and return only findings and sessions (no
+    parsed model crosses a process boundary); default: :func:`_audit_workers` (forks only
+    for :data:`FORK_MIN_LINKS` tunnel ends or more). The report is the same either way.
+    """
     from greios import __version__
 
     rules = _enabled(load(), select, ignore)
     facts = facts or {}
     nat = nat_map(facts)  # the inventory's static NATs (None: addresses as written)
-    by = {c.hostname: c for c in configs}
-    findings: list[Finding] = []
-    for cfg in configs:
-        findings.extend(_dev_findings(cfg, rules.values(), facts.get(cfg.hostname), nat))
+    job = _Job(configs, rules, facts, nat, {c.hostname: c for c in configs},
+               find_links(configs, expected_pairs, nat))
+    n = _audit_workers(len(job.links)) if workers is None else workers
+    dev, per_link = _forked(job, n) if n > 1 else (None, None)
+    if dev is None or per_link is None:
+        dev = [job.dev(i) for i in range(len(configs))]
+        per_link = job.links_part(range(len(job.links)))
+    findings = [f for part in dev for f in part]
     sessions: list[Session] = []
-    seen_pairs: set[Any] = set()
-    for link in find_links(configs, expected_pairs, nat):
-        s, hits = _session(link, by, nat)
-        sessions.append(s)
-        if link.peer_device is None or link.peer_interface is None:
-            continue
-        pair_id = frozenset({(link.device, link.interface),
-                             (link.peer_device, link.peer_interface)})
-        a, b = by[link.device], by[link.peer_device]
-        for rid, reason in hits:
-            r = rules.get(rid)
-            if r is None or r.scope != Scope.PAIR or (rid, pair_id, reason) in seen_pairs:
-                continue
-            seen_pairs.add((rid, pair_id, reason))
-            findings.append(_finding(r, Hit(f"interface {link.interface}",
-                                            a.interfaces[link.interface].line, reason, None,
-                                            b.hostname, f"interface {link.peer_interface}"), a))
-        if pair_id in seen_pairs:
-            continue
-        seen_pairs.add(pair_id)
-        ctx = PairCtx(a, a.interfaces[link.interface], b, b.interfaces[link.peer_interface],
-                      endpoint(a, link.interface, link.peer),
-                      endpoint(b, link.peer_interface, link.local))
-        for r in rules.values():
-            if r.scope == Scope.PAIR and r.check is not None:
-                findings.extend(_finding(r, h, a) for h in r.check(ctx))
+    for session, found in per_link:
+        sessions.append(session)
+        findings.extend(found)
     kept, waived = _apply_waivers(findings, waivers or {})
     return AuditReport(
         version=__version__,
@@ -154,6 +142,144 @@ def audit_configs(configs: Sequence[DeviceConfig], *, select: Collection[str] | 
         sessions=sorted(sessions, key=lambda s: (s.device, s.interface, s.peer_address or "")),
         ignored_rules=sorted(set(load()) - set(rules)),
     )
+
+
+@dataclass
+class _Job:
+    """One audit's inputs: what a forked worker inherits."""
+
+    configs: Sequence[DeviceConfig]
+    rules: dict[str, Rule]
+    facts: Mapping[str, DeviceFacts]
+    nat: NatMap | None
+    by: dict[str, DeviceConfig]
+    links: list[Link]
+
+    def dev(self, i: int) -> list[Finding]:
+        cfg = self.configs[i]
+        return _dev_findings(cfg, self.rules.values(), self.facts.get(cfg.hostname), self.nat)
+
+    def links_part(self, which: Iterable[int]) -> list[tuple[Session, list[Finding]]]:
+        """The session of each link in ``which`` (ascending) and the pair findings it adds.
+        A pair's findings are reported once, from its first link: ``which`` holds every
+        link of a pair or none (:func:`_pair_groups`)."""
+        by, rules = self.by, self.rules
+        out: list[tuple[Session, list[Finding]]] = []
+        seen_pairs: set[Any] = set()
+        for i in which:
+            link = self.links[i]
+            s, hits = _session(link, by, self.nat)
+            found: list[Finding] = []
+            out.append((s, found))
+            if link.peer_device is None or link.peer_interface is None:
+                continue
+            pair_id = _pair_id(link)
+            a, b = by[link.device], by[link.peer_device]
+            for rid, reason in hits:
+                r = rules.get(rid)
+                if r is None or r.scope != Scope.PAIR or (rid, pair_id, reason) in seen_pairs:
+                    continue
+                seen_pairs.add((rid, pair_id, reason))
+                found.append(_finding(r, Hit(f"interface {link.interface}",
+                                             a.interfaces[link.interface].line, reason, None,
+                                             b.hostname, f"interface {link.peer_interface}"), a))
+            if pair_id in seen_pairs:
+                continue
+            seen_pairs.add(pair_id)
+            ctx = PairCtx(a, a.interfaces[link.interface], b, b.interfaces[link.peer_interface],
+                          endpoint(a, link.interface, link.peer),
+                          endpoint(b, link.peer_interface, link.local))
+            for r in rules.values():
+                if r.scope == Scope.PAIR and r.check is not None:
+                    found.extend(_finding(r, h, a) for h in r.check(ctx))
+        return out
+
+
+def _pair_id(link: Link) -> frozenset[tuple[str | None, str | None]]:
+    return frozenset({(link.device, link.interface), (link.peer_device, link.peer_interface)})
+
+
+def _pair_groups(links: Sequence[Link]) -> list[list[int]]:
+    """Link positions grouped by pair (a link without a peer alone), groups in order of
+    their first link, positions ascending."""
+    groups: dict[Any, list[int]] = {}
+    for i, link in enumerate(links):
+        key = (i if link.peer_device is None or link.peer_interface is None
+               else _pair_id(link))
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
+#: below this many tunnel ends (links) an audit runs in one process: forking and sending
+#: the results back cost more than the rules and sessions they spread
+FORK_MIN_LINKS = 2000
+_FORKED: _Job | None = None  # the audit a forked worker inherits
+
+
+def _audit_workers(links: int) -> int:
+    """Workers for an audit of ``links`` tunnel ends: one per CPU (up to 4) from
+    :data:`FORK_MIN_LINKS` on, where ``fork`` exists and this process runs one thread
+    (forking a threaded process can inherit a held lock); else 1."""
+    import multiprocessing
+    import threading
+
+    if links < FORK_MIN_LINKS or threading.active_count() > 1 \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cpus or 1, 4)
+
+
+_Chunk = tuple[list[int], list[int]]  # (device positions, link positions)
+
+
+def _audit_chunk(chunk: _Chunk) -> tuple[list[list[Finding]],
+                                          list[tuple[Session, list[Finding]]]] | None:
+    """In a worker: findings of the devices and sessions of the links of ``chunk``; None on
+    any error (the parent then does the chunk itself, so the error is raised there)."""
+    job = _FORKED
+    assert job is not None
+    try:
+        return [job.dev(i) for i in chunk[0]], job.links_part(chunk[1])
+    except Exception:  # re-raised by the parent's own attempt
+        return None
+
+
+def _forked(job: _Job, workers: int) -> tuple[list[list[Finding]] | None,
+                                              list[tuple[Session, list[Finding]]] | None]:
+    """Per-device findings and per-link results in ``workers`` forked processes, in the
+    order one process gives them."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED
+    k = workers * 4  # interleaved chunks: busy devices and pairs spread out
+    groups = _pair_groups(job.links)
+    chunks: list[_Chunk] = []
+    for c in range(k):
+        devs = list(range(c, len(job.configs), k))
+        links = sorted(i for g in groups[c::k] for i in g)
+        if devs or links:
+            chunks.append((devs, links))
+    _FORKED = job
+    try:
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_secrets.set_salt,
+                                 initargs=(_secrets.salt(),)) as pool:
+            results = list(pool.map(_audit_chunk, chunks))
+    finally:
+        _FORKED = None
+    dev: list[list[Finding] | None] = [None] * len(job.configs)
+    per_link: list[tuple[Session, list[Finding]] | None] = [None] * len(job.links)
+    for (devs, links), result in zip(chunks, results, strict=True):
+        got_dev, got_links = result if result is not None else (
+            [job.dev(i) for i in devs], job.links_part(links))
+        for i, found in zip(devs, got_dev, strict=True):
+            dev[i] = found
+        for i, item in zip(links, got_links, strict=True):
+            per_link[i] = item
+    return [d for d in dev if d is not None], [p for p in per_link if p is not None]
 
 
 def _apply_waivers(findings: list[Finding], waivers: Mapping[str, Collection[str]]

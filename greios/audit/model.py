@@ -1,14 +1,21 @@
 """Result model of an audit: findings, IPsec/GRE session verdicts and the report envelope.
 
 This module is the contract between the audit engine (rules, pairing, negotiation) and the
-report writers (table, md, html, json, junit, sarif). It holds data only.
+report writers (table, md, html, json, junit, sarif). It holds data only: keyword-only
+dataclasses (an audit process then needs no pydantic: ~0.2 s of its start-up), with the
+little of pydantic's model API the writers and the redaction use (``model_dump``,
+``model_dump_json``, ``model_validate``). Enum fields accept their values as strings, as
+they did under pydantic.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field, fields
 from enum import Enum
+from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+_M = TypeVar("_M", bound="_Model")
 
 
 class Severity(str, Enum):
@@ -41,10 +48,58 @@ class SessionStatus(str, Enum):
     GRE_FAILED = "GRE_FAILED"  # IPsec would negotiate (or is absent) but the GRE layer cannot work
 
 
-class Finding(BaseModel):
-    """One rule hit on one object of one device (or pair)."""
+def _dump(value: Any, json_mode: bool) -> Any:
+    if isinstance(value, _Model):
+        return value.model_dump(mode="json" if json_mode else "python")
+    if isinstance(value, list):
+        return [_dump(v, json_mode) for v in value]
+    if json_mode and isinstance(value, Enum):
+        return value.value
+    return value
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+
+class _Model:
+    """The part of pydantic's ``BaseModel`` API used on the report model."""
+
+    __slots__ = ()
+    _names: ClassVar[tuple[str, ...]] = ()  # the fields, in order (set below each class)
+    _enums: ClassVar[dict[str, type[Enum]]] = {}  # field -> enum its strings are read as
+    _lists: ClassVar[tuple[str, ...]] = ()  # list fields
+    _nested: ClassVar[dict[str, type[_Model]]] = {}  # field -> model of (each of) its dicts
+
+    def __post_init__(self) -> None:
+        """Enum fields from their values; lists copied (as pydantic's validation did)."""
+        for name, enum in self._enums.items():
+            value = getattr(self, name)
+            if not isinstance(value, enum):
+                object.__setattr__(self, name, enum(value))
+        for name in self._lists:
+            object.__setattr__(self, name, list(getattr(self, name)))
+
+    def model_dump(self, *, mode: str = "python") -> dict[str, Any]:
+        json_mode = mode == "json"
+        return {name: _dump(getattr(self, name), json_mode) for name in self._names}
+
+    def model_dump_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False,
+                          separators=(",", ":"))
+
+    @classmethod
+    def model_validate(cls: type[_M], data: dict[str, Any]) -> _M:
+        kw = dict(data)
+        for name, model in cls._nested.items():
+            value = kw.get(name)
+            if isinstance(value, list):
+                kw[name] = [model.model_validate(v) if isinstance(v, dict) else v
+                            for v in value]
+            elif isinstance(value, dict):
+                kw[name] = model.model_validate(value)
+        return cls(**kw)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding(_Model):
+    """One rule hit on one object of one device (or pair)."""
 
     rule: str  # catalog ID, e.g. "GRE-001"
     severity: Severity
@@ -58,68 +113,84 @@ class Finding(BaseModel):
     file: str | None = None  # config file path the device came from
     line: int | None = None  # 1-based line of `object` in that file
 
+    _enums: ClassVar[dict[str, type[Enum]]] = {"severity": Severity, "scope": Scope}
+
     @property
     def key(self) -> tuple[str, str, str, str]:
         """Identity used to compare findings before and after a change."""
         return (self.rule, self.device, self.object, self.peer_device or "")
 
 
-class Session(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Session(_Model):
     """A directed tunnel session verdict: ``device`` initiates towards ``peer_device``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     device: str
     interface: str
     peer_device: str | None
     peer_interface: str | None
     status: SessionStatus
-    reasons: list[str] = Field(default_factory=list)
-    rules: list[str] = Field(default_factory=list)  # rule IDs behind the reasons
+    reasons: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # rule IDs behind the reasons
     local_address: str | None = None
     peer_address: str | None = None
     ike_version: int | None = None  # 1, 2 or None when no IPsec
     kind: str = "tunnel-protection"  # or "crypto-map", "gre"
 
+    _enums: ClassVar[dict[str, type[Enum]]] = {"status": SessionStatus}
+    _lists: ClassVar[tuple[str, ...]] = ("reasons", "rules")
 
-class DeviceSummary(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
+@dataclass(frozen=True, kw_only=True)
+class DeviceSummary(_Model):
     device: str
     file: str | None = None
     tunnels: int = 0
     lines: int = 0
 
 
-class ChangeDelta(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class ChangeDelta(_Model):
     """Pre-change audit: what the change introduces and resolves."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    introduced: list[Finding] = field(default_factory=list)
+    resolved: list[Finding] = field(default_factory=list)
+    sessions_before: list[Session] = field(default_factory=list)
+    sessions_after: list[Session] = field(default_factory=list)
 
-    introduced: list[Finding] = Field(default_factory=list)
-    resolved: list[Finding] = Field(default_factory=list)
-    sessions_before: list[Session] = Field(default_factory=list)
-    sessions_after: list[Session] = Field(default_factory=list)
+    _nested: ClassVar[dict[str, type[_Model]]] = {
+        "introduced": Finding, "resolved": Finding, "sessions_before": Session,
+        "sessions_after": Session}
+    _lists: ClassVar[tuple[str, ...]] = tuple(_nested)
 
 
-class AuditReport(BaseModel):
+@dataclass(kw_only=True)
+class AuditReport(_Model):
     """Everything a report writer needs."""
-
-    model_config = ConfigDict(extra="forbid")
 
     tool: str = "greios"
     version: str = ""
     generated_at: str = ""  # ISO 8601 UTC
     title: str = "greios audit"
-    devices: list[DeviceSummary] = Field(default_factory=list)
-    findings: list[Finding] = Field(default_factory=list)
-    sessions: list[Session] = Field(default_factory=list)
+    devices: list[DeviceSummary] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)
     change: ChangeDelta | None = None
-    ignored_rules: list[str] = Field(default_factory=list)
-    waived: list[Finding] = Field(default_factory=list)
+    ignored_rules: list[str] = field(default_factory=list)
+    waived: list[Finding] = field(default_factory=list)
+
+    _nested: ClassVar[dict[str, type[_Model]]] = {
+        "devices": DeviceSummary, "findings": Finding, "sessions": Session,
+        "change": ChangeDelta, "waived": Finding}
+    _lists: ClassVar[tuple[str, ...]] = ("devices", "findings", "sessions", "ignored_rules",
+                                         "waived")
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}
         for f in self.findings:
             out[f.severity.value] += 1
         return out
+
+
+for _cls in (Finding, Session, DeviceSummary, ChangeDelta, AuditReport):
+    _cls._names = tuple(f.name for f in fields(_cls))
