@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from ipaddress import IPv4Interface, IPv4Network, ip_interface
+from typing import TYPE_CHECKING
 
 from greios.devmodel.model import DeviceConfig, Interface, OspfProcess, Tunnel
-from greios.platforms.vyos.config import load
-from greios.platforms.vyos.tree import ConfigTree
+
+if TYPE_CHECKING:
+    from greios.platforms.vyos.tree import ConfigTree
 
 #: VyOS's default MTU of a GRE tunnel interface (1500 - 24)
 GRE_DEFAULT_MTU = 1476
@@ -37,6 +39,9 @@ def looks_like_vyos(text: str) -> bool:
 def parse_device_config(text: str, version: str | None = None, *,
                         source: str | None = None) -> DeviceConfig:
     """``show configuration commands`` or ``config.boot`` text -> DeviceConfig."""
+    # imported here: asking looks_like_vyos of every IOS file loads no VyOS parser (#13)
+    from greios.platforms.vyos.config import load
+
     tree, ver = load(text, version)
     return to_device_config(tree, ver, lines=len(text.splitlines()), source=source)
 
