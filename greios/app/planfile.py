@@ -60,11 +60,11 @@ class SavedObject(_Model):
 
 
 class SavedTunnel(_Model):
-    interface: Annotated[str, Field(pattern=r"^Tunnel\d{1,10}$")]
+    interface: Annotated[str, Field(pattern=r"^(?:Tunnel|tun)\d{1,10}$")]
     peer: Name
     peer_address: Annotated[str, Field(max_length=64)]
     ping_size: Annotated[int, Field(ge=68, le=65535)]
-    peer_interface: Annotated[str, Field(pattern=r"^(Tunnel\d{1,10})?$")] = ""
+    peer_interface: Annotated[str, Field(pattern=r"^((?:Tunnel|tun)\d{1,10})?$")] = ""
 
 
 class SavedRouter(_Model):

@@ -13,6 +13,7 @@ from greios.app.pipeline import build
 from greios.app.planning import plan_for
 from greios.cli import main
 from greios.platforms.ios.configtree import apply_lines, parse_config, render_config
+from greios.platforms.vyos.config import apply_text
 from greios.secrets import resolve_refs
 
 
@@ -34,6 +35,10 @@ def converge(sites: Path, dest: Path) -> Path:
         running = r.snapshot.read_text()
         entry = plan_for(b, r.name, running)
         cmds = [resolve_refs(c, b.store) for c in entry.plan.commands]
+        if r.model.is_vyos:  # VyOS's set/delete semantics, in the router's dialect
+            (dest / f"{r.name}.cfg").write_text(apply_text(running, cmds,
+                                                           r.model.vyos_version))
+            continue
         tree = parse_config(running)
         rejected = apply_lines(tree, cmds)  # the lab's IOS semantics, not the plan engine's
         assert not rejected, (r.name, rejected)
@@ -44,10 +49,10 @@ def converge(sites: Path, dest: Path) -> Path:
 def test_plan_shows_tunnel_crypto_and_ospf(sites: Path, capsys) -> None:
     code, out, err = run(capsys, "plan", "--offline", "--site", "tokyo", "--sites", str(sites))
     assert code == 0, err
-    for needle in ("+ interface Tunnel100 {", "+ tunnel destination 10.111.147.74",
+    for needle in ("+ interface Tunnel100 {", "+ tunnel destination 10.112.147.74",
                    "+ crypto ikev2 profile GREIOS-hongkong-rtr1 {",
                    "+ crypto ipsec profile GREIOS-hongkong-rtr1 {",
-                   "+ network 192.168.0.0 0.0.0.3 area 0", "+ pre-shared-key <redacted>"):
+                   "+ network 192.168.0.16 0.0.0.3 area 0", "+ pre-shared-key <redacted>"):
         assert needle in out
     assert out.strip().splitlines()[-1] == "Plan: 8 to add, 0 to change, 0 to destroy."
     for key in secrets_of(sites):
@@ -70,7 +75,7 @@ def test_detailed_exitcode_and_json(sites: Path, capsys) -> None:
     body = json.loads(out)
     assert {r["router"] for r in body["routers"]} == {
         "tokyo-rtr1", "hongkong-rtr1", "singapore-rtr1", "sydney-rtr1", "mumbai-rtr1",
-        "seoul-rtr1"}
+        "seoul-rtr1", "vyostok1", "vyoshkg1", "vyososa1"}
     assert body["summary"]["add"] > 0 and body["summary"]["destroy"] == 0
     for key in secrets_of(sites):
         assert key not in out
@@ -109,14 +114,15 @@ def test_round_trip_converged_plan_is_empty(sites: Path, tmp_path: Path, capsys)
 def test_removed_pair_is_destroyed(sites: Path, tmp_path: Path, capsys) -> None:
     done = converge(sites, tmp_path / "converged")
     project = yaml.safe_load((sites / "greios.yaml").read_text())
-    project["topology"] = project["topology"][1:]  # tokyo <-> hongkong leaves
+    project["topology"] = [e for e in project["topology"]
+                           if e.get("pair") != ["tokyo", "hongkong"]]  # this pair leaves
     (sites / "greios.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
     code, out, err = run(capsys, "plan", "--offline", str(done), "--site", "tokyo",
                          "--sites", str(sites))
     assert code == 0, err
     assert "- interface Tunnel100" in out
     assert "- crypto ipsec profile GREIOS-hongkong-rtr1" in out
-    assert "- network 192.168.0.0 0.0.0.3 area 0" in out
+    assert "- network 192.168.0.16 0.0.0.3 area 0" in out
     lock = yaml.safe_load((sites / "greios.lock").read_text())
     assert lock["pairs"]["hongkong-rtr1--tokyo-rtr1"]["state"] == "retired"
 
