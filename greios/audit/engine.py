@@ -231,10 +231,10 @@ def _audit_workers(links: int) -> int:
 
 
 _Chunk = tuple[list[int], list[int]]  # (device positions, link positions)
+_ChunkResult = tuple[list[list[Finding]], list[tuple[Session, list[Finding]]]]
 
 
-def _audit_chunk(chunk: _Chunk) -> tuple[list[list[Finding]],
-                                          list[tuple[Session, list[Finding]]]] | None:
+def _audit_chunk(chunk: _Chunk) -> _ChunkResult | None:
     """In a worker: findings of the devices and sessions of the links of ``chunk``; None on
     any error (the parent then does the chunk itself, so the error is raised there)."""
     job = _FORKED
@@ -245,15 +245,9 @@ def _audit_chunk(chunk: _Chunk) -> tuple[list[list[Finding]],
         return None
 
 
-def _forked(job: _Job, workers: int) -> tuple[list[list[Finding]] | None,
-                                              list[tuple[Session, list[Finding]]] | None]:
-    """Per-device findings and per-link results in ``workers`` forked processes, in the
-    order one process gives them."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _FORKED
-    k = workers * 4  # interleaved chunks: busy devices and pairs spread out
+def _chunks(job: _Job, workers: int) -> list[_Chunk]:
+    """Interleaved chunks (busy devices and pairs spread out), a pair's links together."""
+    k = workers * 4
     groups = _pair_groups(job.links)
     chunks: list[_Chunk] = []
     for c in range(k):
@@ -261,15 +255,31 @@ def _forked(job: _Job, workers: int) -> tuple[list[list[Finding]] | None,
         links = sorted(i for g in groups[c::k] for i in g)
         if devs or links:
             chunks.append((devs, links))
+    return chunks
+
+
+def _pool_results(job: _Job, chunks: list[_Chunk], workers: int) -> list[_ChunkResult | None]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _FORKED
     _FORKED = job
     try:
         with ProcessPoolExecutor(max_workers=workers,
                                  mp_context=multiprocessing.get_context("fork"),
                                  initializer=_secrets.set_salt,
                                  initargs=(_secrets.salt(),)) as pool:
-            results = list(pool.map(_audit_chunk, chunks))
+            return list(pool.map(_audit_chunk, chunks))
     finally:
         _FORKED = None
+
+
+def _forked(job: _Job, workers: int) -> tuple[list[list[Finding]] | None,
+                                              list[tuple[Session, list[Finding]]] | None]:
+    """Per-device findings and per-link results made in ``workers`` forked processes, in
+    the order one process gives them (a chunk whose worker failed is redone here)."""
+    chunks = _chunks(job, workers)
+    results = _pool_results(job, chunks, workers)
     dev: list[list[Finding] | None] = [None] * len(job.configs)
     per_link: list[tuple[Session, list[Finding]] | None] = [None] * len(job.links)
     for (devs, links), result in zip(chunks, results, strict=True):
