@@ -76,7 +76,16 @@ def _next_hop_tunnel(cfg: DeviceConfig, hop: IPv4Address | IPv6Address, vrf: str
 def route_via(cfg: DeviceConfig, itf: Interface) -> tuple[str, str] | None:
     """Why the tunnel ``itf`` stays down for lack of an underlay route, or None (routable,
     unknown, or not a point-to-point tunnel with a destination):
-    (``NO_ROUTE``, reason) or (``RECURSIVE``, reason)."""
+    (``NO_ROUTE``, reason) or (``RECURSIVE``, reason). Once per interface of a config
+    (GRE-016 and both sessions of the tunnel's pair ask)."""
+    if cfg.interfaces.get(itf.name) is not itf:  # not one of cfg's own: not remembered
+        return _route_via(cfg, itf)
+    got: tuple[str, str] | None = cfg.memo(f"reach:via:{itf.name}",
+                                           lambda: _route_via(cfg, itf))
+    return got
+
+
+def _route_via(cfg: DeviceConfig, itf: Interface) -> tuple[str, str] | None:
     t = itf.tunnel
     if t is None or t.multipoint or not t.dest_address or not cfg.routes_known:
         return None
