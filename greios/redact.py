@@ -140,7 +140,6 @@ _OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 _RUN = re.compile(r"[\w-]+")
-_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)")  # a JSON string escape
 #: ASCII bytes outside [\w-] -> space (for ASCII, \w is [A-Za-z0-9_])
 _NOT_RUN_BYTES = bytes(b if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "_-") else 32
                        for b in range(256))
@@ -180,13 +179,13 @@ class SecretMatcher:
     def __bool__(self) -> bool:
         return bool(self.anchors) or self._odd is not None
 
-    def absent_from_json(self, text: str) -> bool:
-        """True when no secret can occur in any string that the JSON ``text`` holds: every
-        secret has a ``[\\w-]`` run, JSON leaves those characters as they are (escapes
-        are blanked first, so ``\\n`` cannot join two runs), and none of the runs occurs."""
+    def absent_from_strings(self, strings: list[str]) -> bool:
+        """True when no secret can occur in any of ``strings``: every secret has a
+        ``[\\w-]`` run, and none of the runs occurs (the strings are joined by NUL, which
+        no run holds)."""
         if self._odd is not None:
             return False
-        return not self.anchors or not self._has_anchor(_ESCAPE.sub(" ", text))
+        return not self.anchors or not self._has_anchor("\x00".join(strings))
 
     def _has_anchor(self, text: str) -> bool:
         """Is some whole ``[\\w-]`` run of ``text`` an anchor? (ASCII text, the usual
@@ -296,7 +295,8 @@ def scrub_report(report: M, secrets: Iterable[str]) -> M:
     matcher = SecretMatcher(secrets)  # built once for the whole report
     if not matcher:
         return report
-    if matcher.absent_from_json(report.model_dump_json()):
+    data = report.model_dump(mode="json")
+    if matcher.absent_from_strings(_strings(data, [])):
         return report  # no secret in any field (the usual case: rules never quote one)
 
     changed = False
@@ -313,8 +313,21 @@ def scrub_report(report: M, secrets: Iterable[str]) -> M:
             return {k: walk(v) for k, v in value.items()}
         return value
 
-    data = walk(report.model_dump(mode="json"))
+    data = walk(data)
     return type(report).model_validate(data) if changed else report
+
+
+def _strings(value: Any, out: list[str]) -> list[str]:
+    """Every string value in a dumped report (dict keys are not scrubbed: left out)."""
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _strings(v, out)
+    return out
 
 
 # --- logs and renders ---------------------------------------------------------------------

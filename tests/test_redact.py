@@ -93,13 +93,33 @@ def test_config_secrets_with_given_patterns() -> None:
     assert config_secrets([text], [rx]) == {"VyosKey1"}
 
 
-def test_scrub_report_is_generic_over_pydantic_models() -> None:
+def test_scrub_report_keeps_the_report_type() -> None:
     report = AuditReport(findings=[Finding(rule="SEC-014", severity=Severity.WARNING,
                                            device="r1", object="o", message="uses Psk-1 here")])
     clean = scrub_report(report, {"Psk-1"})
     assert type(clean) is AuditReport
     assert clean.findings[0].message == f"uses {REDACTED} here"
     assert scrub_report(report, {"absent"}) is report
+
+
+def test_scrub_report_reaches_every_string_field() -> None:
+    from greios.audit.model import ChangeDelta, Session, SessionStatus
+
+    def session(reason: str) -> Session:
+        return Session(device="r1", interface="Tunnel1", peer_device="r2",
+                       peer_interface="Tunnel1", status="IKE_PHASE1_KEY_MISMATCH",
+                       reasons=["ok", reason])
+
+    report = AuditReport(sessions=[session("key\nK3y-x differs")], ignored_rules=["K3y-x"],
+                         change=ChangeDelta(sessions_after=[session("K3y-x")]))
+    clean = scrub_report(report, {"K3y-x"})
+    assert clean.sessions[0].reasons == ["ok", f"key\n{REDACTED} differs"]
+    assert clean.sessions[0].status is SessionStatus.IKE_PHASE1_KEY_MISMATCH
+    assert clean.ignored_rules == [REDACTED]
+    assert clean.change is not None and clean.change.sessions_after[0].reasons[1] == REDACTED
+    assert report.ignored_rules == ["K3y-x"]  # the original is left as it was
+    # a field name or a number is not a string value: nothing to scrub, same object
+    assert scrub_report(report, {"peer_interface", "Tunnel9"}) is report
 
 
 def test_log_scrub_finds_secrets_inside_tokens() -> None:

@@ -78,7 +78,17 @@ class _Model:
 
     def model_dump(self, *, mode: str = "python") -> dict[str, Any]:
         json_mode = mode == "json"
-        return {name: _dump(getattr(self, name), json_mode) for name in self._names}
+        out = {name: getattr(self, name) for name in self._names}
+        if json_mode:
+            for name in self._enums:
+                out[name] = out[name].value
+        for name in self._lists:
+            out[name] = [_dump(v, json_mode) for v in out[name]]
+        for name in self._nested:
+            value = out[name]
+            if isinstance(value, _Model):
+                out[name] = value.model_dump(mode=mode)
+        return out
 
     def model_dump_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False,
