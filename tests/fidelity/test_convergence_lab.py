@@ -59,9 +59,10 @@ def project(tmp_path: Path, repo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> 
         manager.lab_down(state)
 
 
-#: the underlay of each router the generator edits (interface, IPv4 gateway, IPv6 address)
-_UNDERLAY = {"tokyo-rtr1": ("GigabitEthernet0/0/0", "10.132.75.1", "2001:db8:acad:a::1/64"),
-             "hongkong-rtr1": ("GigabitEthernet1", "10.111.147.1", "2001:db8:acad:b::2/64")}
+#: the underlay of each router the generator edits (interface, IPv6 address); the IPv4
+#: gateway is the snapshot's own default route
+_UNDERLAY = {"tokyo-rtr1": ("GigabitEthernet0/0/0", "2001:db8:acad:a::1/64"),
+             "hongkong-rtr1": ("GigabitEthernet1", "2001:db8:acad:b::2/64")}
 
 
 def _snapshot(text: str, router: str, options: dict[str, object]) -> str:
@@ -72,7 +73,8 @@ def _snapshot(text: str, router: str, options: dict[str, object]) -> str:
         else text + GEN.UNOWNED
     if router not in _UNDERLAY:
         return text
-    iface, gw4, addr6 = _UNDERLAY[router]
+    iface, addr6 = _UNDERLAY[router]
+    gw4 = text.split("\nip route 0.0.0.0 0.0.0.0 ", 1)[1].split()[0]
     vrf = "INET" if options["fvrf"] and router == "tokyo-rtr1" else None
     v6 = bool(options["ipv6"])
     head = f"interface {iface}\n"
