@@ -138,12 +138,16 @@ def holds_ios_config(text: str) -> bool:
     commands = 0
     anchored = False
     for line in text.splitlines():
-        if not line.strip() or line[0] in " \t!" or _IOS_PREAMBLE.match(line):
+        if not line or line[0] in " \t!":
             continue
-        top += 1
+        # a command line is never blank and never a preamble line (its first word has no
+        # "#"): one match for most lines
         if _IOS_COMMAND.match(line):
+            top += 1
             commands += 1
             anchored = anchored or bool(_IOS_ANCHOR.match(line))
+        elif line.strip() and not _IOS_PREAMBLE.match(line):
+            top += 1
     return anchored and commands >= 0.6 * top
 
 
@@ -241,10 +245,14 @@ def _snapshot_items(inv: Any, sites: Path, note: Note) -> list[tuple[str, str]]:
     return items
 
 
-def _display(p: Path) -> str:
-    """A path relative to the working directory when it is below it."""
+def _display(p: Path, cwd: Path | None = None) -> str:
+    """A path relative to the working directory (``cwd``: it, when already known) when it
+    is below it."""
+    if not p.is_absolute():
+        return str(p)
+    here = cwd or Path.cwd()
     try:
-        return os.path.relpath(p) if p.is_absolute() and Path.cwd() in p.parents else str(p)
+        return os.path.relpath(p, here) if here in p.parents else str(p)
     except ValueError:  # other drive on Windows
         return str(p)
 
@@ -272,7 +280,8 @@ def _run(paths: list[Path], *, sites: Path, intended: bool, select: list[str] | 
     if lab or live:
         items = _live_items(inv, sites, lab=lab, note=note)
     else:
-        items = ([(_display(f), read_config(f)) for f in files] if paths
+        cwd = Path.cwd()
+        items = ([(_display(f, cwd), read_config(f)) for f in files] if paths
                  else _snapshot_items(inv, sites, note))
         if paths and not allow_empty:
             refuse_non_configs(items)
