@@ -23,6 +23,7 @@ from greios.intent import build_intents
 from greios.inventory.load import Inventory
 from greios.inventory.yamlsrc import display_path
 from greios.plan import RouterPlan, plan_router
+from greios.plan.model import commands_only
 from greios.render import render_router
 from greios.secrets import REF_RE, AppliedKeys, SecretStore, key_digest
 
@@ -471,7 +472,7 @@ def _intended_workers(routers: int) -> int:
 
 def _intended_of(b: Build, names: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    with gc_paused():
+    with gc_paused(), commands_only():  # the plans' commands alone are applied
         for name in names:
             r = b.inventory.router(name)
             running = r.snapshot.read_text(encoding="utf-8") if r.snapshot else ""

@@ -7,7 +7,9 @@ A platform's remediation engine (``PLATFORM.plan``, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -74,3 +76,25 @@ class RouterPlan:
     @property
     def is_empty(self) -> bool:
         return not self.commands
+
+
+#: False inside :func:`commands_only`: a platform's remediation may then leave each
+#: :class:`ObjectChange` without its lines (nothing there reads them)
+_OBJECT_LINES: ContextVar[bool] = ContextVar("greios_plan_object_lines", default=True)
+
+
+@contextmanager
+def commands_only() -> Iterator[None]:
+    """Plans made inside need only their commands (and rollback, future): their object
+    changes may come without lines (``audit --intended`` applies the commands and shows no
+    plan). The commands are the same."""
+    token = _OBJECT_LINES.set(False)
+    try:
+        yield
+    finally:
+        _OBJECT_LINES.reset(token)
+
+
+def object_lines_wanted() -> bool:
+    """Are the lines of a plan's object changes wanted (see :func:`commands_only`)?"""
+    return _OBJECT_LINES.get()

@@ -30,7 +30,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from greios.errors import ConfigParseError
-from greios.plan.model import Action, LineChange, ObjectChange, RouterPlan
+from greios.plan.model import Action, LineChange, ObjectChange, RouterPlan, object_lines_wanted
 from greios.platforms.ios.configtree import apply_text
 from greios.platforms.ios.ownership import (
     Key,
@@ -125,7 +125,7 @@ def _plan(running: str, intended: str, retired: str,
     view = owned_view(run, want, ret)
     trees.append(view)
     steps = _diff(view, want, secret_equal or default_secret_equal, frozenset(),
-                  copy_want=False)
+                  copy_want=False, with_lines=object_lines_wanted())
     commands = _ordered_commands(steps)
     pushed = tuple(commands)
     if (rollback := _fresh_rollback(run, ret, steps)) is not None:
@@ -202,13 +202,18 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _dispose(trees: list[HConfig]) -> None:
-    """Break the parent/child cycles of trees nothing refers to any more."""
-    nodes: list[HConfig | HConfigChild] = []
-    for tree in trees:
-        nodes.append(tree)
-        nodes.extend(tree.all_children())
-    for node in nodes:
-        node.children.clear()
+    """Break the parent/child cycles of trees nothing refers to any more: every node that
+    has children lets go of them (a leaf's link to its parent is then one-way)."""
+    stack: list[HConfig | HConfigChild] = list(trees)
+    pop, push = stack.pop, stack.extend
+    while stack:
+        children = pop().children
+        kids = getattr(children, "_data", None)  # hier_config's list, else iterate
+        if kids is None:
+            kids = list(children)
+        if kids:
+            push(kids)
+            children.clear()
     trees.clear()
 
 
