@@ -23,16 +23,17 @@ from greios.audit.facts import DeviceFacts, NatMap, nat_map
 from greios.audit.model import AuditReport
 
 PUBLIC, PRIVATE, HUB = "203.0.113.40", "10.82.4.40", "10.40.1.10"
+SYDNEY_PUBLIC = "203.0.113.20"
 POLICY = {1: "legacy-v1", 2: "nge"}
 
 
-def _inventory(sites: Path, ike: int) -> None:
-    """singapore <-> seoul only (the other sites' files removed), seoul behind NAT; the
-    lock and PSKs written."""
+def _inventory(sites: Path, ike: int, hub: str = "singapore") -> None:
+    """``hub`` <-> seoul only (the other sites' files removed), seoul behind NAT (sydney as
+    well when it is the hub); the lock and PSKs written."""
     from greios.app.pipeline import build
 
     for other in sites.glob("*.yaml"):
-        if other.name not in ("greios.yaml", "singapore.yaml", "seoul.yaml"):
+        if other.name not in ("greios.yaml", f"{hub}.yaml", "seoul.yaml"):
             other.unlink()
 
     def edit(name: str, fn) -> None:  # type: ignore[no-untyped-def]
@@ -42,9 +43,12 @@ def _inventory(sites: Path, ike: int) -> None:
         path.write_text(yaml.safe_dump(data, sort_keys=False))
 
     edit("greios.yaml", lambda d: d.__setitem__(
-        "topology", [{"pair": ["singapore", "seoul"], "crypto": POLICY[ike]}]))
+        "topology", [{"pair": [hub, "seoul"], "crypto": POLICY[ike]}]))
     edit("seoul.yaml", lambda d: d["routers"][0]["underlay"].update(
         behind_nat=True, public_address=PUBLIC))
+    if hub == "sydney":
+        edit("sydney.yaml", lambda d: d["routers"][0]["underlay"].update(
+            behind_nat=True, public_address=SYDNEY_PUBLIC))
     build(sites, environ={})
 
 
@@ -59,11 +63,11 @@ def nat_sites(sites: Path, ike: int) -> Path:
     return sites
 
 
-def _rendered(sites: Path) -> dict[str, str]:
+def _rendered(sites: Path, hub: str = "singapore-rtr1") -> dict[str, str]:
     from greios.app.planning import intended_configs
 
     got = intended_configs(sites, workers=1)
-    return {name: got[name] for name in ("singapore-rtr1", "seoul-rtr1")}
+    return {name: got[name] for name in (hub, "seoul-rtr1")}
 
 
 def _audit(tmp_path: Path, configs: dict[str, str], sites: Path | None) -> dict[str, Any]:
@@ -255,6 +259,24 @@ def test_ikev1_profile_on_the_public_address_only_is_pair_009(tmp_path: Path) ->
     assert all(s["status"] == "IKE_PHASE1_FAILED" and "PAIR-009" in s["rules"]
                for s in sessions), sessions
     assert not _errors(body, "REF-012")  # the key for the public address is there
+
+
+def test_both_ends_behind_nat(tmp_path: Path, ike: int) -> None:
+    """sydney and seoul each behind their own static NAT: each reaches the other's public
+    address, both are seen at their public ones; clean and established both ways."""
+    sites = tmp_path / "sites"
+    _copy_sites(sites)
+    _inventory(sites, ike, hub="sydney")
+    configs = _rendered(sites, "sydney-rtr1")
+    assert f"tunnel destination {SYDNEY_PUBLIC}\n" in configs["seoul-rtr1"]
+    body = _audit(tmp_path, configs, sites)
+    assert not _errors(body, *NAT_RULES), _errors(body, *NAT_RULES)
+    sessions = [s for s in body["sessions"]
+                if {s["device"], s["peer_device"]} == {"sydney-rtr1", "seoul-rtr1"}]
+    assert len(sessions) == 2
+    for s in sessions:
+        assert s["status"] == "IPSEC_SESSION_ESTABLISHED", s
+        assert sum("NAT-T (UDP 4500)" in r for r in s["reasons"]) == 2, s["reasons"]
 
 
 def test_nat_map_translation() -> None:
