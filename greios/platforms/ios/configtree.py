@@ -28,6 +28,7 @@ from greios.platforms.ios.grammar import (
     IN_USE,
     PROMPTS,
     REFS,
+    Ref,
     Rule,
     find_rule,
     known_first_word,
@@ -239,6 +240,9 @@ _MASKLESS = (
     ("isakmp-profile", re.compile(r"^match identity address \d+\.\d+\.\d+\.\d+$")),
 )
 
+#: the modes :func:`display` has a rewrite for besides ``isakmp-policy``'s ``encryption``
+_DISPLAY_MODES = frozenset(m for m, _ in (*_KEY_TYPE_0, *_MASKLESS))
+
 
 def display(mode: str, line: str) -> str:
     """How IOS shows ``line`` typed in ``mode`` (docs/ios-fidelity.md rows 5, 13, 14).
@@ -255,12 +259,13 @@ def display(mode: str, line: str) -> str:
     """
     if mode == "isakmp-policy" and line.startswith("encryption "):
         return "encr " + line[len("encryption "):]
-    for m_mode, rx in _KEY_TYPE_0:
-        if m_mode == mode and rx.match(line):
-            return rx.sub(r"\1 ", line, count=1)
-    for m_mode, rx in _MASKLESS:
-        if m_mode == mode and rx.match(line):
-            return line + " 255.255.255.255"
+    if mode in _DISPLAY_MODES:
+        for m_mode, rx in _KEY_TYPE_0:
+            if m_mode == mode and rx.match(line):
+                return rx.sub(r"\1 ", line, count=1)
+        for m_mode, rx in _MASKLESS:
+            if m_mode == mode and rx.match(line):
+                return line + " 255.255.255.255"
     if ":" in line and not line.startswith(("description ", "remark ")):
         return _upper_ipv6(line)
     return line
@@ -293,6 +298,12 @@ def _rank(text: str) -> int:
         if text.startswith(prefix) and len(prefix) > best_len:
             best, best_len = rank, len(prefix)
     return best
+
+
+@lru_cache(maxsize=64)
+def _refs_of(mode: str) -> tuple[Ref, ...]:
+    """The grammar's ``REFS`` of ``mode``, in their order (the grammar is fixed data)."""
+    return tuple(ref for ref in REFS if ref.mode == mode)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -506,6 +517,7 @@ class ConfigApplier:
         self.indexed = indexed
         self._indexes: dict[int, _Index] = {}
         self._ranks: _Ranks | None = None
+        self._find = _rule if indexed else find_rule  # (mode, line) -> rule
 
     @property
     def mode(self) -> str:
@@ -545,8 +557,9 @@ class ConfigApplier:
         if low.startswith(("no ", "default ")):
             self._apply_no(line.split(" ", 1)[1])
             return True
+        find = self._find
         for depth in range(len(self.stack) - 1, -1, -1):
-            rule = self._find_rule(self.stack[depth].mode, line)
+            rule = find(self.stack[depth].mode, line)
             if rule is not None:
                 del self.stack[depth + 1:]
                 frame = self.stack[depth]
@@ -571,8 +584,8 @@ class ConfigApplier:
         if mode == "if" and line.lower() == "tunnel mode gre ip":  # the default: hidden (R14)
             self._apply_no("tunnel mode")
             return ""
-        for ref in REFS:
-            if ref.mode != mode or (ref.vrf and not self.vrf_refs):
+        for ref in _refs_of(mode):
+            if ref.vrf and not self.vrf_refs:
                 continue
             m = ref.regex.fullmatch(line)
             if m is None:
@@ -708,10 +721,10 @@ class ConfigApplier:
             self.changed = True
         existing = None
         if idx is None:
-            mode = frame.mode
+            mode, find = frame.mode, self._find
             for child in node.children:
                 text = child.text
-                if text == line or (keyed and self._find_rule(mode, text) is rule
+                if text == line or (keyed and find(mode, text) is rule
                                     and rule.key_of(text) == key):
                     existing = child
                     break
