@@ -21,6 +21,8 @@ CONFIG_SUFFIXES = (".cfg", ".conf", ".ios", ".txt")
 
 @dataclass(frozen=True)
 class AuditRequest:
+    """What to audit and how (the command's options)."""
+
     paths: tuple[Path, ...] = ()
     sites: Path = Path("sites")
     intended: bool = False
@@ -34,6 +36,8 @@ class AuditRequest:
 
 @dataclass(frozen=True)
 class AuditOutcome:
+    """The rendered report and what decides the exit code."""
+
     report: Any  # greios.audit.model.AuditReport, secrets scrubbed
     text: str  # the rendered report, secrets scrubbed
     failing: int  # findings at or above --fail-on

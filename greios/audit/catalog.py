@@ -32,6 +32,8 @@ Check = Callable[[Any], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
+    """One audit rule: its ID, severity, scope, texts and check."""
+
     id: str
     severity: Severity
     scope: Scope

@@ -153,6 +153,8 @@ class Session(_Model):
 
 @dataclass(frozen=True, kw_only=True)
 class DeviceSummary(_Model):
+    """One audited device: its file, tunnels and lines."""
+
     device: str
     file: str | None = None
     tunnels: int = 0

@@ -22,6 +22,8 @@ M = TypeVar("M")
 
 @dataclass(frozen=True, slots=True)
 class OspfIf:
+    """OSPF settings of one interface (``ip ospf ...``)."""
+
     network_type: str | None = None
     process: int | None = None
     area: str | None = None
@@ -33,6 +35,8 @@ class OspfIf:
 
 @dataclass(frozen=True, slots=True)
 class Tunnel:
+    """The ``tunnel ...`` lines of a tunnel interface."""
+
     source: str | None = None  # interface name or IP literal
     destination: str | None = None
     mode: str = "gre ip"  # IOS default, not displayed
@@ -69,6 +73,8 @@ class Tunnel:
 
 @dataclass(frozen=True, slots=True)
 class Interface:
+    """One ``interface`` block."""
+
     name: str
     line: int
     description: str | None = None
@@ -111,6 +117,8 @@ class Interface:
 
 @dataclass(frozen=True, slots=True)
 class IsakmpPolicy:
+    """``crypto isakmp policy N`` (IKEv1 phase 1 proposal)."""
+
     priority: int
     line: int
     encryption: str = "3des"  # des | 3des | aes
@@ -128,6 +136,8 @@ class IsakmpPolicy:
 
 @dataclass(frozen=True, slots=True)
 class IsakmpKey:
+    """``crypto isakmp key ... address ...`` (global IKEv1 PSK)."""
+
     psk: Psk
     line: int
     network: Net | None = None  # None for hostname keys
@@ -136,6 +146,8 @@ class IsakmpKey:
 
 @dataclass(frozen=True, slots=True)
 class KeyringKey:
+    """A ``pre-shared-key`` of an IKEv1 keyring."""
+
     network: Net | None
     psk: Psk
     line: int
@@ -144,6 +156,8 @@ class KeyringKey:
 
 @dataclass(frozen=True, slots=True)
 class Keyring:
+    """``crypto keyring NAME`` (IKEv1)."""
+
     name: str
     line: int
     vrf: str | None = None
@@ -153,6 +167,8 @@ class Keyring:
 
 @dataclass(frozen=True, slots=True)
 class IsakmpProfile:
+    """``crypto isakmp profile NAME``."""
+
     name: str
     line: int
     keyrings: tuple[str, ...] = ()
@@ -164,6 +180,8 @@ class IsakmpProfile:
 
 @dataclass(frozen=True, slots=True)
 class Ikev2Proposal:
+    """``crypto ikev2 proposal NAME``."""
+
     name: str
     line: int
     encryption: tuple[str, ...] = ()
@@ -174,6 +192,8 @@ class Ikev2Proposal:
 
 @dataclass(frozen=True, slots=True)
 class Ikev2Policy:
+    """``crypto ikev2 policy NAME``."""
+
     name: str
     line: int
     proposals: tuple[str, ...] = ()
@@ -183,6 +203,8 @@ class Ikev2Policy:
 
 @dataclass(frozen=True, slots=True)
 class Ikev2Peer:
+    """A ``peer`` of an IKEv2 keyring."""
+
     name: str
     line: int
     network: Net | None = None
@@ -194,6 +216,8 @@ class Ikev2Peer:
 
 @dataclass(frozen=True, slots=True)
 class Ikev2Keyring:
+    """``crypto ikev2 keyring NAME``."""
+
     name: str
     line: int
     peers: tuple[Ikev2Peer, ...] = ()
@@ -201,6 +225,8 @@ class Ikev2Keyring:
 
 @dataclass(frozen=True, slots=True)
 class Ikev2Profile:
+    """``crypto ikev2 profile NAME``."""
+
     name: str
     line: int
     match_remote: tuple[Net, ...] = ()
@@ -219,6 +245,8 @@ class Ikev2Profile:
 
 @dataclass(frozen=True, slots=True)
 class TransformSet:
+    """``crypto ipsec transform-set NAME ...``."""
+
     name: str
     line: int
     transforms: tuple[str, ...] = ()
@@ -256,6 +284,8 @@ class TransformSet:
 
 @dataclass(frozen=True, slots=True)
 class IpsecProfile:
+    """``crypto ipsec profile NAME``."""
+
     name: str
     line: int
     transform_sets: tuple[str, ...] = ()
@@ -268,6 +298,8 @@ class IpsecProfile:
 
 @dataclass(frozen=True, slots=True)
 class CryptoMapEntry:
+    """One ``crypto map NAME SEQ`` entry (static or dynamic)."""
+
     name: str
     seq: int
     line: int
@@ -285,6 +317,8 @@ class CryptoMapEntry:
 
 @dataclass(frozen=True, slots=True)
 class AclEntry:
+    """One entry of an access list."""
+
     action: str  # permit | deny | remark
     protocol: str
     src: IPv4Network | None  # None = could not decode (object-group, ...)
@@ -294,6 +328,8 @@ class AclEntry:
 
 @dataclass(frozen=True, slots=True)
 class Acl:
+    """An access list (named or numbered)."""
+
     name: str
     line: int
     entries: Sequence[AclEntry] = ()  # a tuple or a lazy :class:`~greios.devmodel.acl.AclEntries`
@@ -312,6 +348,8 @@ class Acl:
 
 @dataclass(frozen=True, slots=True)
 class StaticRoute:
+    """``ip route`` / ``ipv6 route``."""
+
     prefix: Net  # `ip route` or `ipv6 route`
     line: int
     vrf: str | None = None
@@ -322,6 +360,8 @@ class StaticRoute:
 
 @dataclass(frozen=True, slots=True)
 class OspfProcess:
+    """``router ospf N``."""
+
     process: int
     line: int
     vrf: str | None = None
@@ -333,6 +373,8 @@ class OspfProcess:
 
 @dataclass(frozen=True, slots=True)
 class EigrpProcess:
+    """``router eigrp N``."""
+
     asn: str
     line: int
     networks: tuple[IPv4Network, ...] = ()
@@ -340,6 +382,8 @@ class EigrpProcess:
 
 @dataclass(frozen=True, slots=True)
 class BgpProcess:
+    """``router bgp N``."""
+
     asn: str
     line: int
     neighbors: tuple[tuple[str, str | None], ...] = ()  # (address, remote-as)
@@ -348,6 +392,8 @@ class BgpProcess:
 
 @dataclass(frozen=True, slots=True)
 class DeviceConfig:
+    """One router's configuration as the audit and the lab read it."""
+
     hostname: str
     source: str | None = None
     lines: int = 0

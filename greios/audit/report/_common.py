@@ -102,6 +102,8 @@ class MatrixCell:
 
 @dataclass(frozen=True)
 class PairMatrix:
+    """Devices by devices: the session verdicts of each pair."""
+
     rows: list[str]
     columns: list[str]  # devices, plus NO_PEER when a session has no peer
     cells: dict[tuple[str, str], MatrixCell]
@@ -190,6 +192,8 @@ def summary_line(report: AuditReport) -> str:
 
 @dataclass(frozen=True)
 class RuleInfo:
+    """A rule as the report writers describe it."""
+
     id: str
     title: str  # one-line "what it detects"
     severity: Severity
