@@ -417,20 +417,24 @@ def plan_audit_items(
                      "give (edited plan file?); apply would refuse it")
             else:
                 commands = fresh
-        after.append((f"{r.name} (after plan)", future_config(text, commands, b.store)))
+        after.append((f"{r.name} (after plan)", future_config(text, commands, b.store,
+                                                                  r.model.platform)))
     return b.inventory, before, after
 
 
-def future_config(running: str, commands: Sequence[str], store: SecretStore) -> str:
-    """``running`` with ``commands`` applied the way IOS applies config lines (the
-    platform's config engine, the lab's too), secret references resolved in memory only;
+def future_config(running: str, commands: Sequence[str], store: SecretStore,
+                  platform: str | None = None) -> str:
+    """``running`` with ``commands`` applied the way the router's platform applies config
+    lines (``platform``: the inventory's name, IOS when None; its config engine, the lab's
+    too), secret references resolved in memory only;
     lines the device would reject are left out, as the device leaves them."""
     from greios.platforms import get
     from greios.platforms.base import RejectedLinesError
     from greios.secrets import resolve_refs
 
     try:
-        return get().apply_lines(running, [resolve_refs(c, store) if "<secret:" in c else c
+        engine = get(platform) if platform else get()
+        return engine.apply_lines(running, [resolve_refs(c, store) if "<secret:" in c else c
                                            for c in commands])
     except RejectedLinesError as exc:
         return exc.config
@@ -481,7 +485,8 @@ def _intended_of(b: Build, names: Sequence[str]) -> dict[str, str]:
                                retired=retired_text(b, name),
                                secret_equal=secret_equal_for(b.store),
                                platform=r.model.platform)
-            out[name] = future_config(running, plan.commands, b.store)
+            out[name] = future_config(running, plan.commands, b.store,
+                                      r.model.platform)
     return out
 
 
