@@ -12,9 +12,9 @@ from greios.audit.model import SessionStatus, Severity
 from greios.platforms.ios.config import parse_config
 
 PSKS = {"GREIOS_PSK_HONGKONG_RTR1__TOKYO_RTR1": "TokyoHongKongFixedTestKey0123456789abcd"}
-V6 = {"tokyo-rtr1": ("ip address 10.132.75.79 255.255.255.0", "2001:DB8:ACAD:A::1/64",
+V6 = {"tokyo-rtr1": ("ip address 10.133.75.79 255.255.255.0", "2001:DB8:ACAD:A::1/64",
                      "2001:DB8:ACAD:A::FFFF"),
-      "hongkong-rtr1": ("ip address 10.111.147.74 255.255.255.0", "2001:DB8:ACAD:B::2/64",
+      "hongkong-rtr1": ("ip address 10.112.147.74 255.255.255.0", "2001:DB8:ACAD:B::2/64",
                         "2001:DB8:ACAD:B::FFFF")}
 
 
