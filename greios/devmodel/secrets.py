@@ -7,12 +7,12 @@ the model; :class:`Psk` also redacts itself in ``repr``/``str``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
+import os
 from dataclasses import dataclass
 
-_SALT = secrets.token_bytes(32)
+# os.urandom is what secrets.token_bytes returns; hashlib/hmac (OpenSSL) are imported when a
+# key is hashed or compared: an audit of configs without keys never loads them (#13)
+_SALT = os.urandom(32)
 
 
 def salt() -> bytes:
@@ -40,6 +40,8 @@ class Psk:
     __str__ = __repr__
 
     def same_key(self, other: Psk | None) -> bool:
+        import hmac
+
         return other is not None and hmac.compare_digest(self.digest, other.digest)
 
 
@@ -68,6 +70,9 @@ def make_psk(key: str, kind: int = 0) -> Psk:
         clear = None
     if clear is None:
         clear, comparable = f"{kind}:{key}", False
+    import hashlib
+    import hmac
+
     digest = hmac.new(_SALT, clear.encode(), hashlib.sha256).hexdigest()
     return Psk(kind=kind, length=len(clear) if comparable else 0, digest=digest,
                comparable=comparable)
