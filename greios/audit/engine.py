@@ -220,11 +220,12 @@ def _audit_workers(links: int) -> int:
     """Workers for an audit of ``links`` tunnel ends: one per CPU (up to 4) from
     :data:`FORK_MIN_LINKS` on, where ``fork`` exists and this process runs one thread
     (forking a threaded process can inherit a held lock); else 1."""
+    if links < FORK_MIN_LINKS:
+        return 1  # before importing multiprocessing: ~10-15 ms of a small audit's start-up
     import multiprocessing
     import threading
 
-    if links < FORK_MIN_LINKS or threading.active_count() > 1 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(cpus or 1, 4)
