@@ -133,7 +133,9 @@ def load_hconfig(text: str) -> HConfig:
         return get_hconfig(driver, text)
     if _unmodelled_loader():
         return get_hconfig(driver, text)
-    touched, subs = _line_subs(tuple((r.search, r.replace) for r in rules.per_line_sub))
+    sub_rules = tuple((r.search, r.replace) for r in rules.per_line_sub)
+    touched, subs = _line_subs(sub_rules)
+    seen = _seen_lines(sub_rules)
     config = _HConfig(driver)
     current_section: HConfig | HConfigChild = config
     most_recent_item: HConfig | HConfigChild = config
@@ -158,7 +160,14 @@ def load_hconfig(text: str) -> HConfig:
             temp_banner.append(line)
             _open_banner(line, banner_end_lines, banner_end_contains)
             continue
-        this_indent, body = _substituted(line, touched, subs)
+        got = seen.get(line)
+        if got is None:
+            got = _substituted(line, touched, subs)
+            if _rememberable(line):
+                if len(seen) >= _SEEN_MAX:
+                    seen.clear()
+                seen[line] = got
+        this_indent, body = got
         if body:
             most_recent_item, current_section = _analyze_indent(
                 most_recent_item, current_section, this_indent, body)
@@ -322,6 +331,23 @@ def _base_preprocessor() -> object:
     from hier_config.platforms.driver_base import HConfigDriverBase
 
     return HConfigDriverBase.config_preprocessor
+
+
+@lru_cache(maxsize=4)
+def _seen_lines(rules: tuple[tuple[str, str], ...]) -> dict[str, tuple[int, str]]:
+    """Raw line -> :func:`_substituted` under these substitutions, for lines seen before
+    (lines repeat within a config and across routers: ``ip mtu 1400``, ``dpd 10 3``)."""
+    return {}
+
+
+_SEEN_MAX = 1 << 16
+
+
+def _rememberable(line: str) -> bool:
+    """May ``line`` be kept in :func:`_seen_lines`? Not a line that may hold a secret."""
+    low = line.lower()
+    return line.isascii() and not ("key" in low or "secret" in low or "password" in low
+                                   or "community" in low)
 
 
 @lru_cache(maxsize=4)
