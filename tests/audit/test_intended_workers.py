@@ -50,10 +50,11 @@ def test_worker_error_is_raised_as_without_workers(tmp_path: Path,
     build(g.root)
     real = planning.future_config
 
-    def failing(running: str, commands: tuple[str, ...], store: object) -> str:
+    def failing(running: str, commands: tuple[str, ...], store: object,
+                platform: str | None = None) -> str:
         if "hostname s00003-rtr1" in running:
             raise ConfigParseError("s00003-rtr1: cannot apply")
-        return real(running, commands, store)  # type: ignore[arg-type]
+        return real(running, commands, store, platform)  # type: ignore[arg-type]
 
     monkeypatch.setattr(planning, "future_config", failing)  # inherited by the workers
     with pytest.raises(ConfigParseError, match="s00003-rtr1: cannot apply"):
