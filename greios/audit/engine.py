@@ -235,6 +235,14 @@ _Chunk = tuple[list[int], list[int]]  # (device positions, link positions)
 _ChunkResult = tuple[list[list[Finding]], list[tuple[Session, list[Finding]]]]
 
 
+def _worker_init(salt: bytes) -> None:
+    """A forked audit worker: the parent's salt, and no cyclic garbage collection (a
+    collector pass would walk, and so copy, every page of the inherited configs; a worker's
+    garbage goes with it)."""
+    gc.disable()
+    _secrets.set_salt(salt)
+
+
 def _audit_chunk(chunk: _Chunk) -> _ChunkResult | None:
     """In a worker: findings of the devices and sessions of the links of ``chunk``; None on
     any error (the parent then does the chunk itself, so the error is raised there)."""
@@ -268,7 +276,7 @@ def _pool_results(job: _Job, chunks: list[_Chunk], workers: int) -> list[_ChunkR
     try:
         with ProcessPoolExecutor(max_workers=workers,
                                  mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_secrets.set_salt,
+                                 initializer=_worker_init,
                                  initargs=(_secrets.salt(),)) as pool:
             return list(pool.map(_audit_chunk, chunks))
     finally:
