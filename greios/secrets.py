@@ -27,6 +27,8 @@ from greios.redact import REDACTED
 PSK_LENGTH = 40
 PSK_MIN = 32
 PSK_MAX = 128  # IOS keyring / isakmp key length limit
+#: a key IOS takes: printable ASCII without space or '?', PSK_MIN..PSK_MAX long
+_PSK_OK = re.compile(f"[\\x21-\\x3e\\x40-\\x7e]{{{PSK_MIN},{PSK_MAX}}}")
 _ALPHABET = string.ascii_letters + string.digits
 REF_RE = re.compile(r"<secret:([a-z]+)/([A-Za-z0-9_.-]+(?:--[A-Za-z0-9_.-]+)?)>")
 PAIR_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*--[A-Za-z][A-Za-z0-9_.-]*$")
@@ -56,6 +58,8 @@ def psk_problem(value: str) -> str | None:
     >>> psk_problem("short")
     'is shorter than 32 characters'
     """
+    if _PSK_OK.fullmatch(value):  # the common case, one scan: printable, no space or '?'
+        return None
     if not value:
         return "is empty"
     if any(ord(c) > 0x7E for c in value):
@@ -125,16 +129,19 @@ def read_secrets_file(path: Path) -> tuple[dict[str, str], str]:
                                "'<pair key>: <key>' (refusing to touch this file)"])
     out: dict[str, str] = {}
     for pair, value in psk.items():
-        where = doc.where(("psk", pair))
+        # the located message is made only for a problem (a path per key costs at 5,000 keys)
         if not PAIR_KEY_RE.match(pair):
-            problems.append(f"{where}: not a pair key (two router names joined by '--')")
+            problems.append(f"{doc.where(('psk', pair))}: not a pair key (two router names "
+                            "joined by '--')")
             continue
         if not isinstance(value, str):
-            problems.append(f"{where}: the pre-shared key must be text (quote it)")
+            problems.append(f"{doc.where(('psk', pair))}: the pre-shared key must be text "
+                            "(quote it)")
             continue
         bad = psk_problem(value)
         if bad:
-            problems.append(f"{where}: the pre-shared key of pair {pair} {bad}")
+            problems.append(f"{doc.where(('psk', pair))}: the pre-shared key of pair {pair} "
+                            f"{bad}")
             continue
         out[pair] = value
     if problems:
