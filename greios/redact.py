@@ -295,9 +295,9 @@ def scrub_report(report: M, secrets: Iterable[str]) -> M:
     matcher = SecretMatcher(secrets)  # built once for the whole report
     if not matcher:
         return report
-    data = report.model_dump(mode="json")
-    if matcher.absent_from_strings(_strings(data, [])):
+    if matcher.absent_from_strings(_model_strings(report, [], set())):
         return report  # no secret in any field (the usual case: rules never quote one)
+    data = report.model_dump(mode="json")
 
     changed = False
 
@@ -317,16 +317,26 @@ def scrub_report(report: M, secrets: Iterable[str]) -> M:
     return type(report).model_validate(data) if changed else report
 
 
-def _strings(value: Any, out: list[str]) -> list[str]:
-    """Every string value in a dumped report (dict keys are not scrubbed: left out)."""
+def _model_strings(value: Any, out: list[str], seen: set[int]) -> list[str]:
+    """Every string value of a report model (the strings its ``model_dump(mode="json")``
+    holds: str enums are their values), read from the objects; an object listed twice
+    (a session in the report and in its change) is read once."""
     if isinstance(value, str):
         out.append(value)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _strings(v, out)
     elif isinstance(value, list):
         for v in value:
-            _strings(v, out)
+            _model_strings(v, out, seen)
+    elif (values := getattr(type(value), "_values", None)) is not None:
+        if id(value) not in seen:
+            seen.add(id(value))
+            for v in values(value):  # the fields' values, in one call
+                if type(v) is str:
+                    out.append(v)
+                elif v is not None and type(v) is not int:
+                    _model_strings(v, out, seen)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _model_strings(v, out, seen)
     return out
 
 

@@ -7,9 +7,11 @@ Presentation choices (format, colour, width) come in as arguments; printing stay
 
 from __future__ import annotations
 
+import gc
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,13 +64,28 @@ def run_audit(req: AuditRequest, *, fmt: str, fail_on: str, color: bool, width: 
                              select=select, ignore=ignore, lab=req.lab, live=req.live,
                              allow_empty=req.allow_empty, note=note)
     _stamp(report)
-    secrets = config_secrets(texts)
-    report = scrub_report(report, secrets)
-    text = render(report, fmt, fail_on=fail_on, color=color, width=width)
-    text = scrub_output(text, secrets, fmt)
+    with _gc_paused():  # tens of thousands of dicts and strings, no cycles
+        secrets = config_secrets(texts)
+        report = scrub_report(report, secrets)
+        text = render(report, fmt, fail_on=fail_on, color=color, width=width)
+        text = scrub_output(text, secrets, fmt)
     failing = 0 if fail_on == "never" else sum(
         1 for f in report.findings if is_failing(f, fail_on))
     return AuditOutcome(report, text, failing)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: the collections that the allocations of a
+    large report's rendering set off walked the whole heap (the parsed configs' leftovers,
+    the reports) again and again (0.24 of 0.31 s dumping a 100-site mesh's findings)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def write_report(text: str, output: Path) -> None:
@@ -304,13 +321,16 @@ def _engine_kwargs(inv: Any, select: list[str] | None, ignore: list[str]) -> dic
 
 def _before_after(inv: Any, before_items: list[tuple[str, str]],
                   after_items: list[tuple[str, str]], *, select: list[str] | None,
-                  ignore: list[str], title: str) -> tuple[Any, list[str]]:
-    """Audit both states; the "after" report carries what the change introduces/resolves."""
-    from greios.audit.engine import audit_texts, compare_reports
+                  ignore: list[str], title: str,
+                  after_parsed: list[Any] | None = None) -> tuple[Any, list[str]]:
+    """Audit both states; the "after" report carries what the change introduces/resolves.
+    ``after_parsed``: the "after" configs already parsed (in ``after_items``' order)."""
+    from greios.audit.engine import audit_parsed, audit_texts, compare_reports
 
     kwargs = _engine_kwargs(inv, select, ignore)
     before = audit_texts(before_items, **kwargs)
-    after = audit_texts(after_items, **kwargs)
+    after = (audit_texts(after_items, **kwargs) if after_parsed is None
+             else audit_parsed(after_parsed, **kwargs))
     after.change = compare_reports(before, after)
     after.title = title
     return after, [t for _, t in before_items] + [t for _, t in after_items]
@@ -319,12 +339,25 @@ def _before_after(inv: Any, before_items: list[tuple[str, str]],
 def _run_intended(sites: Path, *, select: list[str] | None,
                   ignore: list[str], note: Note) -> tuple[Any, list[str]]:
     from greios.app.planning import intended_configs
+    from greios.audit.engine import parse_text
 
     inv = _load_inventory(sites, required=True)
-    intended = intended_configs(inv.root, inventory=inv)
-    after_items = [(f"{name} (intended)", text) for name, text in sorted(intended.items())]
+    parsed: dict[str, Any] = {}
+
+    def parse(name: str, text: str) -> None:  # while the intended workers make the others
+        parsed[name] = parse_text(_intended_name(name), text)
+
+    with _gc_paused():  # the parsed configs hold no cycles
+        intended = intended_configs(inv.root, inventory=inv, each=parse)
+    names = sorted(intended)
+    after_items = [(_intended_name(name), intended[name]) for name in names]
     return _before_after(inv, _snapshot_items(inv, sites, note), after_items, select=select,
-                         ignore=ignore, title="greios pre-change audit")
+                         ignore=ignore, title="greios pre-change audit",
+                         after_parsed=[parsed[name] for name in names])
+
+
+def _intended_name(router: str) -> str:
+    return f"{router} (intended)"
 
 
 def _live_items(inv: Any, sites: Path, *, lab: bool, note: Note) -> list[tuple[str, str]]:

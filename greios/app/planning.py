@@ -441,7 +441,8 @@ def future_config(running: str, commands: Sequence[str], store: SecretStore,
 
 
 def intended_configs(sites_dir: Path, *, inventory: Inventory | None = None,
-                     workers: int | None = None) -> dict[str, str]:
+                     workers: int | None = None,
+                     each: Callable[[str, str], None] | None = None) -> dict[str, str]:
     """Router name -> its snapshot with greios's planned change applied.
 
     Used by the pre-change audit (``greios audit --intended``). PSKs are real values here
@@ -449,7 +450,9 @@ def intended_configs(sites_dir: Path, *, inventory: Inventory | None = None,
     ``inventory``: already loaded (and checked) from ``sites_dir``. Each router's config
     depends on the build alone, so with ``workers`` > 1 (default: one per CPU, up to 4, from
     :data:`FORK_MIN_ROUTERS` routers on) they are made in forked processes, which return
-    only text; the result is the same.
+    only text; the result is the same. ``each(name, config)``, when given, is called in
+    this process for every router as soon as its config is made (with workers: while the
+    workers make the others; the order of the calls is not the routers' order).
     """
     from greios.app.pipeline import build
 
@@ -457,8 +460,12 @@ def intended_configs(sites_dir: Path, *, inventory: Inventory | None = None,
     names = [r.name for r in b.inventory.routers]
     n = _intended_workers(len(names)) if workers is None else workers
     if n > 1:
-        return _intended_forked(b, names, n)
-    return _intended_of(b, names)
+        return _intended_forked(b, names, n, each)
+    got = _intended_of(b, names)
+    if each is not None:
+        for name, text in got.items():
+            each(name, text)
+    return got
 
 
 FORK_MIN_ROUTERS = 40  # below this a fork costs more than it saves
@@ -503,9 +510,10 @@ def _intended_chunk(names: list[str]) -> dict[str, str] | None:
         return None
 
 
-def _intended_forked(b: Build, names: list[str], workers: int) -> dict[str, str]:
+def _intended_forked(b: Build, names: list[str], workers: int,
+                     each: Callable[[str, str], None] | None = None) -> dict[str, str]:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     global _FORKED
     # keys a retired pair's text would create: made here, once, not in each worker
@@ -514,15 +522,31 @@ def _intended_forked(b: Build, names: list[str], workers: int) -> dict[str, str]
     k = workers * 4  # interleaved chunks: the few large routers (hubs) spread out
     chunks = [c for c in (names[i::k] for i in range(k)) if c]
     _FORKED = b
+    got: dict[str, str] = {}
+    failed: list[list[str]] = []
     try:
         with ProcessPoolExecutor(max_workers=workers,
                                  mp_context=multiprocessing.get_context("fork")) as pool:
-            results = list(pool.map(_intended_chunk, chunks))
+            futures = {pool.submit(_intended_chunk, chunk): chunk for chunk in chunks}
+            # each chunk's configs handed on as it arrives: the caller's work on them
+            # (the audit parses them) overlaps the workers' work on the others
+            for future in as_completed(futures):
+                result = future.result()
+                if result is None:
+                    failed.append(futures[future])
+                    continue
+                got.update(result)
+                if each is not None:
+                    for name, text in result.items():
+                        each(name, text)
     finally:
         _FORKED = None
-    got: dict[str, str] = {}
-    for chunk, result in zip(chunks, results, strict=True):
-        got.update(result if result is not None else _intended_of(b, chunk))
+    for chunk in failed:  # made here: an error is raised here, as without workers
+        result = _intended_of(b, chunk)
+        got.update(result)
+        if each is not None:
+            for name, text in result.items():
+                each(name, text)
     return {name: got[name] for name in names}
 
 

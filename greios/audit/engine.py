@@ -358,7 +358,19 @@ def audit_texts(items: Sequence[tuple[str, str]], *, workers: int = 1,
                 **kw: Any) -> AuditReport:
     """Parse ``(source path, text)`` pairs and audit them (see :func:`audit_configs`)."""
     with _no_cyclic_gc():
-        configs = parse_texts(items, workers=workers)
+        return audit_parsed(parse_texts(items, workers=workers), **kw)
+
+
+def parse_text(source: str, text: str) -> DeviceConfig:
+    """One ``(source path, text)`` pair parsed as :func:`parse_texts` parses it."""
+    with _no_cyclic_gc():
+        return _parse_one((source, text))
+
+
+def audit_parsed(configs: Sequence[DeviceConfig], **kw: Any) -> AuditReport:
+    """:func:`audit_configs` of configs parsed by :func:`parse_texts` or
+    :func:`parse_text`, which it then frees of what the audit kept with them."""
+    with _no_cyclic_gc():
         try:
             return audit_configs(configs, **kw)
         finally:

@@ -7,6 +7,7 @@ change (renamed/removed field, changed type); adding optional fields is compatib
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any
@@ -66,9 +67,23 @@ _FLAT = (str, int, float, bool, type(None))
 
 
 @lru_cache(maxsize=64)
-def _flat_encoder(level: int) -> json.JSONEncoder:
-    """The C encoder writing a flat container's items as ``indent=2`` does at ``level``."""
-    return json.JSONEncoder(ensure_ascii=False, separators=(",\n" + "  " * level, ": "))
+def _flat_encoder(level: int) -> Callable[[Any], str]:
+    """Encodes a flat container as one line whose items are separated as ``indent=2``
+    separates them at ``level``: the C encoder, made once per level (``JSONEncoder.encode``
+    makes a new one on every call)."""
+    std = json.JSONEncoder(ensure_ascii=False, separators=(",\n" + "  " * level, ": "))
+    c_make = getattr(json.encoder, "c_make_encoder", None)
+    if c_make is None:  # no C accelerator: the standard encoder
+        return std.encode
+    # as JSONEncoder.iterencode makes it for ensure_ascii=False (no circular-reference
+    # check: a report is a tree)
+    make = c_make(None, std.default, encode_basestring, None, std.key_separator,
+                  std.item_separator, False, False, True)
+
+    def encode(obj: Any) -> str:
+        return "".join(make(obj, 0))
+
+    return encode
 
 
 def dumps_indented(obj: Any) -> str:
@@ -94,7 +109,11 @@ def _dump(obj: Any, level: int, out: list[str]) -> None:
         out.append(opener + closer)
         return
     inner = "\n" + "  " * (level + 1)
-    encode = _flat_encoder(level + 1).encode
+    encode = _flat_encoder(level + 1)
+    if opener == "{" and all(isinstance(v, _FLAT) or not v for v in obj.values()):
+        # a flat dict (a finding): its items in one C call
+        out.append(opener + inner + encode(obj)[1:-1] + "\n" + "  " * level + closer)
+        return
     out.append(opener + inner)
     if opener == "{":
         _dict_items(obj, level, out, encode)
