@@ -55,17 +55,18 @@ def run_audit(req: AuditRequest, *, fmt: str, fail_on: str, color: bool, width: 
     select = list(req.select) or None
     ignore = list(req.ignore)
     if req.plan_file is not None:
-        report, texts = _run_plan(req.plan_file, select=select, ignore=ignore, note=note)
+        report, texts, found = _run_plan(req.plan_file, select=select, ignore=ignore,
+                                         note=note)
     else:
         if (req.live or req.lab) and (req.paths or req.intended):
             raise GreiosError("--live/--lab read the inventory routers: give no PATH and no "
                               "--intended")
-        report, texts = _run(list(req.paths), sites=req.sites, intended=req.intended,
+        report, texts, found = _run(list(req.paths), sites=req.sites, intended=req.intended,
                              select=select, ignore=ignore, lab=req.lab, live=req.live,
                              allow_empty=req.allow_empty, note=note)
     _stamp(report)
     with _gc_paused():  # tens of thousands of dicts and strings, no cycles
-        secrets = config_secrets(texts)
+        secrets = config_secrets(texts) | found
         report = scrub_report(report, secrets)
         text = render(report, fmt, fail_on=fail_on, color=color, width=width)
         text = scrub_output(text, secrets, fmt)
@@ -292,8 +293,9 @@ def _stamp(report: Any) -> None:
 
 def _run(paths: list[Path], *, sites: Path, intended: bool, select: list[str] | None,
          ignore: list[str], lab: bool, live: bool, allow_empty: bool,
-         note: Note) -> tuple[Any, list[str]]:
-    """Run the engine; returns (AuditReport, config texts seen, for the secret guard)."""
+         note: Note) -> tuple[Any, list[str], set[str]]:
+    """Run the engine; returns (AuditReport, config texts seen, secret values already found
+    in others seen; both for the secret guard)."""
     if intended:
         return _run_intended(sites, select=select, ignore=ignore, note=note)
     files = collect_files(paths) if paths else []
@@ -309,7 +311,7 @@ def _run(paths: list[Path], *, sites: Path, intended: bool, select: list[str] | 
     from greios.audit.engine import audit_texts
 
     report = audit_texts(items, **_engine_kwargs(inv, select, ignore))
-    return report, [t for _, t in items]
+    return report, [t for _, t in items], set()
 
 
 def _engine_kwargs(inv: Any, select: list[str] | None, ignore: list[str]) -> dict[str, Any]:
@@ -322,9 +324,11 @@ def _engine_kwargs(inv: Any, select: list[str] | None, ignore: list[str]) -> dic
 def _before_after(inv: Any, before_items: list[tuple[str, str]],
                   after_items: list[tuple[str, str]], *, select: list[str] | None,
                   ignore: list[str], title: str,
-                  after_parsed: list[Any] | None = None) -> tuple[Any, list[str]]:
+                  after_parsed: list[Any] | None = None,
+                  after_secrets: set[str] | None = None) -> tuple[Any, list[str], set[str]]:
     """Audit both states; the "after" report carries what the change introduces/resolves.
-    ``after_parsed``: the "after" configs already parsed (in ``after_items``' order)."""
+    ``after_parsed``: the "after" configs already parsed (in ``after_items``' order);
+    ``after_secrets``: the secret values in the "after" configs, already found."""
     from greios.audit.engine import audit_parsed, audit_texts, compare_reports
 
     kwargs = _engine_kwargs(inv, select, ignore)
@@ -333,19 +337,25 @@ def _before_after(inv: Any, before_items: list[tuple[str, str]],
              else audit_parsed(after_parsed, **kwargs))
     after.change = compare_reports(before, after)
     after.title = title
-    return after, [t for _, t in before_items] + [t for _, t in after_items]
+    texts = [t for _, t in before_items]
+    if after_secrets is None:
+        return after, texts + [t for _, t in after_items], set()
+    return after, texts, after_secrets
 
 
 def _run_intended(sites: Path, *, select: list[str] | None,
-                  ignore: list[str], note: Note) -> tuple[Any, list[str]]:
+                  ignore: list[str], note: Note) -> tuple[Any, list[str], set[str]]:
     from greios.app.planning import intended_configs
     from greios.audit.engine import parse_text
+    from greios.redact import config_secrets
 
     inv = _load_inventory(sites, required=True)
     parsed: dict[str, Any] = {}
+    secrets: set[str] = set()
 
     def parse(name: str, text: str) -> None:  # while the intended workers make the others
         parsed[name] = parse_text(_intended_name(name), text)
+        secrets.update(config_secrets([text]))  # (for the secret guard)
 
     with _gc_paused():  # the parsed configs hold no cycles
         intended = intended_configs(inv.root, inventory=inv, each=parse)
@@ -353,7 +363,8 @@ def _run_intended(sites: Path, *, select: list[str] | None,
     after_items = [(_intended_name(name), intended[name]) for name in names]
     return _before_after(inv, _snapshot_items(inv, sites, note), after_items, select=select,
                          ignore=ignore, title="greios pre-change audit",
-                         after_parsed=[parsed[name] for name in names])
+                         after_parsed=[parsed[name] for name in names],
+                         after_secrets=secrets)
 
 
 def _intended_name(router: str) -> str:
@@ -372,7 +383,7 @@ def _live_items(inv: Any, sites: Path, *, lab: bool, note: Note) -> list[tuple[s
 
 
 def _run_plan(plan_file: Path, *, select: list[str] | None,
-              ignore: list[str], note: Note) -> tuple[Any, list[str]]:
+              ignore: list[str], note: Note) -> tuple[Any, list[str], set[str]]:
     from greios.app.planning import plan_audit_items
 
     inv, before_items, after_items = plan_audit_items(plan_file, note=note)

@@ -18,6 +18,7 @@ from greios.app.pipeline import build
 from greios.app.planning import intended_configs
 from greios.audit.engine import audit_texts
 from greios.audit.report.json_report import dumps_indented, render_json
+from greios.redact import config_secrets
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,7 +50,12 @@ def test_intended_audit_equals_parsing_afterwards(tmp_path: Path) -> None:
     g = _scalegen().generate(tmp_path / "sites", sites=6, topology="mesh")
     build(g.root)
     inv = app_audit._load_inventory(g.root, required=True)
-    report, _ = app_audit._run_intended(g.root, select=None, ignore=[], note=lambda m: None)
+    report, texts, found = app_audit._run_intended(g.root, select=None, ignore=[],
+                                                   note=lambda m: None)
+    # the secrets of the intended configs were found while they were made
+    intended = intended_configs(g.root, inventory=inv)
+    assert found and found == config_secrets(intended.values())
+    assert config_secrets(texts) | found == config_secrets([*texts, *intended.values()])
     # the old way: configs made first, then every one parsed by the engine
     kw = app_audit._engine_kwargs(inv, None, [])
     after = audit_texts([(f"{n} (intended)", t) for n, t in
@@ -74,7 +80,8 @@ def test_flat_dicts_dumped_as_json_dumps(obj: object) -> None:
 def test_report_json_as_json_dumps(tmp_path: Path) -> None:
     g = _scalegen().generate(tmp_path / "sites", sites=4, topology="mesh")
     build(g.root)
-    report, _ = app_audit._run_intended(g.root, select=None, ignore=[], note=lambda m: None)
+    report, _, _ = app_audit._run_intended(g.root, select=None, ignore=[],
+                                           note=lambda m: None)
     text = render_json(report)
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
     assert '"findings": [' in text or '"sessions": [' in text

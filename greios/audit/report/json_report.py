@@ -19,28 +19,35 @@ SCHEMA_VERSION = "1.0"
 SCHEMA_ID = "https://example.invalid/greios/schemas/audit-1.0.schema.json"
 
 
-def _finding(f: Finding) -> dict[str, Any]:
-    return f.model_dump(mode="json")
+class _Dumps:
+    """Each finding's and session's dict, made once per report (a pre-change report lists
+    the same objects in ``findings``/``introduced`` and ``sessions``/``sessions_after``)."""
 
+    def __init__(self) -> None:
+        self._done: dict[int, tuple[Finding | Session, dict[str, Any]]] = {}
 
-def _session(s: Session) -> dict[str, Any]:
-    return s.model_dump(mode="json")
+    def __call__(self, obj: Finding | Session) -> dict[str, Any]:
+        got = self._done.get(id(obj))
+        if got is None:
+            got = self._done[id(obj)] = (obj, obj.model_dump(mode="json"))  # obj kept alive
+        return got[1]
 
-
-def _sessions(sessions: list[Session]) -> list[dict[str, Any]]:
-    ordered = sorted(sessions, key=lambda s: (s.device, s.interface, s.peer_device or ""))
-    return [_session(s) for s in ordered]
+    def sessions(self, sessions: list[Session]) -> list[dict[str, Any]]:
+        ordered = sorted(sessions, key=lambda s: (s.device, s.interface, s.peer_device or ""))
+        return [self(s) for s in ordered]
 
 
 def report_dict(report: AuditReport) -> dict[str, Any]:
-    """The JSON document as a dict (stable key and list order)."""
+    """The JSON document as a dict (stable key and list order; an object listed twice is
+    one dict, listed twice)."""
+    dump = _Dumps()
     change: dict[str, Any] | None = None
     if report.change is not None:
         change = {
-            "introduced": [_finding(f) for f in sort_findings(report.change.introduced)],
-            "resolved": [_finding(f) for f in sort_findings(report.change.resolved)],
-            "sessions_before": _sessions(report.change.sessions_before),
-            "sessions_after": _sessions(report.change.sessions_after),
+            "introduced": [dump(f) for f in sort_findings(report.change.introduced)],
+            "resolved": [dump(f) for f in sort_findings(report.change.resolved)],
+            "sessions_before": dump.sessions(report.change.sessions_before),
+            "sessions_after": dump.sessions(report.change.sessions_after),
         }
     return {
         "$schema": SCHEMA_ID,
@@ -51,11 +58,11 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
         "title": report.title,
         "summary": summary(report),
         "devices": [d.model_dump(mode="json") for d in report.devices],
-        "findings": [_finding(f) for f in sort_findings(report.findings)],
-        "sessions": _sessions(report.sessions),
+        "findings": [dump(f) for f in sort_findings(report.findings)],
+        "sessions": dump.sessions(report.sessions),
         "change": change,
         "ignored_rules": sorted(report.ignored_rules),
-        "waived": [_finding(f) for f in sort_findings(report.waived)],
+        "waived": [dump(f) for f in sort_findings(report.waived)],
     }
 
 
@@ -64,6 +71,7 @@ def render_json(report: AuditReport) -> str:
 
 
 _FLAT = (str, int, float, bool, type(None))
+_FLAT_TYPES = frozenset(_FLAT)  # checked for all values at once, in C
 
 
 @lru_cache(maxsize=64)
@@ -110,7 +118,8 @@ def _dump(obj: Any, level: int, out: list[str]) -> None:
         return
     inner = "\n" + "  " * (level + 1)
     encode = _flat_encoder(level + 1)
-    if opener == "{" and all(isinstance(v, _FLAT) or not v for v in obj.values()):
+    if opener == "{" and (_FLAT_TYPES.issuperset(map(type, obj.values()))
+                          or all(isinstance(v, _FLAT) or not v for v in obj.values())):
         # a flat dict (a finding): its items in one C call
         out.append(opener + inner + encode(obj)[1:-1] + "\n" + "  " * level + closer)
         return
