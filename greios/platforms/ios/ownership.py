@@ -182,15 +182,23 @@ def _delete_sectional_exits(config: HConfig, exits: frozenset[str]) -> None:
     """hier_config asks every node for its sectional exit; only a node whose last child
     reads like an exit can lose it, so the others are not asked (same nodes, same order)."""
     nodes: list[HConfigChild] = []
-    stack = list(reversed(config.children))
+    stack = list(reversed(_kids(config)))
     while stack:
         node = stack.pop()
         nodes.append(node)
-        stack.extend(reversed(node.children))
+        if kids := _kids(node):
+            stack.extend(reversed(kids))
     for node in nodes:
-        kids = node.children
-        if len(kids) and kids[-1].text in exits:
+        kids = _kids(node)
+        if kids and kids[-1].text in exits:
             node.delete_sectional_exit()
+
+
+def _kids(node: HConfig | HConfigChild) -> list[HConfigChild]:
+    """``node``'s children as hier_config holds them (its list itself, live: no per-call
+    Python ``__len__``/``__iter__`` of the children container), else a copy."""
+    data = getattr(node.children, "_data", None)
+    return data if isinstance(data, list) else list(node.children)
 
 
 def _open_banner(line: str, end_lines: set[str], end_contains: list[str]) -> None:

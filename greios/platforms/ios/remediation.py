@@ -34,6 +34,7 @@ from greios.plan.model import Action, LineChange, ObjectChange, RouterPlan, obje
 from greios.platforms.ios.configtree import apply_text
 from greios.platforms.ios.ownership import (
     Key,
+    _kids,
     default_secret_equal,
     is_whole_kind,
     keys_of,
@@ -423,9 +424,11 @@ def _create_commands(w: HConfigChild) -> list[str]:
 
     def walk(node: HConfigChild, depth: int) -> None:
         out.append(indent * (depth - 1) + node.text)
-        children = list(node.children)
+        children = _kids(node)  # hier_config's own list: read, never reordered here
+        if not children:
+            return
         if depth + 1 in depths:
-            children.sort(key=lambda c: c.text.startswith("no "))
+            children = sorted(children, key=lambda c: c.text.startswith("no "))
         for child in children:
             walk(child, depth + 1)
 
