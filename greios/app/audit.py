@@ -7,11 +7,9 @@ Presentation choices (format, colour, width) come in as arguments; printing stay
 
 from __future__ import annotations
 
-import gc
 import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +46,7 @@ class AuditOutcome:
 def run_audit(req: AuditRequest, *, fmt: str, fail_on: str, color: bool, width: int,
               note: Note) -> AuditOutcome:
     """Audit what ``req`` names; the report rendered as ``fmt`` and its failing count."""
+    from greios.audit.engine import no_cyclic_gc
     from greios.audit.report import is_failing, render
     from greios.errors import GreiosError
     from greios.redact import config_secrets, scrub_output, scrub_report
@@ -61,11 +60,15 @@ def run_audit(req: AuditRequest, *, fmt: str, fail_on: str, color: bool, width: 
         if (req.live or req.lab) and (req.paths or req.intended):
             raise GreiosError("--live/--lab read the inventory routers: give no PATH and no "
                               "--intended")
-        report, texts, found = _run(list(req.paths), sites=req.sites, intended=req.intended,
-                             select=select, ignore=ignore, lab=req.lab, live=req.live,
-                             allow_empty=req.allow_empty, note=note)
+        report, texts, found = _run(list(req.paths), sites=req.sites,
+                                    intended=req.intended, select=select, ignore=ignore,
+                                    lab=req.lab, live=req.live,
+                                    allow_empty=req.allow_empty, note=note)
     _stamp(report)
-    with _gc_paused():  # tens of thousands of dicts and strings, no cycles
+    # no cyclic GC: the collections that the report's tens of thousands of dicts and strings
+    # set off walked the whole heap again and again (0.24 of 0.31 s dumping a 100-site
+    # mesh's findings)
+    with no_cyclic_gc():
         secrets = config_secrets(texts) | found
         report = scrub_report(report, secrets)
         text = render(report, fmt, fail_on=fail_on, color=color, width=width)
@@ -73,20 +76,6 @@ def run_audit(req: AuditRequest, *, fmt: str, fail_on: str, color: bool, width: 
     failing = 0 if fail_on == "never" else sum(
         1 for f in report.findings if is_failing(f, fail_on))
     return AuditOutcome(report, text, failing)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile: the collections that the allocations of a
-    large report's rendering set off walked the whole heap (the parsed configs' leftovers,
-    the reports) again and again (0.24 of 0.31 s dumping a 100-site mesh's findings)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def write_report(text: str, output: Path) -> None:
@@ -346,7 +335,7 @@ def _before_after(inv: Any, before_items: list[tuple[str, str]],
 def _run_intended(sites: Path, *, select: list[str] | None,
                   ignore: list[str], note: Note) -> tuple[Any, list[str], set[str]]:
     from greios.app.planning import intended_configs
-    from greios.audit.engine import parse_text
+    from greios.audit.engine import no_cyclic_gc, parse_text
     from greios.redact import config_secrets
 
     inv = _load_inventory(sites, required=True)
@@ -357,7 +346,7 @@ def _run_intended(sites: Path, *, select: list[str] | None,
         parsed[name] = parse_text(_intended_name(name), text)
         secrets.update(config_secrets([text]))  # (for the secret guard)
 
-    with _gc_paused():  # the parsed configs hold no cycles
+    with no_cyclic_gc():  # the parsed configs hold no cycles
         intended = intended_configs(inv.root, inventory=inv, each=parse)
     names = sorted(intended)
     after_items = [(_intended_name(name), intended[name]) for name in names]

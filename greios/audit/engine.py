@@ -322,7 +322,7 @@ def _parse_one(item: tuple[str, str]) -> DeviceConfig:
 
 
 @contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
+def no_cyclic_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector: parsing allocates ~10 objects per config line and
     no cycles, and the collector's generation-2 passes made a 800-router run 1.4x slower
     (superlinear in fleet size). Restores the previous state."""
@@ -338,7 +338,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 def parse_texts(items: Sequence[tuple[str, str]], *, workers: int = 1) -> list[DeviceConfig]:
     """Parse (source, text) pairs, in order. ``workers`` > 1 parses in that many forked
     processes (only where the platform has ``fork``; measured slower on 2 cores, see above)."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         if workers < 2 or len(items) < POOL_MIN_FILES or (os.cpu_count() or 1) < 2:
             return [_parse_one(i) for i in items]
         import multiprocessing  # only for the pool: ~25 ms of start-up otherwise
@@ -357,20 +357,20 @@ def parse_texts(items: Sequence[tuple[str, str]], *, workers: int = 1) -> list[D
 def audit_texts(items: Sequence[tuple[str, str]], *, workers: int = 1,
                 **kw: Any) -> AuditReport:
     """Parse ``(source path, text)`` pairs and audit them (see :func:`audit_configs`)."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return audit_parsed(parse_texts(items, workers=workers), **kw)
 
 
 def parse_text(source: str, text: str) -> DeviceConfig:
     """One ``(source path, text)`` pair parsed as :func:`parse_texts` parses it."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _parse_one((source, text))
 
 
 def audit_parsed(configs: Sequence[DeviceConfig], **kw: Any) -> AuditReport:
     """:func:`audit_configs` of configs parsed by :func:`parse_texts` or
     :func:`parse_text`, which it then frees of what the audit kept with them."""
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         try:
             return audit_configs(configs, **kw)
         finally:
@@ -383,7 +383,7 @@ def audit_parsed(configs: Sequence[DeviceConfig], **kw: Any) -> AuditReport:
 
 def compare_reports(before: AuditReport, after: AuditReport) -> ChangeDelta:
     """Pre-change mode: findings introduced / resolved by the change (by ``Finding.key``)."""
-    with _no_cyclic_gc():  # lists of model objects, no cycles: no collector passes
+    with no_cyclic_gc():  # lists of model objects, no cycles: no collector passes
         bk = {f.key for f in before.findings}
         ak = {f.key for f in after.findings}
         return ChangeDelta(introduced=[f for f in after.findings if f.key not in bk],
