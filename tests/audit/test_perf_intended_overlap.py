@@ -85,3 +85,11 @@ def test_report_json_as_json_dumps(tmp_path: Path) -> None:
     text = render_json(report)
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
     assert '"findings": [' in text or '"sessions": [' in text
+
+
+def test_shared_flat_dict_written_at_each_level() -> None:
+    flat = {"a": "x\ny", "b": None, "c": [], "d": 1}
+    for obj in ({"deep": {"deeper": [flat]}, "top": [flat]},
+                {"top": [flat], "deep": {"deeper": [flat]}, "again": flat},
+                [flat, [flat, [flat]], flat]):
+        assert dumps_indented(obj) == json.dumps(obj, indent=2, ensure_ascii=False)

@@ -101,11 +101,17 @@ def dumps_indented(obj: Any) -> str:
     C encoder with the item separator the indent gives, and only the nesting is walked in
     Python."""
     out: list[str] = []
-    _dump(obj, 0, out)
+    _dump(obj, 0, out, {})
     return "".join(out)
 
 
-def _dump(obj: Any, level: int, out: list[str]) -> None:
+#: id of a flat dict -> (the level it was written at, its text there); a dict listed twice
+#: (a pre-change report's sessions and sessions_after) is encoded once: its raw newlines are
+#: all indentation (a string's own are escaped), so it is re-indented for another level
+_Flats = dict[int, tuple[int, str]]
+
+
+def _dump(obj: Any, level: int, out: list[str], flats: _Flats) -> None:
     if isinstance(obj, dict):
         opener, closer = "{", "}"
     elif isinstance(obj, (list, tuple)):
@@ -121,17 +127,28 @@ def _dump(obj: Any, level: int, out: list[str]) -> None:
     if opener == "{" and (_FLAT_TYPES.issuperset(map(type, obj.values()))
                           or all(isinstance(v, _FLAT) or not v for v in obj.values())):
         # a flat dict (a finding): its items in one C call
-        out.append(opener + inner + encode(obj)[1:-1] + "\n" + "  " * level + closer)
+        done = flats.get(id(obj))
+        if done is None:
+            text = opener + inner + encode(obj)[1:-1] + "\n" + "  " * level + closer
+            flats[id(obj)] = (level, text)
+        elif done[0] == level:
+            text = done[1]
+        elif done[0] < level:
+            text = done[1].replace("\n", "\n" + "  " * (level - done[0]))
+        else:
+            text = done[1].replace("\n" + "  " * (done[0] - level), "\n")
+        out.append(text)
         return
     out.append(opener + inner)
     if opener == "{":
-        _dict_items(obj, level, out, encode)
+        _dict_items(obj, level, out, encode, flats)
     else:
-        _list_items(obj, level, out, encode)
+        _list_items(obj, level, out, encode, flats)
     out.append("\n" + "  " * level + closer)
 
 
-def _dict_items(obj: dict[Any, Any], level: int, out: list[str], encode: Any) -> None:
+def _dict_items(obj: dict[Any, Any], level: int, out: list[str], encode: Any,
+                flats: _Flats) -> None:
     """The items; each run of items with flat values is encoded in one C call."""
     sep = "," + "\n" + "  " * (level + 1)
     first = True
@@ -146,13 +163,13 @@ def _dict_items(obj: dict[Any, Any], level: int, out: list[str], encode: Any) ->
         name = key if isinstance(key, str) else _key(key)
         out.append(("" if first else sep) + encode_basestring(name) + ": ")
         first = False
-        _dump(value, level + 1, out)
+        _dump(value, level + 1, out, flats)
     if run:
         out.append(("" if first else sep) + encode(run)[1:-1])
 
 
 def _list_items(obj: list[Any] | tuple[Any, ...], level: int, out: list[str],
-                encode: Any) -> None:
+                encode: Any, flats: _Flats) -> None:
     sep = "," + "\n" + "  " * (level + 1)
     first = True
     run: list[Any] = []
@@ -166,7 +183,7 @@ def _list_items(obj: list[Any] | tuple[Any, ...], level: int, out: list[str],
         if not first:
             out.append(sep)
         first = False
-        _dump(value, level + 1, out)
+        _dump(value, level + 1, out, flats)
     if run:
         out.append(("" if first else sep) + encode(run)[1:-1])
 
