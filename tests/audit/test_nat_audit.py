@@ -295,3 +295,31 @@ def _copy_sites(dest: Path) -> None:
 
     shutil.copytree(Path(__file__).parents[2] / "sites", dest,
                     ignore=shutil.ignore_patterns("greios.lock", ".greios-secrets.yaml"))
+
+
+def _bump_ip_mtu_towards(config: str, destination: str, by: int) -> tuple[str, int]:
+    """``config`` with ``by`` added to the ``ip mtu`` of the tunnel sending to
+    ``destination``; returns (config, the new value)."""
+    blocks = config.split("\n!")
+    for i, block in enumerate(blocks):
+        if f"tunnel destination {destination}\n" in block and " ip mtu " in block:
+            line = next(x for x in block.splitlines() if x.startswith(" ip mtu "))
+            value = int(line.split()[-1]) + by
+            blocks[i] = block.replace(line, f" ip mtu {value}")
+            return "\n!".join(blocks), value
+    raise AssertionError(f"no tunnel with ip mtu towards {destination}")
+
+
+def test_peer_facing_a_nated_router_pays_nat_t_too(tmp_path: Path, nat_sites: Path) -> None:
+    """greios sizes both ends of a NATed pair for NAT-T (UDP 4500 runs both ways once IKE
+    detects NAT); the hub, not NATed itself, is held to that too: 8 bytes more is MTU-001."""
+    configs = _rendered(nat_sites)
+    body = _audit(tmp_path, configs, nat_sites)
+    assert not [f for f in body["findings"] if f["rule"] == "MTU-001"], body["findings"]
+    configs["singapore-rtr1"], value = _bump_ip_mtu_towards(configs["singapore-rtr1"],
+                                                            PUBLIC, 8)
+    body = _audit(tmp_path, configs, nat_sites)
+    hits = [f for f in body["findings"] if f["rule"] == "MTU-001"
+            and f["device"] == "singapore-rtr1"]
+    assert hits and f"ip mtu {value} > max" in hits[0]["message"], body["findings"]
+    assert "NAT-T" in hits[0]["message"]

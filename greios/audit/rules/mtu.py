@@ -38,6 +38,16 @@ def tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
     return got
 
 
+def nat_t(c: DevCtx, t: Interface) -> bool:
+    """ESP of this tunnel travels in UDP 4500: this router is behind NAT, or the tunnel's
+    destination is the public address of a router behind a static NAT (the inventory's NAT
+    map). Once IKE detects NAT both ends encapsulate, so both pay the 8 bytes."""
+    if c.facts.behind_nat:
+        return True
+    dest = t.tunnel.destination if t.tunnel is not None else None
+    return c.nat is not None and dest is not None and c.nat.arrives(dest) not in (dest, None)
+
+
 def _tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
     tt = t.tunnel
     if tt is None:
@@ -63,7 +73,7 @@ def _tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
                 r = _compute(MtuInput(underlay_mtu=underlay, encryption=enc,  # type: ignore[arg-type]
                                      integrity=integ,  # type: ignore[arg-type]
                                      mode=mode,  # type: ignore[arg-type]
-                                     nat_t=c.facts.behind_nat, ipv6_underlay=v6,
+                                     nat_t=nat_t(c, t), ipv6_underlay=v6,
                                      vti=tt.is_vti, **gre))
                 results.append((r.max_ip_mtu, " ".join(ts.transforms), mode))
     except ValueError:
@@ -105,7 +115,7 @@ def mtu_001(c: DevCtx) -> Iterator[Hit]:
         m = tunnel_mtu(c, t)
         if m is not None and m.effective_ip_mtu > m.max_ip_mtu:
             how = "ip mtu" if m.explicit else "default ip mtu"
-            nat = ", NAT-T" if c.facts.behind_nat else ""
+            nat = ", NAT-T" if nat_t(c, t) else ""
             yield Hit(obj_if(t), t.line, f"{t.name}: {how} {m.effective_ip_mtu} > max "
                       f"{m.max_ip_mtu} for {m.suite} ({m.mode} mode, underlay "
                       f"{c.facts.underlay_mtu}{nat})")
