@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 from greios.audit.catalog import Hit, Rule, load, matches
@@ -50,8 +51,9 @@ def _finding(r: Rule, h: Hit, cfg: DeviceConfig) -> Finding:
 
 
 def _dev_findings(cfg: DeviceConfig, rules: Iterable[Rule], facts: DeviceFacts | None,
-                  nat: NatMap | None = None) -> list[Finding]:
-    ctx = DevCtx(cfg, facts or DeviceFacts(), facts is not None, nat=nat)
+                  nat: NatMap | None = None, paired: frozenset[str] = frozenset()
+                  ) -> list[Finding]:
+    ctx = DevCtx(cfg, facts or DeviceFacts(), facts is not None, nat=nat, paired=paired)
     out: list[Finding] = []
     for r in rules:
         if r.check is None or r.scope == Scope.PAIR:
@@ -157,7 +159,17 @@ class _Job:
 
     def dev(self, i: int) -> list[Finding]:
         cfg = self.configs[i]
-        return _dev_findings(cfg, self.rules.values(), self.facts.get(cfg.hostname), self.nat)
+        return _dev_findings(cfg, self.rules.values(), self.facts.get(cfg.hostname), self.nat,
+                             self.paired.get(cfg.hostname, frozenset()))
+
+    @cached_property
+    def paired(self) -> dict[str, frozenset[str]]:
+        """Device -> its tunnels paired with a device of this audit."""
+        out: dict[str, set[str]] = {}
+        for link in self.links:
+            if link.peer_device is not None and link.peer_interface is not None:
+                out.setdefault(link.device, set()).add(link.interface)
+        return {d: frozenset(v) for d, v in out.items()}
 
     def links_part(self, which: Iterable[int]) -> list[tuple[Session, list[Finding]]]:
         """The session of each link in ``which`` (ascending) and the pair findings it adds.

@@ -323,3 +323,21 @@ def test_peer_facing_a_nated_router_pays_nat_t_too(tmp_path: Path, nat_sites: Pa
             and f["device"] == "singapore-rtr1"]
     assert hits and f"ip mtu {value} > max" in hits[0]["message"], body["findings"]
     assert "NAT-T" in hits[0]["message"]
+
+
+def test_nat_004_left_to_the_pair_check_when_the_peer_is_audited(tmp_path: Path,
+                                                                  nat_sites: Path,
+                                                                  ike: int) -> None:
+    """NAT-004 (a NATed router presents its private address as identity) is advice for a
+    tunnel whose peer is not in the audit; with the peer audited too, PAIR-009 decides
+    exactly (greios's own render matches the private identity: no warning, no error)."""
+    configs = _rendered(nat_sites)
+    both = _audit(tmp_path, configs, nat_sites)
+    assert not [f for f in both["findings"] if f["rule"] in ("NAT-004", "PAIR-009")]
+    (tmp_path / "alone").mkdir()
+    alone = _audit(tmp_path / "alone", {"seoul-rtr1": configs["seoul-rtr1"]}, nat_sites)
+    nat004 = [f for f in alone["findings"] if f["rule"] == "NAT-004"]
+    if ike == 1:  # IKEv1 sends its interface (private) address: advice stays
+        assert nat004 and nat004[0]["device"] == "seoul-rtr1", alone["findings"]
+    else:  # greios renders `identity local address <public>` for IKEv2 behind NAT
+        assert not nat004, nat004

@@ -20,6 +20,9 @@ class DevCtx:
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
     #: the inventory's static NATs of every router (None without inventory or NAT)
     nat: NatMap | None = None
+    #: this device's tunnels whose peer is in the same audit (their IKE identities are then
+    #: checked exactly, per pair: PAIR-009)
+    paired: frozenset[str] = frozenset()
 
     @cached_property
     def endpoints(self) -> dict[str, Endpoint]:

@@ -94,6 +94,8 @@ def nat_003(c: DevCtx) -> Iterator[Hit]:
       needs_facts=True)
 def nat_004(c: DevCtx) -> Iterator[Hit]:
     for t in _nat_tunnels(c):
+        if t.name in c.paired:  # its peer is audited too: PAIR-009 checks the identity exactly
+            continue
         ep = c.endpoints.get(t.name)
         if ep is not None and ep.ipsec and (ep.ikev2_profile is None
                                             or not ep.ikev2_profile.identity_local):
