@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -27,6 +30,19 @@ def _find_corpus() -> Path | None:
 @pytest.fixture(scope="session")
 def repo_dir() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def scalegen() -> ModuleType:
+    """``bench/scalegen.py`` (generated hub-and-spoke / mesh inventories), loaded once."""
+    if "scalegen" in sys.modules:
+        return sys.modules["scalegen"]
+    spec = importlib.util.spec_from_file_location("scalegen", REPO / "bench" / "scalegen.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["scalegen"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,7 @@ the configs are the same as made in one process, and an error is the same error.
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -16,26 +14,15 @@ from greios.app.pipeline import build
 from greios.app.planning import intended_configs
 from greios.errors import ConfigParseError
 
-REPO = Path(__file__).resolve().parents[2]
-
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
                                 reason="workers are forked")
 
 
-def _scalegen() -> ModuleType:
-    if "scalegen" in sys.modules:
-        return sys.modules["scalegen"]
-    spec = importlib.util.spec_from_file_location("scalegen", REPO / "bench" / "scalegen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scalegen"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("topology", ["hub2", "mesh"])
-def test_forked_configs_equal_serial(tmp_path: Path, topology: str) -> None:
-    g = _scalegen().generate(tmp_path / "sites", sites=7, topology=topology)
+def test_forked_configs_equal_serial(scalegen: ModuleType, tmp_path: Path, topology: str) -> None:
+    g = scalegen.generate(tmp_path / "sites", sites=7, topology=topology)
     build(g.root)  # lock and keys written once, as `greios render` does
     serial = intended_configs(g.root, workers=1)
     forked = intended_configs(g.root, workers=3)
@@ -44,9 +31,9 @@ def test_forked_configs_equal_serial(tmp_path: Path, topology: str) -> None:
     assert all("interface Tunnel" in text for text in forked.values())
 
 
-def test_worker_error_is_raised_as_without_workers(tmp_path: Path,
+def test_worker_error_is_raised_as_without_workers(scalegen: ModuleType, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    g = _scalegen().generate(tmp_path / "sites", sites=5, topology="hub1")
+    g = scalegen.generate(tmp_path / "sites", sites=5, topology="hub1")
     build(g.root)
     real = planning.future_config
 

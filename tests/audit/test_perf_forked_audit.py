@@ -5,10 +5,8 @@ workers."""
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -20,25 +18,15 @@ from greios.audit import engine
 from greios.audit.engine import audit_configs, parse_texts
 from greios.audit.facts import DeviceFacts
 
-REPO = Path(__file__).resolve().parents[2]
-
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
                                 reason="workers are forked")
 
 
-def _scalegen() -> ModuleType:
-    if "scalegen" in sys.modules:
-        return sys.modules["scalegen"]
-    spec = importlib.util.spec_from_file_location("scalegen", REPO / "bench" / "scalegen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scalegen"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-def _items(tmp_path: Path, topology: str, sites: int) -> list[tuple[str, str]]:
-    g = _scalegen().generate(tmp_path / "sites", sites=sites, topology=topology)
+def _items(scalegen: ModuleType, tmp_path: Path, topology: str, sites: int
+           ) -> list[tuple[str, str]]:
+    g = scalegen.generate(tmp_path / "sites", sites=sites, topology=topology)
     build(g.root)
     configs = intended_configs(g.root, workers=1)
     items = [(f"{name} (intended)", text) for name, text in sorted(configs.items())]
@@ -61,8 +49,8 @@ def _dump(report: object) -> str:
 
 
 @pytest.mark.parametrize("topology", ["mesh", "hub2"])
-def test_forked_report_equals_serial(tmp_path: Path, topology: str) -> None:
-    items = _items(tmp_path, topology, 8)
+def test_forked_report_equals_serial(scalegen: ModuleType, tmp_path: Path, topology: str) -> None:
+    items = _items(scalegen, tmp_path, topology, 8)
     facts = {"s00001-rtr1": DeviceFacts(behind_nat=True)}
     serial = audit_configs(parse_texts(items), facts=facts, workers=1)
     assert serial.sessions and serial.findings
@@ -74,10 +62,10 @@ def test_forked_report_equals_serial(tmp_path: Path, topology: str) -> None:
         assert _dump(forked) == _dump(serial)
 
 
-def test_the_workers_do_the_work(tmp_path: Path) -> None:
+def test_the_workers_do_the_work(scalegen: ModuleType, tmp_path: Path) -> None:
     """The forked path itself returns every device's findings and every link's result
     (not the parent's own fallback), equal to one process's, in order."""
-    items = _items(tmp_path, "mesh", 6)
+    items = _items(scalegen, tmp_path, "mesh", 6)
     configs = parse_texts(items)
     job = engine._Job(configs, engine._enabled(engine.load(), None, ()), {}, None,
                       {c.hostname: c for c in configs}, engine.find_links(configs, (), None))
@@ -93,8 +81,8 @@ def test_the_workers_do_the_work(tmp_path: Path) -> None:
         [(s.model_dump(), [f.model_dump() for f in fs]) for s, fs in serial]
 
 
-def test_pair_groups_keep_both_ends_together(tmp_path: Path) -> None:
-    configs = parse_texts(_items(tmp_path, "mesh", 5))
+def test_pair_groups_keep_both_ends_together(scalegen: ModuleType, tmp_path: Path) -> None:
+    configs = parse_texts(_items(scalegen, tmp_path, "mesh", 5))
     links = engine.find_links(configs, (), None)
     groups = engine._pair_groups(links)
     assert sorted(i for g in groups for i in g) == list(range(len(links)))
@@ -105,9 +93,9 @@ def test_pair_groups_keep_both_ends_together(tmp_path: Path) -> None:
     assert any(len(g) == 2 for g in groups) and any(len(g) == 1 for g in groups)
 
 
-def test_worker_error_is_raised_as_without_workers(tmp_path: Path,
+def test_worker_error_is_raised_as_without_workers(scalegen: ModuleType, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    configs = parse_texts(_items(tmp_path, "mesh", 5))
+    configs = parse_texts(_items(scalegen, tmp_path, "mesh", 5))
     real = engine._session
 
     def failing(link: engine.Link, *args: object, **kw: object) -> object:

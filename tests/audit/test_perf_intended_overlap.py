@@ -4,10 +4,8 @@ handed on exactly once, and the reports are the same as parsing them afterwards.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import multiprocessing
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -20,25 +18,12 @@ from greios.audit.engine import audit_texts
 from greios.audit.report.json_report import dumps_indented, render_json
 from greios.redact import config_secrets
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _scalegen() -> ModuleType:
-    if "scalegen" in sys.modules:
-        return sys.modules["scalegen"]
-    spec = importlib.util.spec_from_file_location("scalegen", REPO / "bench" / "scalegen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scalegen"] = module
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.mark.parametrize("workers", [
     1, pytest.param(3, marks=pytest.mark.skipif(
         "fork" not in multiprocessing.get_all_start_methods(), reason="workers are forked"))])
-def test_each_config_handed_on_once(tmp_path: Path, workers: int) -> None:
-    g = _scalegen().generate(tmp_path / "sites", sites=7, topology="mesh")
+def test_each_config_handed_on_once(scalegen: ModuleType, tmp_path: Path, workers: int) -> None:
+    g = scalegen.generate(tmp_path / "sites", sites=7, topology="mesh")
     build(g.root)
     seen: list[tuple[str, str]] = []
     got = intended_configs(g.root, workers=workers, each=lambda n, t: seen.append((n, t)))
@@ -46,8 +31,8 @@ def test_each_config_handed_on_once(tmp_path: Path, workers: int) -> None:
     assert len(seen) == len(got) == len(set(got)) > 1
 
 
-def test_intended_audit_equals_parsing_afterwards(tmp_path: Path) -> None:
-    g = _scalegen().generate(tmp_path / "sites", sites=6, topology="mesh")
+def test_intended_audit_equals_parsing_afterwards(scalegen: ModuleType, tmp_path: Path) -> None:
+    g = scalegen.generate(tmp_path / "sites", sites=6, topology="mesh")
     build(g.root)
     inv = app_audit._load_inventory(g.root, required=True)
     report, texts, found = app_audit._run_intended(g.root, select=None, ignore=[],
@@ -77,8 +62,8 @@ def test_flat_dicts_dumped_as_json_dumps(obj: object) -> None:
     assert dumps_indented(obj) == json.dumps(obj, indent=2, ensure_ascii=False)
 
 
-def test_report_json_as_json_dumps(tmp_path: Path) -> None:
-    g = _scalegen().generate(tmp_path / "sites", sites=4, topology="mesh")
+def test_report_json_as_json_dumps(scalegen: ModuleType, tmp_path: Path) -> None:
+    g = scalegen.generate(tmp_path / "sites", sites=4, topology="mesh")
     build(g.root)
     report, _, _ = app_audit._run_intended(g.root, select=None, ignore=[],
                                            note=lambda m: None)
