@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +19,7 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from greios import __version__
-from greios.commands._audit_fast import CtrlCError, fast_main, print_error
+from greios.commands._audit_fast import CtrlCError, fast_main, internal_error, print_error
 from greios.errors import ExitCode, GreiosError
 
 COMMAND_MODULES = ("init", "validate", "render", "mtu", "audit", "lab", "plan", "apply",
@@ -123,13 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("interrupted (Ctrl-C)\n")
         return int(ExitCode.INTERRUPTED)
     except Exception as exc:
-        if os.environ.get("GREIOS_DEBUG"):
-            raise
-        print_error(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(this is a bug in greios; rerun with GREIOS_DEBUG=1 for a traceback)"
-        )
-        return int(ExitCode.INTERNAL)
+        return internal_error(exc)
     return result if isinstance(result, int) else 0
 
 

@@ -212,14 +212,21 @@ def guarded(run: Callable[[], object]) -> int:
         print_error(str(exc))
         return int(exc.exit_code)
     except Exception as exc:
-        if os.environ.get("GREIOS_DEBUG"):
-            raise
-        print_error(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(this is a bug in greios; rerun with GREIOS_DEBUG=1 for a traceback)"
-        )
-        return int(ExitCode.INTERNAL)
+        return internal_error(exc)
     return 0
+
+
+def internal_error(exc: Exception) -> int:
+    """An unexpected exception: one ``error:`` line naming it as a greios bug and the
+    INTERNAL exit code; re-raised (traceback) under ``GREIOS_DEBUG``. Call from an
+    ``except`` block."""
+    if os.environ.get("GREIOS_DEBUG"):
+        raise exc
+    print_error(
+        f"internal error: {type(exc).__name__}: {exc} "
+        "(this is a bug in greios; rerun with GREIOS_DEBUG=1 for a traceback)"
+    )
+    return int(ExitCode.INTERNAL)
 
 
 def fast_main(args: list[str]) -> int | None:
