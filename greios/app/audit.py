@@ -46,9 +46,9 @@ class AuditOutcome:
 def run_audit(req: AuditRequest, *, fmt: str, fail_on: str, color: bool, width: int,
               note: Note) -> AuditOutcome:
     """Audit what ``req`` names; the report rendered as ``fmt`` and its failing count."""
-    from greios.audit.engine import no_cyclic_gc
     from greios.audit.report import is_failing, render
     from greios.errors import GreiosError
+    from greios.gcpause import no_cyclic_gc
     from greios.redact import config_secrets, scrub_output, scrub_report
 
     select = list(req.select) or None
@@ -335,7 +335,8 @@ def _before_after(inv: Any, before_items: list[tuple[str, str]],
 def _run_intended(sites: Path, *, select: list[str] | None,
                   ignore: list[str], note: Note) -> tuple[Any, list[str], set[str]]:
     from greios.app.planning import intended_configs
-    from greios.audit.engine import no_cyclic_gc, parse_text
+    from greios.audit.engine import parse_text
+    from greios.gcpause import no_cyclic_gc
     from greios.redact import config_secrets
 
     inv = _load_inventory(sites, required=True)

@@ -6,9 +6,7 @@ Pure: texts and models in, models out. Fetching running configs lives in
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +17,7 @@ from greios.app.planfile import SavedPlan, SavedRouter
 from greios.app.sources import RunningSource
 from greios.deploy.change import TunnelCheck
 from greios.errors import GreiosError, LockHeldError
+from greios.gcpause import no_cyclic_gc
 from greios.intent import build_intents
 from greios.inventory.load import Inventory
 from greios.inventory.yamlsrc import display_path
@@ -313,7 +312,7 @@ def compute_plans(
     b = with_running(b, {**running, **{p: t for p, t in peer_running.items()
                                        if isinstance(t, str)}})  # row 7: free numbers
     keys = AppliedKeys(source.state_dir)
-    with gc_paused():
+    with no_cyclic_gc():
         entries = [plan_for(b, r.name, running[r.name], applied=keys.for_router(r.name))
                    for r in routers]
     planned = Planned(b, entries, peer_links=peers_of(b, [r.name for r in routers]))
@@ -483,7 +482,7 @@ def _intended_workers(routers: int) -> int:
 
 def _intended_of(b: Build, names: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    with gc_paused(), commands_only():  # the plans' commands alone are applied
+    with no_cyclic_gc(), commands_only():  # the plans' commands alone are applied
         for name in names:
             r = b.inventory.router(name)
             running = r.snapshot.read_text(encoding="utf-8") if r.snapshot else ""
@@ -549,16 +548,3 @@ def _intended_forked(b: Build, names: list[str], workers: int,
                 each(name, text)
     return {name: got[name] for name in names}
 
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while every router is planned: each plan frees its own
-    trees by reference counting, and the collections that followed each plan walked the
-    whole build (intents, inventory) again and again (~7-9 % of a 1,000-router plan)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
@@ -29,6 +28,7 @@ from greios.audit.rules.ctx import DevCtx
 from greios.audit.rules.pair import PairCtx
 from greios.devmodel import secrets as _secrets
 from greios.devmodel.model import DeviceConfig
+from greios.gcpause import no_cyclic_gc
 
 # Process pool: off unless asked for (``workers``). Measured on 2 cores (bench/audit_bench.py,
 # docs/performance.md): unpickling the parsed models in the parent costs as much as
@@ -333,18 +333,6 @@ def _parse_one(item: tuple[str, str]) -> DeviceConfig:
     return detect(item[1]).parse(item[1], source=item[0])
 
 
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: parsing allocates ~10 objects per config line and
-    no cycles, and the collector's generation-2 passes made a 800-router run 1.4x slower
-    (superlinear in fleet size). Restores the previous state."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def parse_texts(items: Sequence[tuple[str, str]], *, workers: int = 1) -> list[DeviceConfig]:

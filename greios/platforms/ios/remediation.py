@@ -22,14 +22,13 @@ in place (the new line is entered, no ``no`` line).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from greios.errors import ConfigParseError
+from greios.gcpause import no_cyclic_gc
 from greios.plan.model import Action, LineChange, ObjectChange, RouterPlan, object_lines_wanted
 from greios.platforms.ios.configtree import apply_text
 from greios.platforms.ios.ownership import (
@@ -100,7 +99,7 @@ def plan_router(
     :func:`greios.platforms.ios.ownership.default_secret_equal`).
     """
     trees: list[HConfig] = []
-    with _gc_paused():
+    with no_cyclic_gc():
         try:
             return _plan(running, intended, retired, secret_equal, trees)
         finally:
@@ -185,21 +184,6 @@ def _fresh_rollback(run: HConfig, ret: HConfig, steps: list[_Step]) -> tuple[str
         return None  # _apply would not enter this header as it is
     order = sorted(range(len(built)), key=lambda i: (-built[i].rank, i))
     return tuple(_negated(built[i].text) for i in order)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a plan builds its trees: every tree node is a
-    few containers, and the collector's passes over a growing heap made a hub's plan 2-3x
-    slower. The trees are taken apart afterwards (:func:`_dispose`), so they are freed by
-    reference counting instead of waiting for the collector."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _dispose(trees: list[HConfig]) -> None:
