@@ -25,7 +25,9 @@ STANDARD, EXTENDED, NUMBERED = 0, 1, 2
 Raw = tuple[int, list[str], int]  # (mode, words without sequence number, line)
 Item = Union[AclEntry, Raw]  # noqa: UP007 - runtime alias, py3.10-safe
 
-_LEADING_ZERO = re.compile(r"(?<![0-9])0[0-9]")
+# a "0" not after a digit, before one (the "0" first: the engine looks for it, not at every
+# position)
+_LEADING_ZERO = re.compile(r"0(?<![0-9]0)[0-9]")
 
 
 def risky(text: str) -> bool:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greios.audit.catalog import Hit, rule
 from greios.audit.model import Severity
 from greios.audit.rules.ctx import DevCtx, obj_if
 from greios.devmodel.model import Interface, TransformSet
-from greios.mtu import MtuInput, compute, suite_from_transform
+
+if TYPE_CHECKING:
+    from greios.mtu import MtuInput, MtuResult
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,14 @@ class TunnelMtu:
     mode: str
 
 
-#: MTU arithmetic is a pure function of its inputs, and a hub's thousands of tunnels share a
-#: handful of them (MtuResult is frozen; errors are not remembered)
-_compute = lru_cache(maxsize=1 << 12)(compute)
+@lru_cache(maxsize=1 << 12)
+def _compute(inp: MtuInput) -> MtuResult:
+    """MTU arithmetic is a pure function of its inputs, and a hub's thousands of tunnels
+    share a handful of them (MtuResult is frozen; errors are not remembered). greios.mtu is
+    imported on the first tunnel: an audit of configs without one never loads it."""
+    from greios.mtu import compute
+
+    return compute(inp)
 
 
 def tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
@@ -59,6 +66,8 @@ def _tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
            "gre_checksum": tt.checksum}
     default_mtu = underlay - (40 if v6 else 20) - (0 if tt.is_vti else 4 + 4 * sum(gre.values()))
     results: list[tuple[int, str, str]] = []
+    from greios.mtu import MtuInput
+
     try:
         if ep is None or not ep.ipsec:
             r = _compute(MtuInput(underlay_mtu=underlay, encryption="none", ipv6_underlay=v6,
@@ -95,6 +104,8 @@ def _tunnel_mtu(c: DevCtx, t: Interface) -> TunnelMtu | None:
 
 
 def _suite(ts: TransformSet) -> tuple[str | None, str | None]:
+    from greios.mtu import suite_from_transform
+
     try:
         enc, integ = suite_from_transform(list(ts.transforms))
     except ValueError:

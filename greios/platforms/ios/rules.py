@@ -240,10 +240,13 @@ SECRET_LINES: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) f
 ))
 
 
-#: compiled once: (kind, pattern) in :data:`OBJECT_KINDS` order
-_OBJECT_RX: tuple[tuple[ObjectKind, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(kind.pattern)) for kind in OBJECT_KINDS
-)
+@lru_cache(maxsize=1)
+def _object_rx() -> tuple[tuple[ObjectKind, re.Pattern[str]], ...]:
+    """(kind, pattern) in :data:`OBJECT_KINDS` order, compiled on first use (an audit, which
+    imports this module for :data:`SECRET_LINES`, never needs them)."""
+    return tuple((kind, re.compile(kind.pattern)) for kind in OBJECT_KINDS)
+
+
 #: every object pattern starts with one of these words: other lines are rejected with one
 #: ``str.startswith`` (most lines of a running config are no object greios knows)
 _OBJECT_HEADS: tuple[str, ...] = tuple(sorted(
@@ -265,7 +268,7 @@ def object_kind(header: str) -> tuple[ObjectKind, str] | None:
 
 @lru_cache(maxsize=1 << 16)
 def _object_kind(header: str) -> tuple[ObjectKind, str] | None:
-    for kind, rx in _OBJECT_RX:
+    for kind, rx in _object_rx():
         if m := rx.match(header):
             return kind, m.group(1)
     return None
@@ -301,11 +304,12 @@ def _top_level_bar(pattern: str) -> bool:
 Rule = tuple[int, re.Pattern[str], str, str]  # position, line regex, its pattern, literal
 Rules = tuple[Rule, ...]
 
-#: :data:`SINGLE_VALUE` compiled: (position, parent prefixes, line regex, pattern, literal)
-_IDEMPOTENT: tuple[tuple[int, tuple[str, ...], re.Pattern[str], str, str], ...] = tuple(
-    (i, parents, re.compile(child), child, _literal(child))
-    for i, (parents, child) in enumerate(SINGLE_VALUE)
-)
+@lru_cache(maxsize=1)
+def _idempotent() -> tuple[tuple[int, tuple[str, ...], re.Pattern[str], str, str], ...]:
+    """:data:`SINGLE_VALUE` compiled on first use: (position, parent prefixes, line regex,
+    pattern, literal)."""
+    return tuple((i, parents, re.compile(child), child, _literal(child))
+                 for i, (parents, child) in enumerate(SINGLE_VALUE))
 
 
 #: every parent prefix a single-value rule names
@@ -324,7 +328,7 @@ def _rules_by_signature(signature: tuple[tuple[str, ...], ...]) -> Rules:
     """The single-value rules whose parent prefixes match (same depth, rule order kept):
     what hier_config's lineage match decides per rule."""
     return tuple(
-        (i, rx, pattern, literal) for i, prefixes, rx, pattern, literal in _IDEMPOTENT
+        (i, rx, pattern, literal) for i, prefixes, rx, pattern, literal in _idempotent()
         if len(prefixes) == len(signature)
         and all(p in matched for p, matched in zip(prefixes, signature, strict=True))
     )

@@ -136,11 +136,16 @@ class _Builder:
             mode = _acl.STANDARD if w[2] == "standard" else _acl.EXTENDED
             entries = self.acls.setdefault(name, [])
             self.acl_lines.setdefault(name, n.line)
+            # one search of the block for a line eager decoding might refuse (acl.py)
+            risky = _acl.risky("\n".join([c.text for c in n.children]))
             for c in n.children:
-                cw = c.words()
+                cw = c.text.split()
                 if cw[0].isdigit():
                     cw = cw[1:]
-                self._acl_item(name, entries, mode, cw, c.line, c.text)
+                if risky:
+                    self._acl_item(name, entries, mode, cw, c.line, c.text)
+                elif cw:
+                    entries.append((mode, cw, c.line))
         elif w[1:] == ["scp", "server", "enable"]:
             self.f["scp_server"] = True
 
@@ -207,8 +212,10 @@ class _Builder:
         ipv6: list[str] = []
         is_tunnel = name.lower().startswith("tunnel")
         for c in n.children:
-            w = c.words()
+            w = c.text.split()
             k = w[0]
+            if k not in _IF_WORDS:  # switchport, spanning-tree, ...
+                continue
             try:
                 if k == "ip" and len(w) > 1:
                     self._if_ip(w, d, ospf, secondary, c.line, name)
@@ -385,6 +392,10 @@ def _walk(n: Node) -> list[Node]:
         stack.extend(reversed(c.children))
     return out
 
+
+# First words of the interface lines :meth:`_Builder.interface` reads
+_IF_WORDS = frozenset({"ip", "tunnel", "description", "shutdown", "mtu", "ipv6", "vrf", "crypto",
+                       "keepalive", "isis"})
 
 # First words of the top-level lines :meth:`_Builder.top` reads; every other block is skipped
 # by the splitter without building nodes.
