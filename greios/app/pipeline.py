@@ -10,6 +10,7 @@ from pathlib import Path
 
 from greios.allocate import Allocation, AllocationResult, write_lock
 from greios.errors import UnknownSiteError
+from greios.gcpause import no_cyclic_gc
 from greios.intent import RouterIntent, build_intents
 from greios.inventory.load import Inventory, RouterInfo
 from greios.overlay import load_overlay, overlay_of
@@ -78,15 +79,16 @@ def build(sites_dir: Path, *, persist: bool = True, environ: dict[str, str] | No
     (:func:`greios.overlay.load_overlay`); ``inventory``, already loaded and checked from
     ``sites_dir``, is not loaded again.
     """
-    overlay = load_overlay(sites_dir) if inventory is None else overlay_of(inventory)
-    inv, result = overlay.inventory, overlay.allocation
-    store = SecretStore(inv.secrets_path, environ=environ)
-    crypto_of = {p.key: p.crypto for p in overlay.pairs}
-    intents = build_intents(inv, result.active, crypto_of, store, isakmp=result.lock.claims)
-    lock_written = secrets_written = False
-    if persist:
-        lock_written = write_lock(inv.lock_path, result.lock)
-        secrets_written = store.save()
+    with no_cyclic_gc():  # inventory, allocation and intents: many objects, no cycles
+        overlay = load_overlay(sites_dir) if inventory is None else overlay_of(inventory)
+        inv, result = overlay.inventory, overlay.allocation
+        store = SecretStore(inv.secrets_path, environ=environ)
+        crypto_of = {p.key: p.crypto for p in overlay.pairs}
+        intents = build_intents(inv, result.active, crypto_of, store, isakmp=result.lock.claims)
+        lock_written = secrets_written = False
+        if persist:
+            lock_written = write_lock(inv.lock_path, result.lock)
+            secrets_written = store.save()
     return Build(inventory=inv, pairs=overlay.pairs, allocation=result, intents=intents,
                  store=store, lock_written=lock_written, secrets_written=secrets_written)
 

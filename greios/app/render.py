@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from greios.app.pipeline import build
+from greios.app.pipeline import Build, build
+from greios.gcpause import no_cyclic_gc
 from greios.render import SecretMode
 
 
@@ -19,7 +20,13 @@ def render_sites(sites: Path, *, only: list[str], show_secrets: bool,
     """Render the routers of ``only`` (sites or site/router; all when empty). ``note`` gets
     the messages for stderr, ``write`` the configurations (separated by an empty line) when
     ``output_dir`` is None; otherwise each router's goes to ``<output_dir>/<router>.cfg``."""
-    b = build(sites)
+    with no_cyclic_gc():  # rendering allocates millions of strings, frees them without cycles
+        _render_sites(build(sites), only=only, show_secrets=show_secrets,
+                      output_dir=output_dir, note=note, write=write)
+
+
+def _render_sites(b: Build, *, only: list[str], show_secrets: bool, output_dir: Path | None,
+                  note: Callable[[str], None], write: Callable[[str], None]) -> None:
     if b.lock_written:
         note(f"note: allocations recorded in {b.inventory.lock_path}")
     if b.secrets_written:

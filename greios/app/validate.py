@@ -11,6 +11,7 @@ from pathlib import Path
 
 from greios import overlay as _overlay
 from greios.errors import InventoryError, SecretError, SecretFileError
+from greios.gcpause import no_cyclic_gc
 from greios.inventory.load import SECRETS_FILE, Inventory
 from greios.overlay import Overlay, overlay_of
 from greios.secrets import SecretStore
@@ -35,6 +36,11 @@ class ValidateReport:
 def validate_sites(sites: Path) -> ValidateReport:
     """Check ``sites``; raises InventoryError with every problem found (inventory, overlay and
     keys together)."""
+    with no_cyclic_gc():  # the inventory's many small objects hold no cycles
+        return _validate(sites)
+
+
+def _validate(sites: Path) -> ValidateReport:
     problems: list[str] = []
     inv = _load(sites, problems)
     store = _secret_store(Path(sites) / SECRETS_FILE, problems)
