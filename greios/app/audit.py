@@ -140,6 +140,11 @@ _IOS_PREAMBLE = re.compile(r"^(?:Building configuration|Current configuration|La
                            r"configuration change|NVRAM config|\S+#\s*show )")
 
 
+_TOP_LINE = re.compile(r"^[^ \t!\n][^\n]*", re.M)
+#: line boundaries of str.splitlines other than "\n"
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def holds_ios_config(text: str) -> bool:
     """Whether ``text`` looks like an IOS configuration: at least one structural line
     (``hostname``, ``interface X0``, ``crypto ...``, ``router ...``, ``version N``, ``end``)
@@ -148,7 +153,10 @@ def holds_ios_config(text: str) -> bool:
     top = 0
     commands = 0
     anchored = False
-    for line in text.splitlines():
+    # the top-level lines: found by one scan where "\n" is the only line break
+    lines = (_TOP_LINE.findall(text) if _OTHER_BREAKS.search(text) is None
+             else text.splitlines())
+    for line in lines:
         if not line or line[0] in " \t!":
             continue
         # a command line is never blank and never a preamble line (its first word has no

@@ -54,6 +54,20 @@ def _owners(configs: Sequence[DeviceConfig]) -> dict[str, list[tuple[DeviceConfi
     return idx
 
 
+class _Owners:
+    """:func:`_owners`, made on the first lookup: an audit of configs without a tunnel or a
+    crypto map (a fleet of switches) never indexes their addresses."""
+
+    def __init__(self, configs: Sequence[DeviceConfig]) -> None:
+        self._configs = configs
+        self._index: dict[str, list[tuple[DeviceConfig, Interface]]] | None = None
+
+    def get(self, address: str) -> list[tuple[DeviceConfig, Interface]]:
+        if self._index is None:
+            self._index = _owners(self._configs)
+        return self._index.get(address, [])
+
+
 def _map_answers(cfg: DeviceConfig, itf: Interface, peer: str | None) -> bool:
     for e in cfg.crypto_maps.get(itf.crypto_map or "", ()):
         if (peer is not None and peer in e.peers) or e.kind == "dynamic-ref":
@@ -61,7 +75,7 @@ def _map_answers(cfg: DeviceConfig, itf: Interface, peer: str | None) -> bool:
     return False
 
 
-def _responder(owners: dict[str, list[tuple[DeviceConfig, Interface]]], me: DeviceConfig,
+def _responder(owners: _Owners, me: DeviceConfig,
                dst: str | None, src: str | None, prefer_map: bool = False,
                nat: NatMap | None = None
                ) -> tuple[DeviceConfig | None, str | None, str, list[str]]:
@@ -75,7 +89,7 @@ def _responder(owners: dict[str, list[tuple[DeviceConfig, Interface]]], me: Devi
                 f"{dst} is the private address of a router behind NAT (reached at "
                 f"{nat.public(dst)}): not reachable from the other routers"]
         dst, src = arrive, nat.outside(src)
-    for cfg, owner in owners.get(dst, ()):
+    for cfg, owner in owners.get(dst):
         if cfg is me:
             continue
         if prefer_map and _map_answers(cfg, owner, src):
@@ -136,7 +150,7 @@ def _gre_over_map(cfg: DeviceConfig, local: str | None, peer: str) -> bool:
 
 def find_links(configs: Sequence[DeviceConfig], expected: Expected = (),
                nat: NatMap | None = None) -> list[Link]:
-    owners = _owners(configs)
+    owners = _Owners(configs)
     by_name = {c.hostname: c for c in configs}
     links: dict[tuple[str, str, str | None], Link] = {}
     for cfg in configs:

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from greios.devmodel.acl import risky
 from greios.devmodel.addr import iface, is_ipv4
 from greios.platforms.ios.config import parse_config
-from greios.platforms.ios.config.blocks import split_blocks
+from greios.platforms.ios.config.blocks import Node, _banner_end, split_blocks
+from greios.platforms.ios.config.parser import HEADS
 
 FIXTURES = Path(__file__).parent.parent / "audit/fixtures"
 
@@ -97,6 +98,77 @@ def test_prefilter_skips_unwanted_blocks_but_keeps_structure() -> None:
     for r in roots:  # same nodes as without the filter
         assert r == kept[r.line]
     assert [r.text for r in full if r.text.startswith("banner")] == ["banner motd ^C"]
+
+
+def _reference_split(text: str, heads: set[str] | frozenset[str] | None
+                     ) -> tuple[list[Node], int]:
+    """The splitter in its plainest form: every line through the same steps."""
+    roots: list[Node] = []
+    stack: list[tuple[int, Node]] = []
+    banner: str | None = None
+    in_cert = skipping = False
+    lines = text.splitlines()
+    for idx, raw in enumerate(lines, 1):
+        body = raw.lstrip()
+        indent = len(raw) - len(body)
+        stripped = body.rstrip()
+        if skipping and (not stripped or indent > 0):
+            continue
+        skipping = False
+        if banner is not None:
+            banner = None if banner in raw else banner
+            continue
+        if not stripped or (in_cert and (indent > 0 or stripped == "quit")):
+            continue
+        in_cert = False
+        if indent == 0:
+            stack.clear()
+        if stripped.startswith("!") or (stripped == "end" and indent == 0):
+            continue
+        wanted = heads is None or stripped.split()[0] in heads
+        if indent == 0 and stripped.startswith("banner "):
+            parts = stripped.split(None, 2)
+            if len(parts) == 3 and not _banner_end(parts[2])[1]:
+                banner = _banner_end(parts[2])[0]
+            roots.extend([Node(stripped, idx)] if wanted else [])
+            continue
+        if indent == 0 and stripped.startswith(("crypto pki certificate chain",
+                                                "crypto ca certificate chain")):
+            roots.extend([Node(stripped, idx)] if wanted else [])
+            in_cert = True
+            continue
+        if indent == 0 and not wanted:
+            skipping = True
+            continue
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        node = Node(stripped, idx)
+        if stack:
+            stack[-1][1].children.append(node)
+        elif wanted:
+            roots.append(node)
+        stack.append((indent, node))
+    return roots, len(lines)
+
+
+_LINE = st.sampled_from([
+    "interface Tunnel1", " ip address 10.0.0.1 255.255.255.0", "!", " !", "!x", "end", "end ",
+    "quit", " quit", "banner motd ^C", "banner motd ^C hi ^C", "banner ", "banner", "^C",
+    "text # x", "banner exec #", "crypto pki certificate chain TP", "  3082 00",
+    " certificate 01", "vlan 10", " name interface x", "hostname r1", "", "  ", "\tinterface x",
+    "ip route 0.0.0.0 0.0.0.0 10.0.0.2", "router ospf 1", "  network 10.0.0.0 0.0.0.255 area 0",
+    "crypto isakmp key k address 0.0.0.0", "\x0cinterface y", "interface \u00e9",
+])
+
+
+@given(st.lists(_LINE, max_size=30), st.sampled_from(["\n", "\r\n"]),
+       st.sampled_from([HEADS, None, frozenset({"interface"}), frozenset({"banner", "end"})]))
+def test_splitter_matches_its_plainest_form(lines: list[str], eol: str,
+                                            heads: frozenset[str] | None) -> None:
+    """The splitter's shortcuts (top-level lines handled inline, skipped blocks not built)
+    give the nodes, line numbers and line count of the plain per-line reading."""
+    text = eol.join(lines)
+    assert split_blocks(text, heads) == _reference_split(text, heads)
 
 
 def test_ikev2_keyring_is_read_from_the_own_tree() -> None:

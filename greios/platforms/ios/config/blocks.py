@@ -39,6 +39,7 @@ def _banner_end(rest: str) -> tuple[str, bool]:
 
 
 _CERT = ("crypto pki certificate chain", "crypto ca certificate chain")
+_SPECIAL_TOP = ("banner ", *_CERT)  # the top-level lines after which others are no config
 
 
 def _top_line(stripped: str, idx: int, heads: Collection[str] | None, roots: list[Node],
@@ -105,8 +106,16 @@ def split_blocks(text: str, heads: Collection[str] | None = None) -> tuple[list[
             continue
         if indent == 0:
             stack.clear()
-            if stripped != "end":
+            if stripped == "end":
+                pass
+            elif stripped.startswith(_SPECIAL_TOP):
                 banner_delim, in_cert, skipping = _top_line(stripped, idx, heads, roots, stack)
+            elif heads is None or stripped.split(None, 1)[0] in heads:  # _top_line, inlined
+                node = Node(stripped, idx)
+                roots.append(node)
+                stack.append((0, node))
+            else:
+                skipping = True
             continue
         while stack and stack[-1][0] >= indent:
             stack.pop()
