@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from greios.errors import ConfigParseError
 from greios.platforms.ios.rules import (
@@ -134,9 +134,38 @@ def load_hconfig(text: str) -> HConfig:
     if _unmodelled_loader():
         return get_hconfig(driver, text)
     sub_rules = tuple((r.search, r.replace) for r in rules.per_line_sub)
-    touched, subs = _line_subs(sub_rules)
     seen = _seen_lines(sub_rules)
     config = _HConfig(driver)
+    _add_lines(config, text, seen, _line_reader(sub_rules, seen), _analyze_indent,
+               _config_from_string_lines_end_of_banner_test)
+    _delete_sectional_exits(config, _exit_texts(tuple(r.exit_text
+                                                      for r in rules.sectional_exiting)))
+    return config
+
+
+def _line_reader(sub_rules: tuple[tuple[str, str], ...],
+                 seen: dict[str, tuple[int, str]]) -> Callable[[str], tuple[int, str]]:
+    """A line not in ``seen`` -> (indent, text after the per-line substitutions),
+    remembered in ``seen`` where that is safe."""
+    touched, subs = _line_subs(sub_rules)
+
+    def read(line: str) -> tuple[int, str]:
+        got = _substituted(line, touched, subs)
+        if _rememberable(line):
+            if len(seen) >= _SEEN_MAX:
+                seen.clear()
+            seen[line] = got
+        return got
+
+    return read
+
+
+def _add_lines(config: HConfig, text: str, seen: dict[str, tuple[int, str]],
+               read: Callable[[str], tuple[int, str]],
+               analyze: Callable[..., tuple[Any, Any]],
+               banner_ends: Callable[..., bool]) -> None:
+    """hier_config's loader loop over ``text`` (banners kept whole): a line's substituted
+    form from ``seen``, else from ``read``."""
     current_section: HConfig | HConfigChild = config
     most_recent_item: HConfig | HConfigChild = config
     temp_banner: list[str] = []
@@ -147,8 +176,7 @@ def load_hconfig(text: str) -> HConfig:
         if in_banner:
             if line != "!":
                 temp_banner.append(line)
-            if _config_from_string_lines_end_of_banner_test(
-                    line, frozenset(banner_end_lines), banner_end_contains):
+            if banner_ends(line, frozenset(banner_end_lines), banner_end_contains):
                 in_banner = False
                 most_recent_item = config.add_child("\n".join(temp_banner))
                 most_recent_item.real_indent_level = 0
@@ -161,21 +189,12 @@ def load_hconfig(text: str) -> HConfig:
             _open_banner(line, banner_end_lines, banner_end_contains)
             continue
         got = seen.get(line)
-        if got is None:
-            got = _substituted(line, touched, subs)
-            if _rememberable(line):
-                if len(seen) >= _SEEN_MAX:
-                    seen.clear()
-                seen[line] = got
-        this_indent, body = got
+        this_indent, body = read(line) if got is None else got
         if body:
-            most_recent_item, current_section = _analyze_indent(
+            most_recent_item, current_section = analyze(
                 most_recent_item, current_section, this_indent, body)
     if in_banner:
         raise ValueError("we are still in a banner for some reason")
-    _delete_sectional_exits(config, _exit_texts(tuple(r.exit_text
-                                                      for r in rules.sectional_exiting)))
-    return config
 
 
 def _delete_sectional_exits(config: HConfig, exits: frozenset[str]) -> None:
