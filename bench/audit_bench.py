@@ -26,10 +26,8 @@ Results and method: docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -37,6 +35,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from scale import installed_copy  # bench/ is the script's directory (sys.path[0])
 
 from greios.audit.engine import audit_texts
 
@@ -117,12 +117,7 @@ def process_bench(targets: list[Path], repeat: int) -> None:
     """Whole processes: greios (as installed, and with compiled bytecode) vs ciscoconfparse."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        compiled = work / "compiled"
-        compiled.mkdir()
-        shutil.copytree(REPO / "greios", compiled / "greios",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(REPO / "templates", compiled / "templates")
-        compileall.compile_dir(str(compiled / "greios"), quiet=1)
+        compiled = installed_copy(work)
         base = dict(os.environ)
         base.pop("PYTHONPATH", None)
         envs = {"greios": base, "greios (.pyc)": {**base, "PYTHONPATH": str(compiled)},

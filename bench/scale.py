@@ -428,7 +428,7 @@ def report(results: list[Result], baselines: dict[str, tuple[float, ...]],
                       if b.cli.get(command) and b.cli[command].wall else float("nan"))
                 pairs = (interleaved or {}).get((topo, small, large), {}).get(command, [])
                 gb, gi = growth_of(pairs) if pairs else (float("nan"), float("nan"))
-                each = ", ".join(f"{b / a:.2f}" for a, b in pairs)
+                each = ", ".join(f"{y / x:.2f}" for x, y in pairs)
                 out.append(f"| {topo} | {large} ÷ {small} | {command} | {fmt(gw)} | {fmt(gc)} "
                            f"| {fmt(cl)} | {fmt(gb)} | {fmt(gi)}{f' ({each})' if pairs else ''} |")
                 if (small, large) == (1000, 3000):

@@ -44,7 +44,7 @@ HINT_WORDS = ("key", "password", "secret", "community")
 _HINT = re.compile("|".join(HINT_WORDS), re.IGNORECASE)
 _HINT_LOWER = re.compile("|".join(HINT_WORDS))
 #: line boundaries of str.splitlines other than "\n"
-_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 # --- secret lines -------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def config_secrets(texts: Iterable[str],
     hint = _HINT.search
     lines: set[str] = set()  # each distinct line once (many repeat across routers)
     for text in texts:
-        lines.update(_hinted_lines(text) if _OTHER_BREAKS.search(text) is None
+        lines.update(_hinted_lines(text) if OTHER_LINE_BREAKS.search(text) is None
                      else [line for line in text.splitlines() if hint(line) is not None])
     for line in lines:
         for pat in rxs:
@@ -132,11 +132,6 @@ def _hinted_lines(text: str) -> list[str]:
             end = len(text)
         lines.append(text[start:end])
     return lines
-
-_HINT_LOWER = re.compile(r"key|password|secret|community")
-#: line boundaries of str.splitlines other than "\n"
-_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-
 
 
 _RUN = re.compile(r"[\w-]+")

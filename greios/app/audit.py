@@ -141,8 +141,6 @@ _IOS_PREAMBLE = re.compile(r"^(?:Building configuration|Current configuration|La
 
 
 _TOP_LINE = re.compile(r"^[^ \t!\n][^\n]*", re.M)
-#: line boundaries of str.splitlines other than "\n"
-_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def holds_ios_config(text: str) -> bool:
@@ -150,11 +148,13 @@ def holds_ios_config(text: str) -> bool:
     (``hostname``, ``interface X0``, ``crypto ...``, ``router ...``, ``version N``, ``end``)
     and mostly command lines at the top level (a README, a YAML file or an empty file
     are not)."""
+    from greios.redact import OTHER_LINE_BREAKS
+
     top = 0
     commands = 0
     anchored = False
     # the top-level lines: found by one scan where "\n" is the only line break
-    lines = (_TOP_LINE.findall(text) if _OTHER_BREAKS.search(text) is None
+    lines = (_TOP_LINE.findall(text) if OTHER_LINE_BREAKS.search(text) is None
              else text.splitlines())
     for line in lines:
         if not line or line[0] in " \t!":

@@ -42,32 +42,21 @@ _CERT = ("crypto pki certificate chain", "crypto ca certificate chain")
 _SPECIAL_TOP = ("banner ", *_CERT)  # the top-level lines after which others are no config
 
 
-def _top_line(stripped: str, idx: int, heads: Collection[str] | None, roots: list[Node],
-              stack: list[tuple[int, Node]]) -> tuple[str | None, bool, bool]:
-    """Take a top-level line (line number ``idx``) into ``roots`` / ``stack``; returns what
-    the lines after it are: (inside a banner until this delimiter, inside a certificate,
-    inside an unwanted block)."""
-    wanted = heads is None or stripped.split(None, 1)[0] in heads
-    if stripped.startswith("banner "):
-        banner_delim = None
-        parts = stripped.split(None, 2)
-        if len(parts) == 3:
-            delim, closed = _banner_end(parts[2])
-            if not closed:
-                banner_delim = delim
-        if wanted:
-            roots.append(Node(stripped, idx))
-        return banner_delim, False, False
+def _special_top(stripped: str, idx: int, heads: Collection[str] | None,
+                 roots: list[Node]) -> tuple[str | None, bool]:
+    """Take a top-level ``banner`` or certificate-chain line (line number ``idx``) into
+    ``roots`` if kept; returns what the lines after it are: (inside a banner until this
+    delimiter, inside a certificate)."""
+    if heads is None or stripped.split(None, 1)[0] in heads:
+        roots.append(Node(stripped, idx))
     if stripped.startswith(_CERT):
-        if wanted:
-            roots.append(Node(stripped, idx))
-        return None, True, False
-    if not wanted:
-        return None, False, True
-    node = Node(stripped, idx)
-    roots.append(node)
-    stack.append((0, node))
-    return None, False, False
+        return None, True
+    parts = stripped.split(None, 2)
+    if len(parts) == 3:
+        delim, closed = _banner_end(parts[2])
+        if not closed:
+            return delim, False
+    return None, False
 
 
 def split_blocks(text: str, heads: Collection[str] | None = None) -> tuple[list[Node], int]:
@@ -109,8 +98,8 @@ def split_blocks(text: str, heads: Collection[str] | None = None) -> tuple[list[
             if stripped == "end":
                 pass
             elif stripped.startswith(_SPECIAL_TOP):
-                banner_delim, in_cert, skipping = _top_line(stripped, idx, heads, roots, stack)
-            elif heads is None or stripped.split(None, 1)[0] in heads:  # _top_line, inlined
+                banner_delim, in_cert = _special_top(stripped, idx, heads, roots)
+            elif heads is None or stripped.split(None, 1)[0] in heads:
                 node = Node(stripped, idx)
                 roots.append(node)
                 stack.append((0, node))

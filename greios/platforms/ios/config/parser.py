@@ -142,18 +142,16 @@ class _Builder:
                 cw = c.text.split()
                 if cw[0].isdigit():
                     cw = cw[1:]
-                if risky:
-                    self._acl_item(name, entries, mode, cw, c.line, c.text)
-                elif cw:
-                    entries.append((mode, cw, c.line))
+                self._acl_item(name, entries, mode, cw, c.line, c.text, check=risky)
         elif w[1:] == ["scp", "server", "enable"]:
             self.f["scp_server"] = True
 
     @staticmethod
     def _acl_item(name: str, entries: list[_acl.Item], mode: int, w: list[str], line: int,
-                  text: str) -> None:
-        """Queue an ACL line for lazy decoding; decode now if that could raise (see acl.py)."""
-        if _acl.risky(text):
+                  text: str, *, check: bool = True) -> None:
+        """Queue an ACL line for lazy decoding; decode now if that could raise (see acl.py;
+        ``check=False``: its block holds no such line)."""
+        if check and _acl.risky(text):
             e = _acl.decode(name, mode, w, line)
             if e is not None:
                 entries.append(e)
