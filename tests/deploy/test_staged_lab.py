@@ -157,6 +157,8 @@ def test_ctrl_c_starts_no_new_spoke_and_the_hub_keeps_what_verified(lab: Lab,
             continue
         assert (by[f"R{s}"].status, by[f"R{s}"].exit_code) == ("interrupted",
                                                                ExitCode.INTERRUPTED)
-        assert lab.commands(f"R{s}") == []
+        # no command reached it; a spoke whose session was already opening when Ctrl-C came
+        # (parallelism 2: the other slot of the first wave) only closes it ("exit")
+        assert [c for c in lab.commands(f"R{s}") if c != "exit"] == []
         assert f"Tunnel1{s} to R{s} NOT verified" in by["R1"].message
     assert all(lab.device(f"R{n}").revert is None for n in (1, 2, 3, 4))
