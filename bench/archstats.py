@@ -40,7 +40,7 @@ LAYERS: dict[str, int] = {
     "greios.platforms.vyos.labserver": 3, "greios.platforms.vyos.labshows": 3,
     "greios.platforms.vyos.driver": 3, "greios.platforms.vyos.io": 3,
     # 4 command line
-    "greios.cli": 4, "greios.commands": 4, "greios.__main__": 4,
+    "greios.cli": 4, "greios.commands": 4, "greios.__main__": 4, "greios.entry": 4,
 }
 LAYER_NAMES = {0: "base", 1: "inventory", 2: "pure core", 3: "app / I/O", 4: "CLI"}
 

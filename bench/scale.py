@@ -8,7 +8,8 @@ timed:
 * **in-process**: ``greios.cli.main([...])`` in a fresh Python process that first ran the
   same command on a 4-site inventory (all modules loaded), stdout to /dev/null: the
   command's own work, median of ``--repeat`` runs of wall time and of CPU time;
-* **CLI**: ``python -m greios ...`` as a subprocess, median wall time, and the peak RSS of
+* **CLI**: ``greios ...`` (the console script; ``python -m greios`` without one) as a
+  subprocess, median wall time, and the peak RSS of
   the child (``os.wait4`` rusage ``ru_maxrss``).
 
 Commands: ``validate``, ``render -o DIR`` (all routers), ``plan --offline``,
@@ -20,7 +21,7 @@ Baselines in the same process/run:
 * ``plan vs hier_config``: greios ``plan_router`` against bare hier_config remediation
   (``get_hconfig`` of running and intended + ``WorkflowRemediation.remediation_config`` +
   its lines) for every router of the 1,000-site dual hub, CPU time, interleaved;
-* ``audit vs ciscoconfparse``: ``python -m greios audit DIR`` against a script that imports
+* ``audit vs ciscoconfparse``: ``greios audit DIR`` against a script that imports
   ciscoconfparse and parses the same files with ``CiscoConfParse(lines)`` per file
   (``bench/scale.py --ccp DIR``), whole processes,
   interleaved, median wall time: ``../shared/corpus/large`` and the 1,000 intended configs
@@ -199,7 +200,10 @@ def run_cli(argv: list[str], cwd: Path = REPO,
 
 
 def greios_cmd(argv: list[str]) -> list[str]:
-    return [sys.executable, "-m", "greios", *argv]
+    """``greios ARGV`` as a user types it: the console script pip made beside this Python
+    (``[project.scripts]``), or ``python -m greios`` (the same entry) where there is none."""
+    script = Path(sys.executable).parent / "greios"
+    return [str(script), *argv] if script.is_file() else [sys.executable, "-m", "greios", *argv]
 
 
 def prepare(work: Path, topology: str, sites: int) -> tuple[Path, float, int]:
@@ -365,10 +369,10 @@ def ccp_parse(paths: list[str]) -> None:
     """The baseline process: import ciscoconfparse and parse every file the way its users
     do, ``CiscoConfParse(lines)`` (nothing else). Its logger is switched off: with the
     default arguments it logs one INFO line per file, which would only slow it down."""
+    from ciscoconfparse import CiscoConfParse
     from loguru import logger
 
-    logger.disable("ciscoconfparse")
-    from ciscoconfparse import CiscoConfParse
+    logger.disable("ciscoconfparse")  # after the import: importing it enables its logger
 
     for root in map(Path, paths):
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
@@ -394,7 +398,7 @@ def report(results: list[Result], baselines: dict[str, tuple[float, ...]],
                f"{platform.machine()} with nproc={os.cpu_count()}, CPython "
                f"{platform.python_version()}; median of the runs, seconds; in-process = "
                "`greios.cli.main()` in a warmed-up process (imports done; wall, CPU in "
-               "brackets), CLI = `python -m greios` as a new process (wall; peak RSS).")
+               "brackets), CLI = the `greios` console script as a new process (wall; peak RSS).")
     out.append("")
     out.append("| inventory | tunnels | first run (CLI) | command | in-process | CLI | "
                "CLI peak MB |")

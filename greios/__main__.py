@@ -1,16 +1,5 @@
-"""``python -m greios``.
+"""``python -m greios``: the same as the ``greios`` console script (:mod:`greios.entry`)."""
 
-A plain ``greios audit ...`` runs without importing typer (see
-:mod:`greios.commands._audit_fast`); everything else goes through :func:`greios.cli.main`.
-"""
+from greios.entry import run
 
-import sys
-
-from greios.commands._audit_fast import fast_main
-
-_rc = fast_main(sys.argv[1:])
-if _rc is None:
-    from greios.cli import main
-
-    _rc = main()
-sys.exit(_rc)
+run()

@@ -129,7 +129,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
-
-def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())

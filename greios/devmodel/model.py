@@ -33,6 +33,11 @@ class OspfIf:
     cost: int | None = None
 
 
+# The settings of an interface without ``ip ospf`` lines: one shared (frozen) value, not a
+# new one per interface
+NO_OSPF = OspfIf()
+
+
 @dataclass(frozen=True, slots=True)
 class Tunnel:
     """The ``tunnel ...`` lines of a tunnel interface."""
@@ -91,7 +96,7 @@ class Interface:
     ipv6_mtu: int | None = None
     ipv6_mss: int | None = None
     crypto_map: str | None = None
-    ospf: OspfIf = field(default_factory=OspfIf)
+    ospf: OspfIf = NO_OSPF
     isis: bool = False
     keepalive: tuple[int, int] | None = None  # (period, retries)
     tunnel: Tunnel | None = None

@@ -111,10 +111,23 @@ def test_same_report_and_exit_code_both_ways(tmp_path: Path,
     assert fast_out.err == slow_out.err
 
 
-def test_python_m_greios_audit_does_not_import_typer(tmp_path: Path) -> None:
+# ``python -m greios`` and what pip's ``greios`` script runs ([project.scripts] in pyproject)
+ENTRIES = {"python -m greios": "runpy.run_module('greios', run_name='__main__')",
+           "greios console script": "from greios.entry import run; run()"}
+
+
+def test_the_console_script_is_the_entry_module() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"] == {"greios": "greios.entry:run"}
+
+
+@pytest.mark.parametrize("entry", list(ENTRIES))
+def test_plain_audit_does_not_import_typer(entry: str, tmp_path: Path) -> None:
     code = ("import runpy, sys\n"
             "sys.argv = ['greios', 'audit', sys.argv[1], '-f', 'json', '-o', sys.argv[2]]\n"
-            "try:\n    runpy.run_module('greios', run_name='__main__')\n"
+            f"try:\n    {ENTRIES[entry]}\n"
             "except SystemExit as e:\n    rc = e.code\n"
             "heavy = [m for m in ('typer', 'pydantic', 'yaml', 'jinja2', 'napalm',"
             " 'hier_config') if m in sys.modules]\n"
