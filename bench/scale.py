@@ -246,7 +246,7 @@ def measure(work: Path, topology: str, sites: int, repeat: int, cli: bool,
                 c.cpu.append(cpu)
                 c.rss_mb.append(rss)
         print(f"  {topology}-{sites} {command}: in-process {t.median:.2f} s "
-              f"(CPU {t.median_cpu:.2f}); CLI {c.median:.2f} s, peak {c.peak_mb:.0f} MB",
+              f"(CPU {t.median_cpu:.2f}); CLI {fmt(c.median)} s, peak {fmt(c.peak_mb, 0)} MB",
               flush=True)
     return res
 
@@ -448,7 +448,7 @@ def report(results: list[Result], baselines: dict[str, tuple[float, ...]],
         if r is not None and command in r.inproc:
             t = r.inproc[command].median
             goals.append((f"{topo} {sites} {command} <= {limit:g} s: {t:.2f} s in-process, "
-                          f"{r.cli[command].median:.2f} s CLI", t <= limit))
+                          f"{fmt(r.cli[command].median)} s CLI", t <= limit))
     topo, sites, command, limit = GOAL_VALIDATE
     r = by.get((topo, sites))
     if r is not None and command in r.inproc:

@@ -46,7 +46,11 @@ class Overlay:
 
 @dataclass(frozen=True)
 class _Checked:
-    overlay: Overlay | None  # None when there are problems
+    """What the checks derived, kept in ``Inventory.derived``: the overlay's parts, not an
+    :class:`Overlay` (that refers to the inventory: a reference cycle, which would leave
+    the whole inventory to the cyclic garbage collector instead of reference counting)."""
+
+    parts: tuple[list[Pair], Lock, AllocationResult] | None  # None when there are problems
     problems: list[str]
 
 
@@ -68,9 +72,10 @@ def overlay_of(inv: Inventory) -> Overlay:
     """The overlay of a loaded inventory: computed by its checks or now. Raises
     InventoryError with every problem when it has some."""
     checked = _check(inv)
-    if checked.overlay is None:
+    if checked.parts is None:
         raise InventoryError(checked.problems)
-    return checked.overlay
+    pairs, lock, allocation = checked.parts
+    return Overlay(inventory=inv, pairs=pairs, lock=lock, allocation=allocation)
 
 
 def load_overlay(sites_dir: Path) -> Overlay:
@@ -109,7 +114,7 @@ def _compute(inv: Inventory) -> _Checked:
     problems += [f"{inv.project_doc.where(('tunnels',))}: {msg}" for msg in result.problems]
     if problems:
         return _Checked(None, problems)
-    return _Checked(Overlay(inventory=inv, pairs=pairs, lock=lock, allocation=result), [])
+    return _Checked((pairs, lock, result), [])
 
 
 def _platform_problems(inv: Inventory) -> list[str]:

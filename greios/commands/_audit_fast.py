@@ -240,4 +240,7 @@ def fast_main(args: list[str]) -> int | None:
     kwargs = parse_args(args)
     if kwargs is None:
         return None
-    return guarded(lambda: run_audit_command(**kwargs))
+    from greios.gcpause import no_cyclic_gc
+
+    with no_cyclic_gc():  # as greios.cli runs it (PAUSE_GC)
+        return guarded(lambda: run_audit_command(**kwargs))

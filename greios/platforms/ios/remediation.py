@@ -22,7 +22,7 @@ in place (the new line is entered, no ``no`` line).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
@@ -279,10 +279,15 @@ def _mini(child: HConfigChild | None, header: str | None = None) -> HConfig:
     return root
 
 
-def _delta_commands(r: HConfig, w: HConfig) -> list[str]:
+def _delta_commands(r: HConfig, w: HConfig, *, dispose: bool = True) -> list[str]:
+    """hier_config's remediation from ``r`` to ``w``, as commands. The delta tree is
+    disposed of (:func:`_dispose`), and so are ``r`` and ``w`` (throwaway :func:`_mini`
+    copies) unless ``dispose`` is false (the caller still reads them)."""
     delta = r.config_to_get_to(w)
     delta.set_order_weight()
-    return [c.cisco_style_text() for c in delta.all_children_sorted()]
+    commands = [c.cisco_style_text() for c in delta.all_children_sorted()]
+    _dispose([delta, r, w] if dispose else [delta])
+    return commands
 
 
 def _object_step(
@@ -312,8 +317,8 @@ def _object_step(
         empty = _mini(r)
         for c in list(empty.children[0].children):
             c.delete()
-        commands = _delta_commands(_mini(r), empty)
         removed = _line_changes(r, empty.children[0], "") if with_lines else []
+        commands = _delta_commands(_mini(r), empty)
         return step("update", commands, lambda: removed) if commands else None
     if r.text == w.text and _same_tree(r, w):
         return None  # converged: no delta, no line changes
@@ -381,10 +386,11 @@ def _proposal_delta(r: HConfigChild, w: HConfigChild) -> tuple[list[str], list[L
         for c in list(tree.children[0].children):
             if c.text.split()[:1] and c.text.split()[0] in _PROPOSAL_LISTS:
                 c.delete()
-    rest = _delta_commands(rest_r, rest_w)
+    rest = _delta_commands(rest_r, rest_w, dispose=False)
     if rest:
         body.extend(rest[1:])
         changes.extend(_line_changes(rest_r.children[0], rest_w.children[0], ""))
+    _dispose([rest_r, rest_w])
     return ([r.text, *body] if body else []), changes
 
 
@@ -403,21 +409,23 @@ def _create_commands(w: HConfigChild) -> list[str]:
     depths = no_last_depths()
     if depths is None:  # ordering rules this shortcut does not know: ask hier_config
         return _delta_commands(_mini(None), _mini(w))
-    indent = " " * greios_driver().rules.indentation
     out: list[str] = []
-
-    def walk(node: HConfigChild, depth: int) -> None:
-        out.append(indent * (depth - 1) + node.text)
-        children = _kids(node)  # hier_config's own list: read, never reordered here
-        if not children:
-            return
-        if depth + 1 in depths:
-            children = sorted(children, key=lambda c: c.text.startswith("no "))
-        for child in children:
-            walk(child, depth + 1)
-
-    walk(w, 1)
+    _copy_lines(w, 1, depths, " " * greios_driver().rules.indentation, out)
     return out
+
+
+def _copy_lines(node: HConfigChild, depth: int, depths: Collection[int], indent: str,
+                out: list[str]) -> None:
+    """:func:`_create_commands`'s walk (a module function: a nested recursive one is a
+    reference cycle per call, left to the cyclic garbage collector)."""
+    out.append(indent * (depth - 1) + node.text)
+    children = _kids(node)  # hier_config's own list: read, never reordered here
+    if not children:
+        return
+    if depth + 1 in depths:
+        children = sorted(children, key=lambda c: c.text.startswith("no "))
+    for child in children:
+        _copy_lines(child, depth + 1, depths, indent, out)
 
 
 def _negated(text: str) -> str:
@@ -433,7 +441,9 @@ def _negate(text: str) -> str:
     from hier_config import HConfig as _HConfig
 
     root = _HConfig(greios_driver())
-    return root.add_child(text).negate().cisco_style_text()
+    negated = root.add_child(text).negate().cisco_style_text()
+    _dispose([root])  # no parent/child cycle left for the cyclic collector
+    return negated
 
 
 _negate_cached = lru_cache(maxsize=1 << 14)(_negate)
