@@ -578,18 +578,18 @@ def main() -> None:
             fleet = work / "fleet-1000"
             write_fleet(hub, fleet)
             print("audit vs ciscoconfparse, fleet-1000 ...", flush=True)
-            baselines["fleet-1000"] = audit_vs_ccp(fleet, work, max(a.repeat, 3))
+            baselines["fleet-1000"] = audit_vs_ccp(fleet, work, max(a.repeat, 5))
         if CORPUS_LARGE.is_dir():
             print("audit vs ciscoconfparse, corpus/large ...", flush=True)
-            baselines["corpus/large"] = audit_vs_ccp(CORPUS_LARGE, work, max(a.repeat, 9))
+            baselines["corpus/large"] = audit_vs_ccp(CORPUS_LARGE, work, max(a.repeat, 15))
     growth = sorted({(t, s1, s2) for (t, s1) in by for (t2, s2) in by
                      if t == t2 and (s2 == 3 * s1 or (s1, s2) == (50, 100))})
     interleaved: dict[tuple[str, int, int], dict[str, list[tuple[float, float]]]] = {}
     for topo, small, large in growth:
         if (small, large) == (1000, 3000):
-            # single runs of one command vary by 10-40 %: at least 5 pairs per command
+            # single runs of one command vary by 10-40 %: at least 7 pairs per command
             interleaved[(topo, small, large)] = growth_interleaved(
-                work, topo, small, large, commands, max(a.repeat, 5))
+                work, topo, small, large, commands, max(a.repeat, 7))
     text, goals = report(results, baselines, growth, interleaved)
     print()
     print(text)
