@@ -251,19 +251,28 @@ def measure(work: Path, topology: str, sites: int, repeat: int, cli: bool,
     return res
 
 
+GROWTH_BUDGET_S = 90.0  # wall time per command for growth pairs beyond the first ones
+GROWTH_MAX_PAIRS = 31
+
+
 def growth_interleaved(work: Path, topology: str, small: int, large: int,
                        commands: tuple[str, ...], repeat: int
                        ) -> dict[str, list[tuple[float, float]]]:
     """In-process CPU seconds of each command at ``small`` and at ``large`` sites, measured
     in pairs run back to back (small, large, small, large, ...): the two sizes see the same
     minutes of this shared machine, whose speed drifts by 10-40 % between the minutes
-    :func:`measure` spends on one size and on the next. Returns each pair."""
+    :func:`measure` spends on one size and on the next. At least ``repeat`` pairs, then
+    more while the command's pairs have taken less than ``GROWTH_BUDGET_S`` (at most
+    ``GROWTH_MAX_PAIRS``): a quick command, whose single pairs the noise moves most, gets
+    the most pairs. Returns each pair."""
     warm_dir = warm_inventory(work, topology)
     out: dict[str, list[tuple[float, float]]] = {}
     for command in commands:
         warm = args_for(command, warm_dir, warm_dir.parent)
         pairs = out.setdefault(command, [])
-        for _ in range(repeat):
+        began = time.perf_counter()
+        while len(pairs) < GROWTH_MAX_PAIRS and (
+                len(pairs) < repeat or time.perf_counter() - began < GROWTH_BUDGET_S):
             cpu = []
             for sites in (small, large):
                 sites_dir = work / f"{topology}-{sites}" / "sites"
@@ -435,7 +444,10 @@ def report(results: list[Result], baselines: dict[str, tuple[float, ...]],
                       if b.cli.get(command) and b.cli[command].wall else float("nan"))
                 pairs = (interleaved or {}).get((topo, small, large), {}).get(command, [])
                 gm, gb = growth_of(pairs) if pairs else (float("nan"), float("nan"))
-                each = ", ".join(f"{y / x:.2f}" for x, y in pairs)
+                ratios = sorted(y / x for x, y in pairs)
+                each = (", ".join(f"{y / x:.2f}" for x, y in pairs) if len(pairs) <= 9 else
+                        f"{len(pairs)} pairs, {ratios[0]:.2f}-{ratios[-1]:.2f}, middle half "
+                        f"{ratios[len(ratios) // 4]:.2f}-{ratios[(3 * len(ratios)) // 4]:.2f}")
                 out.append(f"| {topo} | {large} ÷ {small} | {command} | {fmt(gw)} | {fmt(gc)} "
                            f"| {fmt(cl)} | {fmt(gm)}{f' ({each})' if pairs else ''} "
                            f"| {fmt(gb)} |")
@@ -591,7 +603,8 @@ def main() -> None:
     interleaved: dict[tuple[str, int, int], dict[str, list[tuple[float, float]]]] = {}
     for topo, small, large in growth:
         if (small, large) == (1000, 3000):
-            # single runs of one command vary by 10-40 %: at least 7 pairs per command
+            # single runs of one command vary by 10-40 %: at least 7 pairs per command, more
+            # for the quick ones (GROWTH_BUDGET_S)
             interleaved[(topo, small, large)] = growth_interleaved(
                 work, topo, small, large, commands, max(a.repeat, 7))
     text, goals = report(results, baselines, growth, interleaved)
