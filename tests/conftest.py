@@ -32,17 +32,29 @@ def repo_dir() -> Path:
     return REPO
 
 
+def _bench_module(name: str) -> ModuleType:
+    """``bench/<name>.py`` as a module, loaded once per test process."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
 def scalegen() -> ModuleType:
     """``bench/scalegen.py`` (generated hub-and-spoke / mesh inventories), loaded once."""
-    if "scalegen" in sys.modules:
-        return sys.modules["scalegen"]
-    spec = importlib.util.spec_from_file_location("scalegen", REPO / "bench" / "scalegen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scalegen"] = module
-    spec.loader.exec_module(module)
-    return module
+    return _bench_module("scalegen")
+
+
+@pytest.fixture(scope="session")
+def scale_bench() -> ModuleType:
+    """``bench/scale.py`` (what the scale bench runs: ``args_for``), loaded once."""
+    _bench_module("scalegen")
+    return _bench_module("scale")
 
 
 @pytest.fixture(scope="session")
