@@ -279,14 +279,13 @@ def _mini(child: HConfigChild | None, header: str | None = None) -> HConfig:
     return root
 
 
-def _delta_commands(r: HConfig, w: HConfig, *, dispose: bool = True) -> list[str]:
-    """hier_config's remediation from ``r`` to ``w``, as commands. The delta tree is
-    disposed of (:func:`_dispose`), and so are ``r`` and ``w`` (throwaway :func:`_mini`
-    copies) unless ``dispose`` is false (the caller still reads them)."""
+def _delta_commands(r: HConfig, w: HConfig) -> list[str]:
+    """hier_config's remediation from ``r`` to ``w`` (throwaway :func:`_mini` copies), as
+    commands; the three trees are disposed of (:func:`_dispose`) afterwards."""
     delta = r.config_to_get_to(w)
     delta.set_order_weight()
     commands = [c.cisco_style_text() for c in delta.all_children_sorted()]
-    _dispose([delta, r, w] if dispose else [delta])
+    _dispose([delta, r, w])
     return commands
 
 
@@ -386,11 +385,11 @@ def _proposal_delta(r: HConfigChild, w: HConfigChild) -> tuple[list[str], list[L
         for c in list(tree.children[0].children):
             if c.text.split()[:1] and c.text.split()[0] in _PROPOSAL_LISTS:
                 c.delete()
-    rest = _delta_commands(rest_r, rest_w, dispose=False)
+    rest_changes = _line_changes(rest_r.children[0], rest_w.children[0], "")
+    rest = _delta_commands(rest_r, rest_w)
     if rest:
         body.extend(rest[1:])
-        changes.extend(_line_changes(rest_r.children[0], rest_w.children[0], ""))
-    _dispose([rest_r, rest_w])
+        changes.extend(rest_changes)
     return ([r.text, *body] if body else []), changes
 
 
