@@ -18,7 +18,7 @@ from typing import Any
 import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
-from greios import __version__
+from greios import __version__, lifetime
 from greios.commands._audit_fast import CtrlCError, fast_main, internal_error, print_error
 from greios.errors import ExitCode, GreiosError
 from greios.gcpause import no_cyclic_gc
@@ -75,8 +75,11 @@ def _command(callback: Callable[..., Any], *, pause_gc: bool) -> Callable[..., A
         try:
             if not pause_gc:
                 return callback(*args, **kwargs)
-            with no_cyclic_gc():
-                return callback(*args, **kwargs)
+            try:
+                with no_cyclic_gc():
+                    return callback(*args, **kwargs)
+            finally:
+                lifetime.command_done()  # offline: the process may end without teardown
         except KeyboardInterrupt:
             raise CtrlCError from None
 

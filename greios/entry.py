@@ -25,5 +25,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point: exit with :func:`main`'s code."""
-    sys.exit(main())
+    """Console-script entry point: exit with :func:`main`'s code. The process ends after
+    this one command, so an offline command's work is not freed object by object on the
+    way out (:mod:`greios.lifetime`)."""
+    from greios import lifetime
+
+    lifetime.ends_after_command()
+    lifetime.end_process(main())

@@ -157,6 +157,9 @@ class SecretMatcher:
         for secret in set(secrets):
             if not secret:
                 continue
+            if _RUN.fullmatch(secret):  # one run (most keys): it is its own anchor
+                self.anchors.setdefault(secret, []).append((0, secret))
+                continue
             runs = [(m.start(), m.group(0)) for m in _RUN.finditer(secret)]
             if not runs:
                 odd.append(secret)
@@ -252,8 +255,15 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return matcher.sub(text, REDACTED)
 
 
+#: the characters some writer escapes (HTML/XML, JSON, a Markdown cell); JSON also escapes
+#: control characters and, with ensure_ascii, all of non-ASCII
+_ESCAPED = frozenset('&<>"\'\\|')
+
+
 def _variants(secret: str) -> set[str]:
     """How a secret may appear once a writer escaped it (HTML, XML, JSON, Markdown cell)."""
+    if secret.isascii() and secret.isprintable() and _ESCAPED.isdisjoint(secret):
+        return {secret}  # no writer changes it (most keys): the escapes below give it back
     import html
     import json
 
@@ -279,7 +289,8 @@ def scrub_output(text: str, secrets: Iterable[str], fmt: str) -> str:
     if not variants:
         return text
     replacement = "&lt;redacted&gt;" if fmt in ("html", "junit", "md") else REDACTED
-    return SecretMatcher(variants).sub(text, replacement)
+    # the matcher scrub_report built, when no secret has another spelling (the usual case)
+    return _matcher(frozenset(variants)).sub(text, replacement)
 
 
 def scrub_report(report: M, secrets: Iterable[str]) -> M:
@@ -287,7 +298,7 @@ def scrub_report(report: M, secrets: Iterable[str]) -> M:
     secret in every text field replaced (before rendering, so writers that wrap or fold
     text cannot split a secret across lines); the report itself when nothing needs
     scrubbing."""
-    matcher = SecretMatcher(secrets)  # built once for the whole report
+    matcher = _matcher(frozenset(secrets))  # built once for the report and its output
     if not matcher:
         return report
     if matcher.absent_from_strings(_model_strings(report, [], set())):

@@ -220,6 +220,27 @@ def test_secret_matcher_equals_the_regex_alternation() -> None:
         assert scrub(text, secrets) == reference(text, secrets)
 
 
+def test_escaped_variants_fast_path_equals_every_escape() -> None:
+    import html
+    import json
+
+    from greios.redact import _variants
+
+    def reference(secret: str) -> set[str]:
+        out = {secret, html.escape(secret, quote=True), html.escape(secret, quote=False),
+               html.escape(secret, quote=True).replace("&quot;", "&#34;")
+               .replace("&#x27;", "&#39;"),
+               json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+        out.add(html.escape(secret, quote=False).replace("|", "\\|"))
+        return out
+
+    rnd = random.Random(11)
+    alphabet = "aZ9-_ .:/&<>\"'\\|\x01\x7f\u00e9\t"
+    for _ in range(5000):
+        secret = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 6)))
+        assert _variants(secret) == reference(secret), repr(secret)
+
+
 def test_report_scrub_equals_scrubbing_every_field() -> None:
     from greios.audit.model import AuditReport, Finding, Severity
     from greios.redact import REDACTED, SecretMatcher, scrub_report

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
 
+from greios import lifetime
 from greios.audit.catalog import Hit, Rule, load, matches
 from greios.audit.facts import DeviceFacts, NatMap, nat_map
 from greios.audit.model import (
@@ -134,6 +135,7 @@ def audit_configs(configs: Sequence[DeviceConfig], *, select: Collection[str] | 
     for session, found in per_link:
         sessions.append(session)
         findings.extend(found)
+    lifetime.keep(job)  # the links and indexes: not freed one by one if the process ends next
     kept, waived = _apply_waivers(findings, waivers or {})
     return AuditReport(
         version=__version__,
@@ -376,9 +378,11 @@ def audit_parsed(configs: Sequence[DeviceConfig], **kw: Any) -> AuditReport:
         finally:
             # the values the rules derived and kept with each config (endpoints, indexes)
             # point back to it: dropped, the configs are freed by reference counting, not
-            # by a collector pass over all of them once the collector runs again
-            for c in configs:
-                c._memo.clear()
+            # by a collector pass over all of them once the collector runs again. Nothing
+            # to free when the process ends next: kept for its exit.
+            if not lifetime.keep(configs):
+                for c in configs:
+                    c._memo.clear()
 
 
 def compare_reports(before: AuditReport, after: AuditReport) -> ChangeDelta:

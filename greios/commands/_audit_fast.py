@@ -88,6 +88,7 @@ def run_audit_command(*, paths: list[Path] | None, fmt: ReportFormat, output: Pa
                       intended: bool, plan_file: Path | None, live: bool, lab: bool,
                       allow_empty: bool) -> None:
     """What ``greios audit`` does with its converted options (both paths call this)."""
+    from greios import lifetime
     from greios.app.audit import AuditRequest, run_audit, write_report
     from greios.audit.report import summary_line
     from greios.errors import AuditFailedError
@@ -100,6 +101,7 @@ def run_audit_command(*, paths: list[Path] | None, fmt: ReportFormat, output: Pa
     width = _terminal_width() if sys.stdout.isatty() else 120
     outcome = run_audit(req, fmt=fmt.value, fail_on=fail_on.value, color=color,
                         width=max(width, 80), note=note)
+    lifetime.keep(outcome)  # not freed object by object when the process ends next
     if output is not None:
         write_report(outcome.text, output)
         note(f"audit: {summary_line(outcome.report)}; {fmt.value} report written to {output}")
@@ -240,7 +242,10 @@ def fast_main(args: list[str]) -> int | None:
     kwargs = parse_args(args)
     if kwargs is None:
         return None
+    from greios import lifetime
     from greios.gcpause import no_cyclic_gc
 
     with no_cyclic_gc():  # as greios.cli runs it (PAUSE_GC)
-        return guarded(lambda: run_audit_command(**kwargs))
+        rc = guarded(lambda: run_audit_command(**kwargs))
+    lifetime.command_done()
+    return rc

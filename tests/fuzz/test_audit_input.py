@@ -71,3 +71,50 @@ def test_real_configs_are_accepted(capsys: pytest.CaptureFixture[str], tmp_path:
                ": 120 bytes\n!\nversion 17.9\nhostname r1\n!\ninterface GigabitEthernet 1/0\n" \
                " no shutdown\n!\nend\n"
     assert holds_ios_config(show_run)
+
+
+@pytest.mark.parametrize("forked", [True, False])
+def test_checks_made_beside_the_parse_give_the_same_refusal_and_secrets(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        forked: bool) -> None:
+    """Big inputs have the raw-text checks (is it a configuration, which secrets does it
+    carry) made in a forked child while the parse runs: the same error, the same scrubbing,
+    and a refusal still comes before any error of the audit itself."""
+    import threading
+
+    import greios.app.audit as app_audit
+    import greios.audit.engine as engine
+    from greios.background import Background
+    from greios.errors import GreiosError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(app_audit, "BACKGROUND_MIN_CHARS", 0 if forked else 10**12)
+    text = CONFIG.read_text() + "crypto isakmp key Fl33tSecret9 address 192.0.2.77\n"
+    (tmp_path / "Fl33tSecret9.cfg").write_text(text)  # the secret would show in the report
+    seen: list[bool] = []
+    result = Background.result
+
+    def spy(self: Background[object]) -> object:
+        seen.append(self.forked)
+        return result(self)
+
+    monkeypatch.setattr(Background, "result", spy)
+    code, _, err = run(capsys, ".", "-f", "json", "-o", "r.json", "--fail-on", "never")
+    assert code == 0, err
+    # forked wherever it can be (no other thread left running by an earlier test)
+    assert seen == [forked and threading.active_count() == 1]
+    report = (tmp_path / "r.json").read_text()
+    assert "Fl33tSecret9" not in report and "<redacted>.cfg" in report
+    (tmp_path / "notes.txt").write_text("Remember to rotate the keys.\nAsk Bob.\n")
+    code, _, err = run(capsys, ".")
+    assert code == 1 and "notes.txt: holds no IOS configuration" in err, err
+
+    def broken(*_: object, **__: object) -> None:
+        raise GreiosError("the audit failed")
+
+    monkeypatch.setattr(engine, "audit_texts", broken)
+    code, _, err = run(capsys, ".")
+    assert code == 1 and "notes.txt: holds no IOS configuration" in err, err
+    (tmp_path / "notes.txt").unlink()
+    code, _, err = run(capsys, ".")
+    assert code == 1 and "error: the audit failed" in err, err
