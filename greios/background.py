@@ -96,7 +96,7 @@ class Background(Generic[T]):
             os.close(fd)
         if pid is not None:
             with contextlib.suppress(OSError):
-                os.kill(pid, 9)
+                os.kill(pid, 9)  # SIGKILL
             _reap(pid)
 
     def __enter__(self) -> Background[T]:

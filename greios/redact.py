@@ -101,13 +101,15 @@ def config_secrets(texts: Iterable[str],
     ...                        " pre-shared-key local 0 Another1"]))
     ['Another1', 'S3cret-Key']
     """
-    rxs = secret_patterns() if patterns is None else tuple(patterns)
     found: set[str] = set()
     hint = _HINT.search
     lines: set[str] = set()  # each distinct line once (many repeat across routers)
     for text in texts:
         lines.update(_hinted_lines(text) if OTHER_LINE_BREAKS.search(text) is None
                      else [line for line in text.splitlines() if hint(line) is not None])
+    if not lines:  # nothing to match: the platforms' patterns need not even be loaded
+        return found
+    rxs = secret_patterns() if patterns is None else tuple(patterns)
     for line in lines:
         for pat in rxs:
             m = pat.search(line)
