@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     # 0 base: no greios imports but each other
     "greios": 0, "greios.errors": 0, "greios.files": 0, "greios.crypto_vocab": 0,
     "greios.gcpause": 0, "greios.lifetime": 0, "greios.background": 0,
+    "greios.closed_output": 0,
     # 1 the inventory: load and check objects
     "greios.inventory": 1,
     # 2 pure core: text and models in, models out

@@ -27,8 +27,10 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """Console-script entry point: exit with :func:`main`'s code. The process ends after
     this one command, so an offline command's work is not freed object by object on the
-    way out (:mod:`greios.lifetime`)."""
-    from greios import lifetime
+    way out (:mod:`greios.lifetime`); output whose reader went away is dropped without
+    changing what the command does (:mod:`greios.closed_output`)."""
+    from greios import closed_output, lifetime
 
+    closed_output.guard()  # first: nothing may write to the unguarded streams
     lifetime.ends_after_command()
     lifetime.end_process(main())

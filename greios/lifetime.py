@@ -13,7 +13,8 @@ big structures hands them to :func:`keep` instead of tidying them, and
 The fast exit is taken only where nothing can be lost: the command was one that only reads
 and writes files (:func:`command_done` is called by the offline commands' wrappers), no
 other thread runs, no ``multiprocessing`` child is left, and stdout and stderr flush
-cleanly (a broken pipe takes the ordinary exit, which reports it as before). Called as a
+cleanly (a failed flush takes the ordinary exit, which reports it; a reader that went
+away is not a failure: :mod:`greios.closed_output`). Called as a
 library (``greios.cli.main`` in a test or a warm process), nothing is kept and nothing
 changes.
 """
@@ -58,7 +59,7 @@ def end_process(code: int) -> NoReturn:
             sys.stdout.flush()
             sys.stderr.flush()
         except (OSError, ValueError):
-            sys.exit(code)  # as before: the interpreter reports the broken pipe
+            sys.exit(code)  # the interpreter reports the failed write
         os._exit(code)
     sys.exit(code)
 

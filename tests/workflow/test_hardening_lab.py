@@ -205,6 +205,28 @@ def test_two_ctrl_c_roll_back_now_without_traceback(project: Path, capsys) -> No
     assert cli(capsys, "plan", "--lab", "--site", "tokyo", "--sites", str(project))[0] == 0
 
 
+def test_closed_output_neither_stops_nor_rolls_back_an_apply(project: Path,
+                                                             capsys) -> None:
+    """`greios apply ... 2>&1 | head`: the reader goes while the routers verify. Before
+    greios.closed_output, the next progress line stopped the apply like a Ctrl-C (exit 130,
+    one end of a pair applied, the other not started)."""
+    assert cli(capsys, "lab", "up", "--sites", str(project))[0] == 0
+    slow_pings(project)
+    run = Apply(project, "--site", "tokyo", "--site", "hongkong")
+    run.wait_for("verifying", 2)
+    assert run.proc.stdout is not None and run.proc.stderr is not None
+    run.proc.stdout.close()
+    run.proc.stderr.close()  # the next write to either is EPIPE
+    assert run.proc.wait(timeout=120) == 0  # its own code: every router applied
+    for router in PAIR:
+        assert "Tunnel100" in running(project, router)
+        assert not pending(project, router)  # confirmed, no revert timer left
+    assert cli(capsys, "locks", "--sites", str(project))[1].strip() == "no router locks"
+    code, out = cli(capsys, "plan", "--lab", "--site", "tokyo", "--site", "hongkong",
+                    "--detailed-exitcode", "--sites", str(project))
+    assert code == 0, out
+
+
 def test_one_end_apply_names_the_peer_and_verifies_or_says_why(project: Path,
                                                                 capsys) -> None:
     code, out = cli(capsys, "plan", "--lab", "--site", "tokyo", "--sites", str(project))
