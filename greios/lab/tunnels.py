@@ -45,6 +45,7 @@ try:  # pragma: no branch - depends on the checkout
 except ImportError:  # pragma: no cover - the audit package is part of greios
     BACKEND = "fallback"
 
+from greios.lab.views import per_generation
 from greios.lab.vyosviews import is_vyos
 from greios.lab.vyosviews import model as vyos_model
 
@@ -56,9 +57,6 @@ def _parsed(text: str) -> Any:
     return _parse_config(text)
 
 
-_PARSED: dict[int, tuple[int, Any]] = {}
-
-
 def _parsed_config(dev: Device) -> Any:
     """The audit's model of ``dev``'s running config (per generation in a cached network)."""
     if is_vyos(dev):
@@ -66,12 +64,7 @@ def _parsed_config(dev: Device) -> Any:
     network = dev.network
     if network is None or not network.cached:
         return _parsed(dev.running_text())
-    hit = _PARSED.get(id(dev))
-    if hit is not None and hit[0] == dev.generation:
-        return hit[1]
-    parsed = _parse_config(dev.running_text())
-    _PARSED[id(dev)] = (dev.generation, parsed)
-    return parsed
+    return per_generation(dev, "_audit_model", lambda: _parse_config(dev.running_text()))
 
 
 def pair_reason(dev: Device, view: IfView, peer: Device, peer_view: IfView) -> str:

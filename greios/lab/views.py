@@ -5,10 +5,26 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from greios.platforms.ios.configtree import Node
+
+
+def per_generation(device: Any, slot: str, make: Callable[[], Any]) -> Any:
+    """``make()``, remembered on ``device`` itself until its ``generation`` changes.
+
+    Kept on the device, not in a table keyed by ``id(device)``: a new device can get a
+    freed one's id, and with the same generation it would be handed the other's result
+    (a tunnel up because a device of an earlier lab or test had a mirrored peer)."""
+    memo = device.__dict__.get(slot)
+    if memo is not None and memo[0] == device.generation:
+        return memo[1]
+    value = make()
+    device.__dict__[slot] = (device.generation, value)
+    return value
 
 
 @dataclass

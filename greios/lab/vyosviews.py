@@ -15,7 +15,7 @@ from __future__ import annotations
 from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING, Any
 
-from greios.lab.views import IfView, Route, TunnelView
+from greios.lab.views import IfView, Route, TunnelView, per_generation
 from greios.platforms.ios.configtree import Node
 
 if TYPE_CHECKING:
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
     from greios.devmodel.model import DeviceConfig
     from greios.platforms.vyos.labdevice import VyosDevice
-
-_MODEL: dict[int, tuple[int, Any]] = {}
-
 
 def is_vyos(device: object) -> bool:
     return getattr(device, "platform", "") == "vyos"
@@ -35,13 +32,11 @@ def model(dev: VyosDevice) -> DeviceConfig:
     """The shared device model of ``dev``'s running config (once per generation)."""
     from greios.platforms.vyos.devmodel import to_device_config
 
-    hit = _MODEL.get(id(dev))
-    if hit is not None and hit[0] == dev.generation:
-        cfg: DeviceConfig = hit[1]
-        return cfg
-    with dev.lock:
-        cfg = to_device_config(dev.running, dev.version)
-        _MODEL[id(dev)] = (dev.generation, cfg)
+    def make() -> DeviceConfig:
+        with dev.lock:
+            return to_device_config(dev.running, dev.version)
+
+    cfg: DeviceConfig = per_generation(dev, "_vyos_model", make)
     return cfg
 
 

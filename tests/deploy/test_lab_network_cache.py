@@ -71,3 +71,29 @@ def test_cached_network_reports_what_the_uncached_one_computes() -> None:
                        if line.startswith("Tunnel")))
     assert max(ups) == 3 and 2 in ups  # the sequence did move the hub's tunnels
     assert cached_devs[HUB].generation > 1
+
+
+def test_a_new_cached_network_never_reuses_a_freed_routers_model() -> None:
+    """Two labs one after the other, the same number of changes (so the same generations),
+    the second with a GRE key mismatch: its routers may get the first one's freed ids
+    (CPython reuses addresses at once), never its parsed configs."""
+    import gc
+
+    def tunnels_up(key: int) -> int:
+        sessions, _ = _network(cached=True)
+        _configure(sessions[HUB], resolve(tunnel_change(HUB, 2, tunnel=12)))
+        _configure(sessions[2], resolve(tunnel_change(2, HUB, tunnel=12)))
+        _configure(sessions[HUB], "interface Tunnel12\n tunnel key 5")
+        _configure(sessions[2], f"interface Tunnel12\n tunnel key {key}")
+        brief = str(sessions[HUB]._exec("show ip interface brief"))
+        up = sum(line.startswith("Tunnel12") and line.endswith(" up")
+                 for line in brief.splitlines())
+        for s in sessions.values():
+            s.finish()
+        return up
+
+    for _ in range(40):
+        assert tunnels_up(5) == 1
+        gc.collect()
+        assert tunnels_up(7) == 0  # mismatched key: down, whatever the ids
+        gc.collect()

@@ -179,3 +179,21 @@ def test_lab_up_status_reset_down_with_vyos_routers(example_inv: Inventory,
     finally:
         assert manager.lab_down(state)
     assert not manager.lab_status(state).alive
+
+
+def test_a_new_router_never_gets_an_earlier_routers_tunnel_state() -> None:
+    """The lab's per-generation models live on the device: a new router that gets a freed
+    one's id (CPython reuses addresses at once) and the same generation must not be handed
+    the freed one's model (this test was flaky before: a not-mirrored end was up)."""
+    import gc
+
+    broken = HKG.replace("remote-ip '10.132.75.79'", "remote-ip '10.132.75.80'")
+    for _ in range(30):
+        tok, hkg = _pair(TOK, HKG)
+        assert tok.tunnel_up("tun0") and hkg.tunnel_up("tun0")
+        del tok, hkg
+        gc.collect()
+        tok, hkg = _pair(TOK, broken)
+        assert not tok.tunnel_up("tun0") and not hkg.tunnel_up("tun0")
+        del tok, hkg
+        gc.collect()
