@@ -32,11 +32,10 @@ class _Guarded(io.FileIO):
 
     def write(self, data: Any) -> int:
         try:
-            written: int | None = super().write(data)
+            return super().write(data)
         except BrokenPipeError:
             _to_devnull(self.fileno())
-            return len(memoryview(data))
-        return 0 if written is None else written
+            return memoryview(data).nbytes  # as if written
 
 
 def _to_devnull(fd: int) -> None:
@@ -50,13 +49,13 @@ def _to_devnull(fd: int) -> None:
 
 def _guarded(stream: Any) -> Any:
     """A text stream like ``stream`` (encoding, errors, buffering) over a guarded copy of
-    its descriptor; ``stream`` itself when it has no usable descriptor (a test's capture)."""
+    its descriptor; ``stream`` itself when it is no such stream (None, a test's capture)."""
+    if not isinstance(stream, io.TextIOWrapper):
+        return stream
     try:
         fd = stream.fileno()
         stream.flush()
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        return stream
-    if not isinstance(stream, io.TextIOWrapper):
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
         return stream
     raw = _Guarded(fd, "wb", closefd=False)
     return io.TextIOWrapper(io.BufferedWriter(raw), encoding=stream.encoding,
